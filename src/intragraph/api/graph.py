@@ -1,0 +1,90 @@
+"""The graph routes: `/v2/<resource>/graph[/on/{field}[/by/{interval}]]`, top level and nested
+under each parent of the resource. Their OpenAPI parameters come from the resource's table."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from intragraph import periods
+from intragraph.graphs import graph
+from intragraph.query import ParentKey, parse_graph
+from intragraph.resources import Parent, Resource
+
+_SUFFIXES = ("/graph", "/graph/on/{field}", "/graph/on/{field}/by/{interval}")
+
+
+def _parameter(name: str, where: str, description: str, **schema: Any) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": where,
+        "required": where == "path",
+        "description": description,
+        "schema": {"type": "string", **schema},
+    }
+
+
+def _parameters(resource: Resource, path: str, parent: Parent | None) -> list[dict[str, Any]]:
+    found = []
+    if parent is not None:
+        found.append(_parameter("key", "path", f"{parent.label} id or {parent.text_key}"))
+    if "{field}" in path:
+        found.append(_parameter("field", "path", "The date field.", enum=list(resource.graph_fields)))
+    if "{interval}" in path:
+        found.append(_parameter("interval", "path", "The period.", enum=list(periods.INTERVALS)))
+    found += [
+        _parameter("time_zone", "query", "IANA time zone of the periods (default UTC)."),
+        _parameter("week_start", "query", "First day of a week (default sunday).",
+                   enum=list(periods.WEEK_DAYS)),
+    ]
+    found += [_parameter(f"filter[{name}]", "query", "a or a,b") for name in resource.filters]
+    found += [_parameter(f"range[{name}]", "query", "min,max") for name in resource.ranges]
+    return found
+
+
+def _endpoint(resource: Resource, parent: Parent | None) -> Callable[[Request], JSONResponse]:
+    def endpoint(request: Request) -> JSONResponse:
+        path = request.path_params
+        state = request.app.state
+        key = ParentKey(parent, path["key"]) if parent is not None else None
+        query = parse_graph(
+            resource,
+            path.get("field"),
+            path.get("interval"),
+            request.query_params.multi_items(),
+            state.settings.time_zone,
+            key,
+        )
+        return JSONResponse(graph(state.store, query, state.clock()))
+
+    return endpoint
+
+
+def router(resource: Resource) -> APIRouter:
+    routes = APIRouter(tags=[resource.name])
+    scopes: list[tuple[str, Parent | None]] = [(f"/v2/{resource.name}", None)]
+    scopes += [
+        (f"/v2/{parent.name}/{{key}}/{resource.name}", parent)
+        for parent in resource.parents.values()
+    ]
+    for prefix, parent in scopes:
+        for suffix in _SUFFIXES:
+            path = prefix + suffix
+            where = f" of one {parent.label.lower()}" if parent else ""
+            routes.add_api_route(
+                path,
+                _endpoint(resource, parent),
+                methods=["GET"],
+                summary=f"Count {resource.name}{where} per period",
+                description=(
+                    "Counts every row on a date field (default created_at) per period (default "
+                    "month_of_year), from the first occurrence to now; keys in order, empty "
+                    "periods as 0."
+                ),
+                openapi_extra={"parameters": _parameters(resource, path, parent)},
+                response_model=dict[str, int],
+            )
+    return routes

@@ -1,0 +1,220 @@
+"""Request parameters -> a validated, typed GraphQuery, or an error naming the parameter.
+
+No SQL and no HTTP here: the conditions are plain data that `store/where.py` turns into SQL
+with bound parameters.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zoneinfo
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from intragraph import periods
+from intragraph.errors import BadRequest, Unprocessable
+from intragraph.resources import Field, Membership, Parent, Reached, Resource
+
+Value = int | str | bool | dt.datetime
+
+_INT = re.compile(r"-?\d{1,19}")
+_INT64 = range(-(2**63), 2**63)
+_TIMESTAMP = re.compile(
+    r"\d{4}-\d{2}-\d{2}"
+    r"(?P<time>[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(?P<offset>Z|z|[+-]\d{2}(:?\d{2})?)?)?"
+)
+_BRACKETED = re.compile(r"(?P<kind>filter|range)\[(?P<name>[^\[\]]*)\]")
+
+
+@dataclass(frozen=True)
+class Span:
+    """low <= column <= high, or low <= column < high when high_open."""
+
+    low: Value
+    high: Value
+    high_open: bool = False
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    column: str
+    values: tuple[Value, ...]
+
+
+@dataclass(frozen=True)
+class InSpans:
+    column: str
+    spans: tuple[Span, ...]
+
+
+@dataclass(frozen=True)
+class MemberOf:
+    membership: Membership
+    values: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class IsReached:
+    column: str
+    reached: bool
+
+
+Condition = AnyOf | InSpans | MemberOf | IsReached
+
+
+@dataclass(frozen=True)
+class ParentKey:
+    """The parent named in a nested route; the store resolves it or answers 404."""
+
+    parent: Parent
+    key: str
+
+
+@dataclass(frozen=True)
+class GraphQuery:
+    resource: Resource
+    field: str
+    interval: str
+    zone: str
+    week_start: int
+    conditions: tuple[Condition, ...] = ()
+    parent: ParentKey | None = None
+
+
+def _int(param: str, text: str) -> int:
+    if not _INT.fullmatch(text) or int(text) not in _INT64:
+        raise BadRequest(f"{param}: {text!r} is not an integer")
+    return int(text)
+
+
+def _bool(param: str, text: str) -> bool:
+    if text not in ("true", "false"):
+        raise BadRequest(f"{param}: {text!r} is not a boolean; allowed: true, false")
+    return text == "true"
+
+
+def _choice(param: str, text: str, choices: tuple[str, ...]) -> str:
+    if choices and text not in choices:
+        raise BadRequest(f"{param}: {text!r} is not allowed; allowed: {', '.join(choices)}")
+    return text
+
+
+def _day_start(day: dt.date, zone: zoneinfo.ZoneInfo) -> dt.datetime:
+    # fold=0: a local midnight that a DST change skips is read with the offset before it,
+    # which is the instant the local day really begins.
+    return dt.datetime.combine(day, dt.time(), tzinfo=zone).astimezone(dt.UTC)
+
+
+def _time_span(param: str, text: str, zone: zoneinfo.ZoneInfo) -> Span:
+    """A timestamp as an instant, or a date-only value as its whole local day."""
+    match = _TIMESTAMP.fullmatch(text)
+    try:
+        if not match:
+            raise ValueError(text)
+        if match["time"] is None:
+            day = dt.date.fromisoformat(text)
+            return Span(_day_start(day, zone), _day_start(day + dt.timedelta(days=1), zone), True)
+        moment = dt.datetime.fromisoformat(text)
+    except (ValueError, OverflowError):
+        raise BadRequest(
+            f"{param}: {text!r} is not a timestamp; use ISO 8601, such as 2017-11-22, "
+            "2017-11-22T10:00:00 (read in time_zone) or 2017-11-22T10:00:00Z"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=zone)
+    instant = moment.astimezone(dt.UTC)
+    return Span(instant, instant)
+
+
+def _values(param: str, text: str) -> list[str]:
+    values = text.split(",")
+    if "" in values:
+        raise BadRequest(f"{param}: empty value in {text!r}; give one or more values, a,b")
+    return values
+
+
+def _filter(
+    resource: Resource, name: str, text: str, zone: zoneinfo.ZoneInfo
+) -> Condition | None:
+    param = f"filter[{name}]"
+    if name not in resource.filters:
+        raise BadRequest(
+            f"{param}: {name!r} cannot be filtered on; allowed: {', '.join(resource.filters)}"
+        )
+    values = _values(param, text)
+    special = resource.specials.get(name)
+    if isinstance(special, Membership):
+        return MemberOf(special, tuple(_int(param, value) for value in values))
+    if isinstance(special, Reached):
+        reached = {_bool(param, value) for value in values}
+        return IsReached(special.column, reached.pop()) if len(reached) == 1 else None
+    field = resource.fields[name]
+    if field.kind == "timestamp":
+        return InSpans(name, tuple(_time_span(param, value, zone) for value in values))
+    return AnyOf(name, tuple(_scalar(param, value, field) for value in values))
+
+
+def _scalar(param: str, text: str, field: Field) -> Value:
+    if field.kind == "int":
+        return _int(param, text)
+    if field.kind == "bool":
+        return _bool(param, text)
+    return _choice(param, text, field.choices)
+
+
+def _range(resource: Resource, name: str, text: str, zone: zoneinfo.ZoneInfo) -> InSpans:
+    param = f"range[{name}]"
+    if name not in resource.ranges:
+        raise BadRequest(
+            f"{param}: {name!r} cannot be ranged on; allowed: {', '.join(resource.ranges)}"
+        )
+    values = text.split(",")
+    if len(values) != 2 or "" in values:
+        raise BadRequest(f"{param}: {text!r} must be exactly two values, min,max")
+    field = resource.fields[name]
+    if field.kind == "timestamp":
+        low, high = (_time_span(param, value, zone) for value in values)
+        return InSpans(name, (Span(low.low, high.high, high.high_open),))
+    low_value, high_value = (_scalar(param, value, field) for value in values)
+    return InSpans(name, (Span(low_value, high_value),))
+
+
+def parse_graph(
+    resource: Resource,
+    field: str | None,
+    interval: str | None,
+    params: Iterable[tuple[str, str]],
+    default_zone: str = "UTC",
+    parent: ParentKey | None = None,
+) -> GraphQuery:
+    """Validate a graph request. The last of repeated parameters wins, as in Rails."""
+    field = field or resource.default_field
+    interval = interval or "month_of_year"
+    if field not in resource.graph_fields:
+        raise Unprocessable(
+            f"field: {field!r} cannot be graphed; allowed: {', '.join(resource.graph_fields)}"
+        )
+    if interval not in periods.INTERVALS:
+        raise Unprocessable(
+            f"interval: {interval!r} is not an interval; allowed: {', '.join(periods.INTERVALS)}"
+        )
+    given = dict(params)
+    zone_name = periods.parse_zone(given.get("time_zone", default_zone))
+    week_start = periods.parse_week_start(given.get("week_start", "sunday"))
+    zone = zoneinfo.ZoneInfo(zone_name)
+    conditions: list[Condition] = []
+    for key, text in given.items():
+        bracketed = _BRACKETED.fullmatch(key)
+        if bracketed is None:
+            if key.startswith(("filter", "range")):
+                raise BadRequest(f"{key}: write filter[field]=a,b or range[field]=min,max")
+            continue  # other parameters (access_token, page...) are not the graph's business
+        name = bracketed["name"]
+        if bracketed["kind"] == "range":
+            conditions.append(_range(resource, name, text, zone))
+        elif (condition := _filter(resource, name, text, zone)) is not None:
+            conditions.append(condition)
+    return GraphQuery(
+        resource, field, interval, zone_name, week_start, tuple(conditions), parent
+    )

@@ -1,0 +1,67 @@
+"""Counts per UTC granule -> counts per local period, vectorized.
+
+Engines count rows per UTC granule (a whole number of seconds, 900 in practice) because a
+per-row time-zone conversion is what makes a graph query slow. `zones.granule` guarantees that
+every instant of a granule falls in the same local period, so moving whole granules is exact.
+The keys produced here are those of `periods.bucket`; tests hold the two equal.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from intragraph import zones
+
+Ints = npt.NDArray[np.int64]
+
+_DAY = 86400
+_THURSDAY = 3  # 1970-01-01, day 0, was a Thursday (monday = 0)
+
+
+def _ordinals(local: Ints, interval: str, week_start: int) -> Ints:
+    """The period of each local second, as an integer: a day, month or year number, or a key."""
+    days = local // _DAY
+    if interval == "day":
+        return days
+    if interval == "week":
+        return days - (days + _THURSDAY - week_start) % 7
+    if interval == "hour_of_day":
+        return (local % _DAY) // 3600
+    if interval == "day_of_week":
+        return (days + _THURSDAY - week_start) % 7
+    months = days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    if interval == "month":
+        return months
+    if interval == "quarter":
+        return months - months % 3
+    if interval == "year":
+        return months // 12
+    if interval == "month_of_year":
+        return months % 12 + 1
+    # day_of_month
+    return days - months.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64) + 1
+
+
+def _keys(ordinals: Ints, interval: str) -> list[str]:
+    if interval in ("day", "week"):
+        return list(np.datetime_as_string(ordinals.astype("datetime64[D]")))
+    if interval in ("month", "quarter"):
+        months = ordinals.astype("datetime64[M]").astype("datetime64[D]")
+        return list(np.datetime_as_string(months))
+    if interval == "year":
+        return [f"{1970 + year:04d}-01-01" for year in ordinals.tolist()]
+    return [str(key) for key in ordinals.tolist()]
+
+
+def period_counts(
+    granules: Ints, counts: Ints, size: int, zone_name: str, interval: str, week_start: int
+) -> dict[str, int]:
+    """Sparse counts per period key from counts per granule (granule number * size = UTC s)."""
+    if granules.size == 0:
+        return {}
+    local = zones.local_seconds(zone_name, granules * size)
+    ordinals = _ordinals(local, interval, week_start)
+    unique, inverse = np.unique(ordinals, return_inverse=True)
+    totals = np.bincount(inverse.ravel(), weights=counts, minlength=unique.size)
+    return dict(zip(_keys(unique, interval), totals.astype(np.int64).tolist(), strict=True))

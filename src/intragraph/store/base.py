@@ -1,0 +1,143 @@
+"""The Store interface: what the service asks of an engine, with the SQL every engine shares.
+
+An engine supplies its connection handling, its bulk loading and one SQL expression, the UTC
+granule of a timestamp column (`granule_sql`); everything else, the WHERE builder, the graph
+query's shape and the upsert's counting, is written once here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from intragraph.query import AnyOf, Condition, GraphQuery, Value
+from intragraph.resources import Parent
+from intragraph.store.tables import TABLES, Table
+from intragraph.store.where import where
+
+Ints = npt.NDArray[np.int64]
+
+
+@dataclass
+class UpsertCounts:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def add(self, other: UpsertCounts) -> None:
+        self.inserted += other.inserted
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+
+
+class Store(ABC):
+    """One database. Methods are safe to call from several threads at once."""
+
+    mark = "?"  # the engine's parameter placeholder
+
+    # -- what each engine supplies ------------------------------------------------------------
+
+    @abstractmethod
+    def granule_sql(self, column: str, size: int) -> tuple[str, list[Value]]:
+        """The engine's bucketing SQL: floor(epoch seconds of `column` / size), exact for any
+        instant, with its parameters."""
+
+    @abstractmethod
+    def fetch(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        """Rows of one read-only query."""
+
+    @abstractmethod
+    def fetch_arrays(self, sql: str, params: Sequence[Any]) -> tuple[Ints, Ints]:
+        """The two integer columns of a query's answer as arrays."""
+
+    @abstractmethod
+    @contextmanager
+    def transaction(self) -> Iterator[Writer]:
+        """A writer whose work is kept only if the block ends without an exception."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    # -- shared ---------------------------------------------------------------------------------
+
+    def granule_counts(
+        self, query: GraphQuery, now: dt.datetime, size: int, extra: tuple[Condition, ...] = ()
+    ) -> tuple[Ints, Ints]:
+        """Counted rows per UTC granule of `size` seconds: granule numbers and counts."""
+        bucket, bucket_params = self.granule_sql(query.field, size)
+        clause, params = where(query.field, query.conditions + extra, self.mark, now)
+        sql = (
+            f"SELECT {bucket} AS granule, count(*) AS n FROM {query.resource.table} "
+            f"WHERE {clause} GROUP BY granule"
+        )
+        return self.fetch_arrays(sql, [*bucket_params, *params])
+
+    def parent_condition(self, parent: Parent, key: str) -> Condition | None:
+        """The condition of a nested route, or None when the parent does not exist."""
+        column = "id" if key.isascii() and key.isdigit() else parent.text_key
+        value: Value = int(key) if column == "id" and len(key) < 19 else key
+        if column == "id" and not isinstance(value, int):
+            return None
+        rows = self.fetch(
+            f"SELECT id FROM {parent.table} WHERE {column} = {self.mark} LIMIT 1", [value]
+        )
+        return AnyOf(parent.column, (rows[0][0],)) if rows else None
+
+    def count(self, table: str) -> int:
+        return int(self.fetch(f"SELECT count(*) FROM {TABLES[table].name}", [])[0][0])
+
+
+class Writer(ABC):
+    """Writes inside one transaction: stage rows, then merge them into their tables by id."""
+
+    @abstractmethod
+    def stage(self, table: Table, columns: dict[str, npt.NDArray[Any]]) -> None:
+        """Add rows (column arrays, `table.columns` in order, plus `seq`) to the table's stage."""
+
+    @abstractmethod
+    def append(self, table: Table, columns: dict[str, npt.NDArray[Any]]) -> None:
+        """Insert rows straight into a table: bulk loads of fresh data, such as the demo's."""
+
+    @abstractmethod
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
+
+    def merge(self, table: Table) -> UpsertCounts:
+        """Upsert the staged rows by id: new ids are inserted, a newer `updated_at` (or, for a
+        table without one, different content) replaces the row, anything else is unchanged."""
+        stage, target, names = f"stage_{table.name}", table.name, ", ".join(table.columns)
+        staged = int(self.execute(f"SELECT count(*) FROM {stage}")[0][0])
+        # the last copy of each id in the run, newest updated_at first
+        order = f"{table.version} DESC NULLS LAST, seq DESC" if table.version else "seq DESC"
+        self.execute(
+            f"CREATE TEMP TABLE pick AS SELECT {names} FROM ("
+            f"SELECT *, row_number() OVER (PARTITION BY id ORDER BY {order}) AS rank "
+            f"FROM {stage}) AS ranked WHERE rank = 1"
+        )
+        changed = " OR ".join(f"p.{c} IS DISTINCT FROM t.{c}" for c in table.columns)
+        # without a version on either side, a changed row is taken as newer
+        version = table.version
+        newer = f"COALESCE(p.{version} > t.{version}, {changed})" if version else changed
+        self.execute(
+            f"CREATE TEMP TABLE fate AS SELECT p.id, CASE WHEN t.id IS NULL THEN 'inserted' "
+            f"WHEN {newer} THEN 'updated' ELSE 'unchanged' END AS fate "
+            f"FROM pick AS p LEFT JOIN {target} AS t ON t.id = p.id"
+        )
+        fates = dict(self.execute("SELECT fate, count(*) FROM fate GROUP BY fate"))
+        self.execute(
+            f"DELETE FROM {target} WHERE id IN (SELECT id FROM fate WHERE fate = 'updated')"
+        )
+        self.execute(
+            f"INSERT INTO {target} ({names}) SELECT {names} FROM pick "
+            "WHERE id IN (SELECT id FROM fate WHERE fate <> 'unchanged')"
+        )
+        for name in (stage, "pick", "fate"):
+            self.execute(f"DROP TABLE {name}")
+        inserted, updated = int(fates.get("inserted", 0)), int(fates.get("updated", 0))
+        return UpsertCounts(inserted, updated, staged - inserted - updated)

@@ -1,0 +1,131 @@
+"""DuckDB, the embedded default: one file, no server.
+
+Timestamps are stored as TIMESTAMP holding UTC, so no query depends on the session's time zone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import numpy.typing as npt
+
+from intragraph.errors import ConfigError
+from intragraph.query import Value
+from intragraph.store.base import Ints, Store, Writer
+from intragraph.store.tables import TABLES, ColumnType, Table
+
+_TYPES: dict[ColumnType, str] = {
+    "int": "BIGINT",
+    "float": "DOUBLE",
+    "bool": "BOOLEAN",
+    "text": "VARCHAR",
+    "timestamp": "TIMESTAMP",
+}
+# Microseconds from 0001-01-01 to 1970-01-01: shifting by it makes every instant positive, so
+# DuckDB's integer division (which truncates) floors, for any instant since year 1.
+_SHIFT_SECONDS = 62_135_596_800
+
+
+def _adapt(value: Any) -> Any:
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
+    return value
+
+
+def _schema() -> list[str]:
+    statements = []
+    for table in TABLES.values():
+        columns = ", ".join(f"{name} {_TYPES[kind]}" for name, kind in table.types.items())
+        statements.append(f"CREATE TABLE IF NOT EXISTS {table.name} ({columns})")
+    return statements
+
+
+class DuckDBStore(Store):
+    def __init__(self, path: Path, read_only: bool = False) -> None:
+        self.path = path
+        if read_only and not path.exists():
+            raise ConfigError(f"database {path}: no such file")
+        try:
+            self._db = duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as error:
+            raise ConfigError(
+                f"database {path} cannot be opened: {error}. DuckDB lets one process write a "
+                "file at a time: stop the other intragraph process (a running `serve`?) first"
+            ) from None
+        self._db.execute("SET TimeZone = 'UTC'")
+        if not read_only:
+            for statement in _schema():
+                self._db.execute(statement)
+        self._local = threading.local()
+        self._write_lock = threading.Lock()
+
+    def _cursor(self) -> duckdb.DuckDBPyConnection:
+        # DuckDB connections are not shared between threads; a cursor per thread is.
+        cursor: duckdb.DuckDBPyConnection | None = getattr(self._local, "cursor", None)
+        if cursor is None:
+            cursor = self._db.cursor()
+            self._local.cursor = cursor
+        return cursor
+
+    def granule_sql(self, column: str, size: int) -> tuple[str, list[Value]]:
+        return (
+            f"(epoch_us({column}) + {_SHIFT_SECONDS * 1_000_000}) // ? - ?",
+            [size * 1_000_000, _SHIFT_SECONDS // size],
+        )
+
+    def fetch(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        return self._cursor().execute(sql, [_adapt(p) for p in params]).fetchall()
+
+    def fetch_arrays(self, sql: str, params: Sequence[Any]) -> tuple[Ints, Ints]:
+        arrays = self._cursor().execute(sql, [_adapt(p) for p in params]).fetchnumpy()
+        first, second = (np.asarray(array, dtype=np.int64) for array in arrays.values())
+        return first, second
+
+    @contextmanager
+    def transaction(self) -> Iterator[Writer]:
+        with self._write_lock:
+            cursor = self._db.cursor()
+            cursor.execute("BEGIN TRANSACTION")
+            try:
+                yield _DuckDBWriter(cursor)
+            except BaseException:
+                cursor.execute("ROLLBACK")
+                raise
+            else:
+                cursor.execute("COMMIT")
+            finally:
+                cursor.close()
+
+    def close(self) -> None:
+        self._db.close()
+
+
+class _DuckDBWriter(Writer):
+    def __init__(self, cursor: duckdb.DuckDBPyConnection) -> None:
+        self._cursor = cursor
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return self._cursor.execute(sql, [_adapt(p) for p in params]).fetchall()
+
+    def stage(self, table: Table, columns: dict[str, npt.NDArray[Any]]) -> None:
+        types = ", ".join(f"{n} {_TYPES[k]}" for n, k in table.types.items())
+        self.execute(f"CREATE TEMP TABLE IF NOT EXISTS stage_{table.name} ({types}, seq BIGINT)")
+        self._insert(f"stage_{table.name}", (*table.columns, "seq"), columns)
+
+    def append(self, table: Table, columns: dict[str, npt.NDArray[Any]]) -> None:
+        self._insert(table.name, table.columns, columns)
+
+    def _insert(self, target: str, names: tuple[str, ...], columns: dict[str, Any]) -> None:
+        # DuckDB scans a dict of NumPy arrays in place: far faster than executemany.
+        self._cursor.register("batch", columns)
+        try:
+            self._cursor.execute(f"INSERT INTO {target} SELECT {', '.join(names)} FROM batch")
+        finally:
+            self._cursor.unregister("batch")

@@ -1,0 +1,52 @@
+"""The tables every engine holds, as data: columns with a portable type, and the version column
+that decides whether an imported row replaces the stored one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+ColumnType = Literal["int", "float", "bool", "text", "timestamp"]
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    types: dict[str, ColumnType]
+    version: str | None = "updated_at"  # None: a changed row replaces the stored one
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return tuple(self.types)
+
+
+_ALL = (
+    Table("projects", {"id": "int", "name": "text", "slug": "text"}, version=None),
+    Table("users", {"id": "int", "login": "text"}, version=None),
+    Table(
+        "projects_users",
+        {
+            "id": "int", "project_id": "int", "user_id": "int", "occurrence": "int",
+            "final_mark": "int", "status": "text", "validated": "bool", "marked": "bool",
+            "current_team_id": "int", "created_at": "timestamp", "updated_at": "timestamp",
+            "retriable_at": "timestamp", "marked_at": "timestamp",
+        },
+    ),
+    Table(
+        "campus_users",
+        {
+            "id": "int", "user_id": "int", "campus_id": "int", "is_primary": "bool",
+            "created_at": "timestamp", "updated_at": "timestamp",
+        },
+    ),
+    Table(
+        "cursus_users",
+        {
+            "id": "int", "user_id": "int", "cursus_id": "int", "begin_at": "timestamp",
+            "end_at": "timestamp", "grade": "text", "level": "float",
+            "created_at": "timestamp", "updated_at": "timestamp",
+        },
+    ),
+)
+
+TABLES = {table.name: table for table in _ALL}

@@ -1,0 +1,48 @@
+"""The one WHERE builder, shared by every engine: conditions -> SQL text and bound parameters.
+
+Identifiers come only from `resources.py`; every value from a request is a bound parameter.
+`mark` is the engine's placeholder (`?` for DuckDB, `%s` for psycopg).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from intragraph.query import AnyOf, Condition, InSpans, IsReached, MemberOf, Value
+
+
+def _marks(mark: str, count: int) -> str:
+    return ", ".join([mark] * count)
+
+
+def _condition(condition: Condition, mark: str, now: dt.datetime) -> tuple[str, list[Value]]:
+    if isinstance(condition, AnyOf):
+        values = list(condition.values)
+        return f"{condition.column} IN ({_marks(mark, len(values))})", values
+    if isinstance(condition, InSpans):
+        column, texts, params = condition.column, [], []
+        for span in condition.spans:
+            upper = "<" if span.high_open else "<="
+            texts.append(f"({column} >= {mark} AND {column} {upper} {mark})")
+            params += [span.low, span.high]
+        return "(" + " OR ".join(texts) + ")", params
+    if isinstance(condition, MemberOf):
+        m, values = condition.membership, list(condition.values)
+        inner = f"SELECT {m.link} FROM {m.table} WHERE {m.column} IN ({_marks(mark, len(values))})"
+        return f"{m.link} IN ({inner})", values
+    column = condition.column
+    if condition.reached:
+        return f"({column} IS NOT NULL AND {column} <= {mark})", [now]
+    return f"({column} IS NULL OR {column} > {mark})", [now]
+
+
+def where(
+    field: str, conditions: tuple[Condition, ...], mark: str, now: dt.datetime
+) -> tuple[str, list[Value]]:
+    """Rows whose `field` is set and not later than now, and that meet every condition."""
+    texts, params = [f"{field} <= {mark}"], [now]
+    for condition in conditions:
+        text, values = _condition(condition, mark, now)
+        texts.append(text)
+        params += values
+    return " AND ".join(texts), params
