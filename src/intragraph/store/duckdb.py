@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -128,4 +128,5 @@ class _DuckDBWriter(Writer):
         try:
             self._cursor.execute(f"INSERT INTO {target} SELECT {', '.join(names)} FROM batch")
         finally:
-            self._cursor.unregister("batch")
+            with suppress(duckdb.Error):  # after a failed statement, the rollback drops it too
+                self._cursor.unregister("batch")

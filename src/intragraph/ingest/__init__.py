@@ -1,0 +1,1 @@
+"""Bringing data in: the 42 JSON reader, its import into a store, and the demo generator."""

@@ -1,0 +1,268 @@
+"""A deterministic, realistic synthetic 42 network, for a first look and for benchmarks.
+
+Campuses open one after another from 2013; each year's newcomers arrive in piscine months; about
+half of them are admitted to the main cursus and then work through many projects, with marks,
+failures and retries; marks open a retry date, some still in the future. Everything is drawn with
+NumPy from `numpy.random.default_rng([seed, part])`, part by part, so that the same seed and the
+same `until` give the same rows at any size, in bounded memory.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from intragraph.resources import STATUSES
+from intragraph.store.base import Store, Writer
+from intragraph.store.tables import TABLES
+
+Array = npt.NDArray[Any]
+_DAY = 86400
+_USERS_PER_PART = 20_000
+
+# (campus id, opening year, UTC offset in hours for local working hours, relative size)
+CAMPUSES = [
+    (1, 2013, 1, 10), (7, 2016, -8, 4), (9, 2017, 1, 4), (12, 2017, 1, 3), (13, 2016, 2, 3),
+    (14, 2018, 3, 2), (16, 2018, 2, 2), (17, 2018, 3, 3), (20, 2019, 9, 3), (21, 2018, 1, 2),
+    (22, 2019, 2, 2), (23, 2019, -3, 2), (24, 2019, 7, 2), (25, 2019, 0, 2), (26, 2019, 9, 3),
+    (28, 2019, 1, 2), (29, 2019, 9, 3), (30, 2019, 1, 2), (31, 2020, 1, 2), (32, 2020, 1, 2),
+    (33, 2020, 7, 2), (34, 2020, 1, 2), (35, 2020, 1, 2), (36, 2020, 1, 2), (37, 2020, 1, 2),
+    (38, 2020, -6, 1), (39, 2020, 3, 1), (40, 2021, 1, 2), (41, 2021, 1, 2), (42, 2021, 4, 1),
+    (43, 2021, 4, 1), (44, 2021, 1, 1), (45, 2021, 1, 1), (46, 2021, -4, 1), (47, 2021, 3, 1),
+    (48, 2022, 3, 1), (49, 2022, 1, 1), (50, 2022, 3, 2), (51, 2022, 1, 1), (52, 2022, 5, 1),
+    (53, 2022, 8, 1), (54, 2023, -5, 1), (55, 2023, 1, 1), (56, 2023, 2, 1), (57, 2023, 1, 1),
+    (58, 2023, 8, 1), (59, 2024, 1, 1), (60, 2024, 3, 1), (62, 2024, 2, 1), (64, 2024, 1, 1),
+]
+PISCINE_CURSUS, OLD_CURSUS, MAIN_CURSUS = 9, 1, 21
+OTHER_CURSUS = [3, 4, 5, 6, 7, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 22, 23, 25, 26,
+                27, 28, 31, 32, 33, 34, 35]
+PROJECT_NAMES = [
+    "Libft", "ft_printf", "get_next_line", "Born2beroot", "push_swap", "minitalk", "pipex",
+    "so_long", "FdF", "fract-ol", "Philosophers", "minishell", "NetPractice", "cub3d",
+    "miniRT", "CPP Module 00", "Inception", "ft_irc", "webserv", "ft_transcendence",
+    "C Piscine Shell 00", "C Piscine C 00", "C Piscine C 01", "C Piscine Rush 00",
+    "C Piscine Exam 00", "Exam Rank 02", "Exam Rank 03", "Exam Rank 04", "Exam Rank 05",
+]
+def _epoch(year: int, month: int = 1, day: int = 1) -> int:
+    return int(dt.datetime(year, month, day, tzinfo=dt.UTC).timestamp())
+
+
+_PISCINE_MONTHS = np.array([2, 3, 6, 7, 8, 9, 10])
+_PISCINE_WEIGHTS = np.array([0.12, 0.10, 0.06, 0.22, 0.22, 0.20, 0.08])
+_FIRST_PISCINE = _epoch(2013, 7)
+_MAIN_SINCE = _epoch(2019, 7)
+
+
+@dataclass(frozen=True)
+class Plan:
+    rows: int
+    seed: int
+    until: int  # Unix seconds: nothing is created later
+
+    @property
+    def users(self) -> int:
+        return max(50, self.rows // 40)
+
+
+def _names(ids: Array, prefix: str) -> Array:
+    return np.array([f"{prefix}{i}" for i in ids.tolist()], dtype=object)
+
+
+def projects(seed: int) -> dict[str, Array]:
+    rng = np.random.default_rng([seed, 0])
+    ids = np.sort(rng.choice(np.arange(1, 2700), size=1500, replace=False))
+    names = [PROJECT_NAMES[i] if i < len(PROJECT_NAMES) else f"Project {pid}"
+             for i, pid in enumerate(ids.tolist())]
+    slugs = [name.lower().replace(" ", "-") for name in names]
+    return {"id": ids, "name": np.array(names, dtype=object), "slug": np.array(slugs, dtype=object)}
+
+
+def _rows_per_user(plan: Plan, admitted: Array, rng: np.random.Generator) -> Array:
+    weight = rng.lognormal(0.0, 0.6, plan.users) * np.where(admitted, 5.0, 1.0)
+    counts = np.floor(weight / weight.sum() * plan.rows).astype(np.int64)
+    short = plan.rows - int(counts.sum())
+    np.add.at(counts, rng.choice(plan.users, size=short, p=weight / weight.sum()), 1)
+    return counts
+
+
+def _users(plan: Plan) -> dict[str, Array]:
+    """Every user's campus, start, admission and row count: small, drawn once for the network."""
+    rng = np.random.default_rng([plan.seed, 1])
+    campus_ids = np.array([c[0] for c in CAMPUSES])
+    opened = np.array([c[1] for c in CAMPUSES])
+    size = np.array([c[3] for c in CAMPUSES], dtype=float)
+    last_year = dt.datetime.fromtimestamp(plan.until, dt.UTC).year
+    years = np.arange(2013, last_year + 1)
+    # each campus grows to its size within three years of opening
+    weight = size[None, :] * np.clip((years[:, None] - opened[None, :] + 1) / 3, 0, 1)
+    cells = rng.choice(weight.size, size=plan.users, p=(weight / weight.sum()).ravel())
+    year, campus = years[cells // len(CAMPUSES)], cells % len(CAMPUSES)
+    month = rng.choice(_PISCINE_MONTHS, size=plan.users, p=_PISCINE_WEIGHTS)
+    start = np.array([_epoch(y, m) for y, m in zip(year.tolist(), month.tolist(), strict=True)])
+    start += rng.integers(0, 5, plan.users) * _DAY
+    start = np.clip(start, _FIRST_PISCINE, plan.until - 30 * _DAY)
+    admitted = rng.random(plan.users) < 0.45
+    return {
+        "campus": campus_ids[campus],
+        "offset": np.array([c[2] for c in CAMPUSES])[campus] * 3600,
+        "start": start,
+        "admitted": admitted,
+        "rows": _rows_per_user(plan, admitted, rng),
+    }
+
+
+def _local_time_of_day(rng: np.random.Generator, n: int) -> Array:
+    """Seconds after local midnight: mostly working hours, some evenings and nights."""
+    hours = np.clip(rng.normal(14.0, 3.5, n), 0, 23.99)
+    return (hours * 3600).astype(np.int64)
+
+
+def _projects_users(
+    plan: Plan, users: dict[str, Array], part: slice, first_id: int, project_ids: Array,
+    rng: np.random.Generator,
+) -> dict[str, Array]:
+    counts = users["rows"][part]
+    owner = np.repeat(np.arange(part.start, part.start + counts.size), counts)
+    n = owner.size
+    start, offset = users["start"][owner], users["offset"][owner]
+    admitted = users["admitted"][owner]
+    career = np.where(admitted, rng.uniform(1.0, 4.5, n) * 365, 28) * _DAY
+    span = np.maximum(np.minimum(career, plan.until - start), _DAY)
+    day = start + (rng.random(n) ** 1.3 * span).astype(np.int64) // _DAY * _DAY
+    weekend = ((day // _DAY + 3) % 7) >= 5
+    day -= np.where(weekend & (rng.random(n) < 0.6), 2 * _DAY, 0)  # quieter weekends
+    created = day + _local_time_of_day(rng, n) - offset
+    created = np.minimum(np.maximum(created, start), plan.until - 1)
+    age = plan.until - created
+    duration = (rng.gamma(2.0, 6.0, n) * _DAY).astype(np.int64) + 3600
+    marked_at = created + duration
+    marked = (marked_at < plan.until) & (rng.random(n) < np.where(age > 60 * _DAY, 0.9, 0.5))
+    status_index = np.where(
+        marked, 4, rng.choice([0, 1, 2, 3, 5], size=n, p=[0.08, 0.1, 0.6, 0.12, 0.1])
+    )
+    status_index = np.where(marked & (rng.random(n) < 0.04), 5, status_index)
+    mark = np.select(
+        [rng.random(n) < 0.18, rng.random(n) < 0.25, rng.random(n) < 0.06],
+        [rng.integers(0, 50, n), np.full(n, 100), rng.integers(101, 126, n)],
+        rng.integers(50, 101, n),
+    )
+    cooldown = np.where(mark < 50, rng.integers(1, 8, n), rng.integers(10, 31, n)) * _DAY
+    occurrence = np.minimum(rng.geometric(0.75, n) - 1, 5)
+    updated = np.minimum(np.where(marked, marked_at, created) + rng.integers(1, 600, n),
+                         plan.until - 1)
+    projects_in_cursus = np.where(admitted, rng.zipf(1.4, n) % project_ids.size,
+                                  rng.integers(20, 29, n))
+    millis = rng.integers(0, 1000, n)
+
+    def stamp(seconds: Array, keep: Array | None = None) -> Array:
+        values = (seconds * 1000 + millis).astype("datetime64[ms]").astype("datetime64[us]")
+        return values if keep is None else np.where(keep, values, np.datetime64("NaT"))
+
+    return {
+        "id": np.arange(first_id, first_id + n, dtype=np.int64),
+        "project_id": project_ids[projects_in_cursus % project_ids.size],
+        "user_id": users["id"][owner],
+        "occurrence": occurrence,
+        "final_mark": np.where(marked, mark, None).astype(object),
+        "status": np.array(STATUSES, dtype=object)[status_index],
+        "validated": np.where(marked, mark >= 50, None).astype(object),
+        "marked": marked,
+        "current_team_id": 1_000_000 + np.arange(first_id, first_id + n, dtype=np.int64),
+        "created_at": stamp(created),
+        "updated_at": stamp(updated),
+        "retriable_at": stamp(marked_at + cooldown, marked),
+        "marked_at": stamp(marked_at, marked),
+    }
+
+
+def _memberships(
+    users: dict[str, Array], part: slice, rng: np.random.Generator
+) -> tuple[dict[str, Array], dict[str, Array]]:
+    ids = users["id"][part]
+    n = ids.size
+    start = users["start"][part]
+    moved = rng.random(n) < 0.05  # a second campus: a transfer
+    campus_users = {
+        "id": np.concatenate([ids * 2, ids[moved] * 2 + 1]),
+        "user_id": np.concatenate([ids, ids[moved]]),
+        "campus_id": np.concatenate(
+            [users["campus"][part], rng.choice([c[0] for c in CAMPUSES], int(moved.sum()))]
+        ),
+        "is_primary": np.concatenate([~moved, np.ones(int(moved.sum()), dtype=bool)]),
+    }
+    admitted = users["admitted"][part]
+    main = np.where(start >= _MAIN_SINCE, MAIN_CURSUS, OLD_CURSUS)
+    other = rng.random(n) < 0.05
+    cursus_users = {
+        "id": np.concatenate([ids * 3, ids[admitted] * 3 + 1, ids[other] * 3 + 2]),
+        "user_id": np.concatenate([ids, ids[admitted], ids[other]]),
+        "cursus_id": np.concatenate(
+            [np.full(n, PISCINE_CURSUS), main[admitted],
+             rng.choice(OTHER_CURSUS, int(other.sum()))]
+        ),
+        "begin_at": np.concatenate(
+            [start, start[admitted] + 60 * _DAY, start[other] + 30 * _DAY]
+        ),
+    }
+    return campus_users, cursus_users
+
+
+def _stamped(table: str, columns: dict[str, Array]) -> dict[str, Array]:
+    """Fill the columns the demo leaves empty, and turn seconds into timestamps."""
+    out: dict[str, Array] = {}
+    n = next(iter(columns.values())).size
+    for name, kind in TABLES[table].types.items():
+        value = columns.get(name)
+        if value is None:
+            out[name] = np.full(n, None, dtype=object)
+        elif kind == "timestamp" and value.dtype.kind == "i":
+            out[name] = (value * 1_000_000).astype("datetime64[us]")
+        else:
+            out[name] = value
+    return out
+
+
+def parts(plan: Plan) -> Iterator[dict[str, dict[str, Array]]]:
+    """The network, part by part: each part's rows per table."""
+    users = _users(plan)
+    users["id"] = np.arange(1, plan.users + 1, dtype=np.int64)
+    project_ids = projects(plan.seed)["id"]
+    first_id = 1
+    for index, begin in enumerate(range(0, plan.users, _USERS_PER_PART)):
+        part = slice(begin, min(begin + _USERS_PER_PART, plan.users))
+        rng = np.random.default_rng([plan.seed, 2, index])
+        pu = _projects_users(plan, users, part, first_id, project_ids, rng)
+        first_id += pu["id"].size
+        campus_users, cursus_users = _memberships(users, part, rng)
+        ids = users["id"][part]
+        yield {
+            "projects_users": _stamped("projects_users", pu),
+            "users": {"id": ids, "login": _names(ids, "student")},
+            "campus_users": _stamped("campus_users", campus_users),
+            "cursus_users": _stamped("cursus_users", cursus_users),
+        }
+
+
+def fill(
+    store: Store, plan: Plan, replace: bool, progress: Callable[[int], None] = lambda _: None
+) -> int:
+    """Write the demo network in one transaction; returns the number of projects_users."""
+    with store.transaction() as writer:
+        if replace:
+            for table in TABLES:
+                writer.execute(f"DELETE FROM {table}")
+        _append(writer, "projects", projects(plan.seed))
+        for tables in parts(plan):
+            for name, columns in tables.items():
+                _append(writer, name, columns)
+            progress(tables["projects_users"]["id"].size)
+    return plan.rows
+
+
+def _append(writer: Writer, table: str, columns: dict[str, Array]) -> None:
+    writer.append(TABLES[table], {name: columns[name] for name in TABLES[table].columns})

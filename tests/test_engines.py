@@ -1,0 +1,103 @@
+"""Every engine agrees with the pure-Python reference of periods.py: on random rows, intervals,
+zones and week starts, and on the first and last second of periods around DST changes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from intragraph import periods, zones
+from intragraph.graphs import graph
+from intragraph.query import parse_graph
+from intragraph.resources import PROJECTS_USERS
+from intragraph.store.base import Store
+from tests.conftest import add
+
+ZONES = [
+    "UTC", "Europe/Paris", "America/Los_Angeles", "America/Sao_Paulo", "Asia/Kolkata",
+    "Asia/Kathmandu", "Australia/Lord_Howe", "America/St_Johns", "Pacific/Chatham",
+    "Africa/Monrovia", "Asia/Tehran", "Pacific/Apia", "Europe/Moscow",
+]
+
+
+def _edges(zone_name: str) -> list[dt.datetime]:
+    """Each offset change in 2017-2019 and the local midnights around it, each +/- 1 s."""
+    zone = ZoneInfo(zone_name)
+    first = int(dt.datetime(2017, 1, 1, tzinfo=dt.UTC).timestamp())
+    last = int(dt.datetime(2019, 12, 31, tzinfo=dt.UTC).timestamp())
+    starts, _ = zones.steps(zone_name, first, last)
+    found = []
+    for change in starts.tolist()[1:]:
+        moment = dt.datetime.fromtimestamp(change, dt.UTC)
+        local_day = moment.astimezone(zone).date()
+        midnights = [
+            dt.datetime.combine(local_day + dt.timedelta(days=d), dt.time(), zone)
+            for d in (-1, 0, 1)
+        ]
+        for center in (moment, *(m.astimezone(dt.UTC) for m in midnights)):
+            found += [center + dt.timedelta(seconds=s) for s in (-1, 0, 1)]
+    return found
+
+
+EDGE_INSTANTS = sorted({i for name in ZONES for i in _edges(name)})
+
+instants = st.one_of(
+    st.datetimes(
+        min_value=dt.datetime(1960, 1, 1), max_value=dt.datetime(2030, 1, 1),
+        timezones=st.just(dt.UTC),
+    ),
+    st.sampled_from(EDGE_INSTANTS),
+).map(lambda moment: moment.replace(microsecond=moment.microsecond // 1000 * 1000))
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    rows=st.lists(st.one_of(st.none(), instants), max_size=25),
+    interval=st.sampled_from(periods.INTERVALS),
+    zone=st.sampled_from(ZONES),
+    week_start=st.sampled_from(periods.WEEK_DAYS),
+    now=instants,
+)
+def test_engine_equals_reference(
+    store: Store,
+    rows: list[dt.datetime | None],
+    interval: str,
+    zone: str,
+    week_start: str,
+    now: dt.datetime,
+) -> None:
+    with store.transaction() as writer:
+        writer.execute("DELETE FROM projects_users")
+    if rows:
+        add(store, "projects_users", *({"created_at": row} for row in rows))
+    params = [("time_zone", zone), ("week_start", week_start)]
+    query = parse_graph(PROJECTS_USERS, "created_at", interval, params)
+    expected = periods.reference_graph(
+        rows, interval, ZoneInfo(zone), periods.WEEK_DAY_ALIASES[week_start], now
+    )
+    assert graph(store, query, now) == expected
+
+
+FINE_GRANULES = [
+    # Liberia kept local mean time, -0:44:30, until 1972: its days start at 00:44:30Z.
+    ("Africa/Monrovia", "day", ["1971-06-01 00:44:29", "1971-06-01 00:44:30"]),
+    # Newfoundland changed its clocks at 00:01 local until 2011: at 03:31Z in March 2010.
+    ("America/St_Johns", "hour_of_day", ["2010-03-14 03:30:59", "2010-03-14 03:31:00"]),
+]
+
+
+def test_zones_off_the_quarter_hour_are_exact(store: Store) -> None:
+    now = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
+    for zone, interval, texts in FINE_GRANULES:
+        rows = [dt.datetime.fromisoformat(text).replace(tzinfo=dt.UTC) for text in texts]
+        with store.transaction() as writer:
+            writer.execute("DELETE FROM projects_users")
+        add(store, "projects_users", *({"created_at": row} for row in rows))
+        query = parse_graph(PROJECTS_USERS, "created_at", interval, [("time_zone", zone)])
+        answer = graph(store, query, now)
+        assert answer == periods.reference_graph(rows, interval, ZoneInfo(zone), 6, now)
+        assert sorted(answer.values())[-2:] == [1, 1]  # the two rows fall in two periods
