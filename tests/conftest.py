@@ -40,16 +40,29 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
 
 _DEFAULTS: dict[str, dict[str, Any]] = {
     "projects_users": {
-        "project_id": 1, "user_id": 1, "occurrence": 0, "final_mark": None,
-        "status": "finished", "validated": None, "marked": False, "current_team_id": None,
-        "created_at": None, "updated_at": None, "retriable_at": None, "marked_at": None,
+        "project_id": 1,
+        "user_id": 1,
+        "occurrence": 0,
+        "final_mark": None,
+        "status": "finished",
+        "validated": None,
+        "marked": False,
+        "current_team_id": None,
+        "created_at": None,
+        "updated_at": None,
+        "retriable_at": None,
+        "marked_at": None,
     },
     "projects": {"name": None, "slug": None},
     "users": {"login": None},
     "campus_users": {"is_primary": True, "created_at": None, "updated_at": None},
     "cursus_users": {
-        "begin_at": None, "end_at": None, "grade": None, "level": None,
-        "created_at": None, "updated_at": None,
+        "begin_at": None,
+        "end_at": None,
+        "grade": None,
+        "level": None,
+        "created_at": None,
+        "updated_at": None,
     },
 }
 

@@ -17,9 +17,19 @@ from intragraph.store.base import Store
 from tests.conftest import add
 
 ZONES = [
-    "UTC", "Europe/Paris", "America/Los_Angeles", "America/Sao_Paulo", "Asia/Kolkata",
-    "Asia/Kathmandu", "Australia/Lord_Howe", "America/St_Johns", "Pacific/Chatham",
-    "Africa/Monrovia", "Asia/Tehran", "Pacific/Apia", "Europe/Moscow",
+    "UTC",
+    "Europe/Paris",
+    "America/Los_Angeles",
+    "America/Sao_Paulo",
+    "Asia/Kolkata",
+    "Asia/Kathmandu",
+    "Australia/Lord_Howe",
+    "America/St_Johns",
+    "Pacific/Chatham",
+    "Africa/Monrovia",
+    "Asia/Tehran",
+    "Pacific/Apia",
+    "Europe/Moscow",
 ]
 
 
@@ -46,15 +56,17 @@ EDGE_INSTANTS = sorted({i for name in ZONES for i in _edges(name)})
 
 instants = st.one_of(
     st.datetimes(
-        min_value=dt.datetime(1960, 1, 1), max_value=dt.datetime(2030, 1, 1),
+        min_value=dt.datetime(1960, 1, 1),
+        max_value=dt.datetime(2030, 1, 1),
         timezones=st.just(dt.UTC),
     ),
     st.sampled_from(EDGE_INSTANTS),
 ).map(lambda moment: moment.replace(microsecond=moment.microsecond // 1000 * 1000))
 
 
-@settings(max_examples=150, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     rows=st.lists(st.one_of(st.none(), instants), max_size=25),
     interval=st.sampled_from(periods.INTERVALS),

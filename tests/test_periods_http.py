@@ -32,10 +32,8 @@ def _nonzero(answer: dict[str, int]) -> dict[str, int]:
 def test_day_utc_is_zero_filled_to_now(store: Store) -> None:
     _example(store)
     answer = _get(store, "/v2/projects_users/graph/on/created_at/by/day")
-    assert _nonzero(answer) == {
-        "2017-11-19": 1, "2017-11-20": 1, "2017-11-22": 1, "2017-12-31": 1
-    }
-    assert list(answer)[0] == "2017-11-19" and list(answer)[-1] == "2018-01-10"
+    assert _nonzero(answer) == {"2017-11-19": 1, "2017-11-20": 1, "2017-11-22": 1, "2017-12-31": 1}
+    assert next(iter(answer)) == "2017-11-19" and list(answer)[-1] == "2018-01-10"
     assert len(answer) == 53 and answer["2017-11-21"] == 0
 
 
@@ -61,8 +59,14 @@ def test_worked_examples(store: Store, query: str, expected: dict[str, int]) -> 
 def test_week_sunday_utc(store: Store) -> None:
     _example(store)
     assert _get(store, "/v2/projects_users/graph/on/created_at/by/week") == {
-        "2017-11-19": 3, "2017-11-26": 0, "2017-12-03": 0, "2017-12-10": 0, "2017-12-17": 0,
-        "2017-12-24": 0, "2017-12-31": 1, "2018-01-07": 0,
+        "2017-11-19": 3,
+        "2017-11-26": 0,
+        "2017-12-03": 0,
+        "2017-12-10": 0,
+        "2017-12-17": 0,
+        "2017-12-24": 0,
+        "2017-12-31": 1,
+        "2018-01-07": 0,
     }
 
 
@@ -70,8 +74,14 @@ def test_week_monday_paris(store: Store) -> None:
     _example(store)
     path = "/v2/projects_users/graph/on/created_at/by/week?week_start=monday&time_zone=Europe/Paris"
     assert _get(store, path) == {
-        "2017-11-20": 3, "2017-11-27": 0, "2017-12-04": 0, "2017-12-11": 0, "2017-12-18": 0,
-        "2017-12-25": 0, "2018-01-01": 1, "2018-01-08": 0,
+        "2017-11-20": 3,
+        "2017-11-27": 0,
+        "2017-12-04": 0,
+        "2017-12-11": 0,
+        "2017-12-18": 0,
+        "2017-12-25": 0,
+        "2018-01-01": 1,
+        "2018-01-08": 0,
     }
 
 
@@ -141,7 +151,7 @@ def test_edges(
     answer = _get(store, path, LATER)
     assert _nonzero(answer) == {key: 1}
     if interval in ("day", "week", "quarter", "year"):
-        assert list(answer)[0] == key
+        assert next(iter(answer)) == key
 
 
 def test_retriable_at_counts_only_the_past_and_runs_to_today(store: Store) -> None:

@@ -63,8 +63,9 @@ def main() -> None:
 
 @main.command()
 @click.option("--host", envvar="INTRAGRAPH_HOST", show_envvar=True, help="[default: 127.0.0.1]")
-@click.option("--port", type=int, envvar="INTRAGRAPH_PORT", show_envvar=True,
-              help="[default: 8000]")
+@click.option(
+    "--port", type=int, envvar="INTRAGRAPH_PORT", show_envvar=True, help="[default: 8000]"
+)
 @_database_option
 @_friendly
 def serve(host: str | None, port: int | None, database_url: str | None) -> None:
@@ -76,7 +77,8 @@ def serve(host: str | None, port: int | None, database_url: str | None) -> None:
     settings = config.load({"host": host, "port": port, "database_url": database_url})
     with _store(settings) as store:
         app = create_app(settings, store)
-        click.echo(f"intragraph on http://{settings.host}:{settings.port}/  (docs: /docs)", err=True)
+        address = f"http://{settings.host}:{settings.port}"
+        click.echo(f"intragraph on {address}/  (docs: {address}/docs)", err=True)
         uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level)
 
 
@@ -98,8 +100,10 @@ def import_(kind: str, files: tuple[str, ...], database_url: str | None) -> None
     with ExitStack() as stack:
         store = stack.enter_context(_store(settings))
         streams = [
-            Source(name, sys.stdin if name == "-" else
-                   stack.enter_context(open(name, encoding="utf-8")))
+            Source(
+                name,
+                sys.stdin if name == "-" else stack.enter_context(open(name, encoding="utf-8")),
+            )
             for name in files
         ]
         bar = stack.enter_context(
@@ -114,11 +118,19 @@ def import_(kind: str, files: tuple[str, ...], database_url: str | None) -> None
 
 
 @main.command()
-@click.option("--rows", default=1_000_000, show_default=True, type=click.IntRange(1),
-              help="How many projects_users.")
+@click.option(
+    "--rows",
+    default=1_000_000,
+    show_default=True,
+    type=click.IntRange(1),
+    help="How many projects_users.",
+)
 @click.option("--seed", default=1, show_default=True, type=int)
-@click.option("--until", type=click.DateTime(["%Y-%m-%d"]),
-              help="Nothing is created after this day.  [default: now]")
+@click.option(
+    "--until",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Nothing is created after this day.  [default: now]",
+)
 @click.option("--replace", is_flag=True, help="Discard the data already in the database.")
 @_database_option
 @_friendly

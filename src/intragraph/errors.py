@@ -8,7 +8,7 @@ from __future__ import annotations
 
 
 class IntragraphError(Exception):
-    """Base class: `status` is the HTTP status, the message says what was wrong and what is allowed."""
+    """`status` is the HTTP status; the message says what was wrong and what is allowed."""
 
     status = 500
 

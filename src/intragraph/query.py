@@ -134,9 +134,7 @@ def _values(param: str, text: str) -> list[str]:
     return values
 
 
-def _filter(
-    resource: Resource, name: str, text: str, zone: zoneinfo.ZoneInfo
-) -> Condition | None:
+def _filter(resource: Resource, name: str, text: str, zone: zoneinfo.ZoneInfo) -> Condition | None:
     param = f"filter[{name}]"
     if name not in resource.filters:
         raise BadRequest(
@@ -215,6 +213,4 @@ def parse_graph(
             conditions.append(_range(resource, name, text, zone))
         elif (condition := _filter(resource, name, text, zone)) is not None:
             conditions.append(condition)
-    return GraphQuery(
-        resource, field, interval, zone_name, week_start, tuple(conditions), parent
-    )
+    return GraphQuery(resource, field, interval, zone_name, week_start, tuple(conditions), parent)

@@ -32,13 +32,18 @@ def _parameters(resource: Resource, path: str, parent: Parent | None) -> list[di
     if parent is not None:
         found.append(_parameter("key", "path", f"{parent.label} id or {parent.text_key}"))
     if "{field}" in path:
-        found.append(_parameter("field", "path", "The date field.", enum=list(resource.graph_fields)))
+        fields = list(resource.graph_fields)
+        found.append(_parameter("field", "path", "The date field.", enum=fields))
     if "{interval}" in path:
         found.append(_parameter("interval", "path", "The period.", enum=list(periods.INTERVALS)))
     found += [
         _parameter("time_zone", "query", "IANA time zone of the periods (default UTC)."),
-        _parameter("week_start", "query", "First day of a week (default sunday).",
-                   enum=list(periods.WEEK_DAYS)),
+        _parameter(
+            "week_start",
+            "query",
+            "First day of a week (default sunday).",
+            enum=list(periods.WEEK_DAYS),
+        ),
     ]
     found += [_parameter(f"filter[{name}]", "query", "a or a,b") for name in resource.filters]
     found += [_parameter(f"range[{name}]", "query", "min,max") for name in resource.ranges]

@@ -27,27 +27,120 @@ _USERS_PER_PART = 20_000
 
 # (campus id, opening year, UTC offset in hours for local working hours, relative size)
 CAMPUSES = [
-    (1, 2013, 1, 10), (7, 2016, -8, 4), (9, 2017, 1, 4), (12, 2017, 1, 3), (13, 2016, 2, 3),
-    (14, 2018, 3, 2), (16, 2018, 2, 2), (17, 2018, 3, 3), (20, 2019, 9, 3), (21, 2018, 1, 2),
-    (22, 2019, 2, 2), (23, 2019, -3, 2), (24, 2019, 7, 2), (25, 2019, 0, 2), (26, 2019, 9, 3),
-    (28, 2019, 1, 2), (29, 2019, 9, 3), (30, 2019, 1, 2), (31, 2020, 1, 2), (32, 2020, 1, 2),
-    (33, 2020, 7, 2), (34, 2020, 1, 2), (35, 2020, 1, 2), (36, 2020, 1, 2), (37, 2020, 1, 2),
-    (38, 2020, -6, 1), (39, 2020, 3, 1), (40, 2021, 1, 2), (41, 2021, 1, 2), (42, 2021, 4, 1),
-    (43, 2021, 4, 1), (44, 2021, 1, 1), (45, 2021, 1, 1), (46, 2021, -4, 1), (47, 2021, 3, 1),
-    (48, 2022, 3, 1), (49, 2022, 1, 1), (50, 2022, 3, 2), (51, 2022, 1, 1), (52, 2022, 5, 1),
-    (53, 2022, 8, 1), (54, 2023, -5, 1), (55, 2023, 1, 1), (56, 2023, 2, 1), (57, 2023, 1, 1),
-    (58, 2023, 8, 1), (59, 2024, 1, 1), (60, 2024, 3, 1), (62, 2024, 2, 1), (64, 2024, 1, 1),
+    (1, 2013, 1, 10),
+    (7, 2016, -8, 4),
+    (9, 2017, 1, 4),
+    (12, 2017, 1, 3),
+    (13, 2016, 2, 3),
+    (14, 2018, 3, 2),
+    (16, 2018, 2, 2),
+    (17, 2018, 3, 3),
+    (20, 2019, 9, 3),
+    (21, 2018, 1, 2),
+    (22, 2019, 2, 2),
+    (23, 2019, -3, 2),
+    (24, 2019, 7, 2),
+    (25, 2019, 0, 2),
+    (26, 2019, 9, 3),
+    (28, 2019, 1, 2),
+    (29, 2019, 9, 3),
+    (30, 2019, 1, 2),
+    (31, 2020, 1, 2),
+    (32, 2020, 1, 2),
+    (33, 2020, 7, 2),
+    (34, 2020, 1, 2),
+    (35, 2020, 1, 2),
+    (36, 2020, 1, 2),
+    (37, 2020, 1, 2),
+    (38, 2020, -6, 1),
+    (39, 2020, 3, 1),
+    (40, 2021, 1, 2),
+    (41, 2021, 1, 2),
+    (42, 2021, 4, 1),
+    (43, 2021, 4, 1),
+    (44, 2021, 1, 1),
+    (45, 2021, 1, 1),
+    (46, 2021, -4, 1),
+    (47, 2021, 3, 1),
+    (48, 2022, 3, 1),
+    (49, 2022, 1, 1),
+    (50, 2022, 3, 2),
+    (51, 2022, 1, 1),
+    (52, 2022, 5, 1),
+    (53, 2022, 8, 1),
+    (54, 2023, -5, 1),
+    (55, 2023, 1, 1),
+    (56, 2023, 2, 1),
+    (57, 2023, 1, 1),
+    (58, 2023, 8, 1),
+    (59, 2024, 1, 1),
+    (60, 2024, 3, 1),
+    (62, 2024, 2, 1),
+    (64, 2024, 1, 1),
 ]
 PISCINE_CURSUS, OLD_CURSUS, MAIN_CURSUS = 9, 1, 21
-OTHER_CURSUS = [3, 4, 5, 6, 7, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 22, 23, 25, 26,
-                27, 28, 31, 32, 33, 34, 35]
-PROJECT_NAMES = [
-    "Libft", "ft_printf", "get_next_line", "Born2beroot", "push_swap", "minitalk", "pipex",
-    "so_long", "FdF", "fract-ol", "Philosophers", "minishell", "NetPractice", "cub3d",
-    "miniRT", "CPP Module 00", "Inception", "ft_irc", "webserv", "ft_transcendence",
-    "C Piscine Shell 00", "C Piscine C 00", "C Piscine C 01", "C Piscine Rush 00",
-    "C Piscine Exam 00", "Exam Rank 02", "Exam Rank 03", "Exam Rank 04", "Exam Rank 05",
+OTHER_CURSUS = [
+    3,
+    4,
+    5,
+    6,
+    7,
+    10,
+    11,
+    12,
+    13,
+    14,
+    15,
+    16,
+    17,
+    18,
+    19,
+    20,
+    22,
+    23,
+    25,
+    26,
+    27,
+    28,
+    31,
+    32,
+    33,
+    34,
+    35,
 ]
+PROJECT_NAMES = [
+    "Libft",
+    "ft_printf",
+    "get_next_line",
+    "Born2beroot",
+    "push_swap",
+    "minitalk",
+    "pipex",
+    "so_long",
+    "FdF",
+    "fract-ol",
+    "Philosophers",
+    "minishell",
+    "NetPractice",
+    "cub3d",
+    "miniRT",
+    "CPP Module 00",
+    "Inception",
+    "ft_irc",
+    "webserv",
+    "ft_transcendence",
+    "C Piscine Shell 00",
+    "C Piscine C 00",
+    "C Piscine C 01",
+    "C Piscine Rush 00",
+    "C Piscine Exam 00",
+    "Exam Rank 02",
+    "Exam Rank 03",
+    "Exam Rank 04",
+    "Exam Rank 05",
+]
+
+
 def _epoch(year: int, month: int = 1, day: int = 1) -> int:
     return int(dt.datetime(year, month, day, tzinfo=dt.UTC).timestamp())
 
@@ -76,8 +169,10 @@ def _names(ids: Array, prefix: str) -> Array:
 def projects(seed: int) -> dict[str, Array]:
     rng = np.random.default_rng([seed, 0])
     ids = np.sort(rng.choice(np.arange(1, 2700), size=1500, replace=False))
-    names = [PROJECT_NAMES[i] if i < len(PROJECT_NAMES) else f"Project {pid}"
-             for i, pid in enumerate(ids.tolist())]
+    names = [
+        PROJECT_NAMES[i] if i < len(PROJECT_NAMES) else f"Project {pid}"
+        for i, pid in enumerate(ids.tolist())
+    ]
     slugs = [name.lower().replace(" ", "-") for name in names]
     return {"id": ids, "name": np.array(names, dtype=object), "slug": np.array(slugs, dtype=object)}
 
@@ -87,7 +182,7 @@ def _rows_per_user(plan: Plan, admitted: Array, rng: np.random.Generator) -> Arr
     counts = np.floor(weight / weight.sum() * plan.rows).astype(np.int64)
     short = plan.rows - int(counts.sum())
     np.add.at(counts, rng.choice(plan.users, size=short, p=weight / weight.sum()), 1)
-    return counts
+    return np.asarray(counts, dtype=np.int64)
 
 
 def _users(plan: Plan) -> dict[str, Array]:
@@ -123,7 +218,11 @@ def _local_time_of_day(rng: np.random.Generator, n: int) -> Array:
 
 
 def _projects_users(
-    plan: Plan, users: dict[str, Array], part: slice, first_id: int, project_ids: Array,
+    plan: Plan,
+    users: dict[str, Array],
+    part: slice,
+    first_id: int,
+    project_ids: Array,
     rng: np.random.Generator,
 ) -> dict[str, Array]:
     counts = users["rows"][part]
@@ -153,10 +252,12 @@ def _projects_users(
     )
     cooldown = np.where(mark < 50, rng.integers(1, 8, n), rng.integers(10, 31, n)) * _DAY
     occurrence = np.minimum(rng.geometric(0.75, n) - 1, 5)
-    updated = np.minimum(np.where(marked, marked_at, created) + rng.integers(1, 600, n),
-                         plan.until - 1)
-    projects_in_cursus = np.where(admitted, rng.zipf(1.4, n) % project_ids.size,
-                                  rng.integers(20, 29, n))
+    updated = np.minimum(
+        np.where(marked, marked_at, created) + rng.integers(1, 600, n), plan.until - 1
+    )
+    projects_in_cursus = np.where(
+        admitted, rng.zipf(1.4, n) % project_ids.size, rng.integers(20, 29, n)
+    )
     millis = rng.integers(0, 1000, n)
 
     def stamp(seconds: Array, keep: Array | None = None) -> Array:
@@ -168,9 +269,9 @@ def _projects_users(
         "project_id": project_ids[projects_in_cursus % project_ids.size],
         "user_id": users["id"][owner],
         "occurrence": occurrence,
-        "final_mark": np.where(marked, mark, None).astype(object),
+        "final_mark": _nullable(mark, marked),
         "status": np.array(STATUSES, dtype=object)[status_index],
-        "validated": np.where(marked, mark >= 50, None).astype(object),
+        "validated": _nullable(mark >= 50, marked),
         "marked": marked,
         "current_team_id": 1_000_000 + np.arange(first_id, first_id + n, dtype=np.int64),
         "created_at": stamp(created),
@@ -178,6 +279,13 @@ def _projects_users(
         "retriable_at": stamp(marked_at + cooldown, marked),
         "marked_at": stamp(marked_at, marked),
     }
+
+
+def _nullable(values: Array, keep: Array) -> Array:
+    """Values where `keep`, NULL elsewhere."""
+    out = values.astype(object)
+    out[~keep] = None
+    return out
 
 
 def _memberships(
@@ -202,12 +310,9 @@ def _memberships(
         "id": np.concatenate([ids * 3, ids[admitted] * 3 + 1, ids[other] * 3 + 2]),
         "user_id": np.concatenate([ids, ids[admitted], ids[other]]),
         "cursus_id": np.concatenate(
-            [np.full(n, PISCINE_CURSUS), main[admitted],
-             rng.choice(OTHER_CURSUS, int(other.sum()))]
+            [np.full(n, PISCINE_CURSUS), main[admitted], rng.choice(OTHER_CURSUS, int(other.sum()))]
         ),
-        "begin_at": np.concatenate(
-            [start, start[admitted] + 60 * _DAY, start[other] + 30 * _DAY]
-        ),
+        "begin_at": np.concatenate([start, start[admitted] + 60 * _DAY, start[other] + 30 * _DAY]),
     }
     return campus_users, cursus_users
 

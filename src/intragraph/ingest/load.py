@@ -62,15 +62,15 @@ def import_sources(
         stager = _Stager(writer, tables)
         stager.flush()  # every stage exists, even for a run without rows
         for source in sources:
-            position = 0
             try:
                 for position, record in enumerate(records(source.stream, progress), 1):
-                    read(kind, record, stager.rows)
+                    try:
+                        read(kind, record, stager.rows)
+                    except BadRecord as error:
+                        raise ImportFailed(source.name, position, str(error)) from None
                     if len(stager.rows[kind]) >= _BATCH:
                         stager.flush()
             except MalformedJSON as error:
                 raise ImportFailed(source.name, error.position, error.reason) from None
-            except BadRecord as error:
-                raise ImportFailed(source.name, position, str(error)) from None
         stager.flush()
         return {name: writer.merge(TABLES[name]) for name in tables}

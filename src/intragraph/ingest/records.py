@@ -91,9 +91,8 @@ def projects_user(record: dict[str, Any], rows: Rows) -> None:
         project_id = integer(record, "project_id")
     else:
         project_id = integer(project, "id")
-        rows["projects"].append(
-            {"id": project_id, "name": text(project, "name", False), "slug": text(project, "slug", False)}
-        )
+        name, slug = text(project, "name", False), text(project, "slug", False)
+        rows["projects"].append({"id": project_id, "name": name, "slug": slug})
     rows["projects_users"].append(
         {
             "id": integer(record, "id"),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from intragraph.query import AnyOf, Condition, InSpans, IsReached, MemberOf, Value
+from intragraph.query import AnyOf, Condition, InSpans, MemberOf, Value
 
 
 def _marks(mark: str, count: int) -> str:
@@ -20,7 +20,7 @@ def _condition(condition: Condition, mark: str, now: dt.datetime) -> tuple[str, 
         values = list(condition.values)
         return f"{condition.column} IN ({_marks(mark, len(values))})", values
     if isinstance(condition, InSpans):
-        column, texts, params = condition.column, [], []
+        column, texts, params = condition.column, [], list[Value]()
         for span in condition.spans:
             upper = "<" if span.high_open else "<="
             texts.append(f"({column} >= {mark} AND {column} {upper} {mark})")
@@ -30,17 +30,17 @@ def _condition(condition: Condition, mark: str, now: dt.datetime) -> tuple[str, 
         m, values = condition.membership, list(condition.values)
         inner = f"SELECT {m.link} FROM {m.table} WHERE {m.column} IN ({_marks(mark, len(values))})"
         return f"{m.link} IN ({inner})", values
-    column = condition.column
+    column, moment = condition.column, list[Value]([now])
     if condition.reached:
-        return f"({column} IS NOT NULL AND {column} <= {mark})", [now]
-    return f"({column} IS NULL OR {column} > {mark})", [now]
+        return f"({column} IS NOT NULL AND {column} <= {mark})", moment
+    return f"({column} IS NULL OR {column} > {mark})", moment
 
 
 def where(
     field: str, conditions: tuple[Condition, ...], mark: str, now: dt.datetime
 ) -> tuple[str, list[Value]]:
     """Rows whose `field` is set and not later than now, and that meet every condition."""
-    texts, params = [f"{field} <= {mark}"], [now]
+    texts, params = [f"{field} <= {mark}"], list[Value]([now])
     for condition in conditions:
         text, values = _condition(condition, mark, now)
         texts.append(text)

@@ -1,0 +1,3 @@
+from intragraph.cli import main
+
+main()

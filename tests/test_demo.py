@@ -1,0 +1,60 @@
+"""The demo network looks like the 42 network: the features the graphs are there to show."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+import itertools
+
+from intragraph.ingest import demo
+from intragraph.store.base import Store
+
+UNTIL = int(dt.datetime(2026, 11, 1, tzinfo=dt.UTC).timestamp())
+
+
+def test_demo_network(store: Store) -> None:
+    assert demo.fill(store, demo.Plan(40_000, 3, UNTIL), replace=False) == 40_000
+
+    def one(sql: str) -> Any:
+        return store.fetch(sql, [])[0][0]
+
+    assert one("SELECT count(*) FROM projects_users") == 40_000
+    assert one("SELECT count(DISTINCT id) FROM projects_users") == 40_000
+    assert one("SELECT count(*) FROM projects") == 1500
+    assert 40 <= one("SELECT count(DISTINCT campus_id) FROM campus_users") <= 50
+    assert 20 <= one("SELECT count(DISTINCT cursus_id) FROM cursus_users") <= 30
+    assert (
+        one(
+            "SELECT count(*) FROM (SELECT user_id FROM campus_users GROUP BY 1 HAVING count(*) > 1)"
+        )
+        > 0
+    )
+    statuses = {row[0] for row in store.fetch("SELECT DISTINCT status FROM projects_users", [])}
+    assert statuses == {
+        "creating_group",
+        "searching_a_group",
+        "in_progress",
+        "waiting_for_correction",
+        "finished",
+        "parent",
+    }
+    assert one("SELECT min(created_at) FROM projects_users") >= dt.datetime(2013, 7, 1)
+    assert one("SELECT max(created_at) FROM projects_users") < dt.datetime(2026, 11, 1)
+    assert (
+        one("SELECT count(*) FROM projects_users WHERE retriable_at > TIMESTAMP '2026-11-01'") > 0
+    )
+    assert one("SELECT count(*) FROM projects_users WHERE occurrence > 0") > 0
+    assert one("SELECT count(*) FROM projects_users WHERE updated_at < created_at") == 0
+    # growth: every year from 2014 on has more new rows than the year before
+    yearly = [
+        n
+        for _, n in store.fetch(
+            "SELECT year(created_at), count(*) FROM projects_users GROUP BY 1 ORDER BY 1", []
+        )
+    ]
+    assert all(b > a for a, b in itertools.pairwise(yearly))
+    # seasonality: the piscine months outweigh the winter
+    by_month = dict(
+        store.fetch("SELECT month(created_at), count(*) FROM projects_users GROUP BY 1", [])
+    )
+    assert by_month[8] > 1.5 * by_month[12]

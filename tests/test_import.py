@@ -1,0 +1,220 @@
+"""`intragraph import`: the 42 JSON shapes, upserts by id, newer wins, one transaction."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from intragraph.cli import main
+from intragraph.store import open_store
+
+
+def projects_user(
+    id_: int, updated: str = "2024-01-12T14:03:22.000Z", **extra: Any
+) -> dict[str, Any]:
+    """A projects_users object as the real list endpoint returns it, with keys we ignore."""
+    return {
+        "id": id_,
+        "occurrence": 0,
+        "final_mark": 100,
+        "status": "finished",
+        "validated?": True,
+        "current_team_id": 5412345,
+        "project": {"id": 1314, "name": "Libft", "slug": "42cursus-libft", "parent_id": None},
+        "cursus_ids": [21],
+        "marked_at": "2024-01-12T14:03:21.000Z",
+        "marked": True,
+        "retriable_at": "2024-01-13T14:03:21.000Z",
+        "created_at": "2023-12-20T09:12:44.000Z",
+        "updated_at": updated,
+        "user": {
+            "id": 123456,
+            "login": "jdoe",
+            "url": "https://api.intra.42.fr/v2/users/jdoe",
+            "email": "jdoe@student.42.fr",
+            "staff?": False,
+        },
+        "teams": [{"id": 1, "users": [{"id": 123456}]}],
+        **extra,
+    }
+
+
+def _run(db: Path, *args: str, input: str | None = None) -> tuple[int, str]:
+    """Exit code and standard output; standard error when the command failed."""
+    result = CliRunner().invoke(main, [*args, "--database", str(db)], input=input)
+    return result.exit_code, result.stderr if result.exit_code else result.stdout
+
+
+def _write(path: Path, text: str) -> str:
+    path.write_text(text)
+    return str(path)
+
+
+def _rows(db: Path, sql: str) -> list[tuple[Any, ...]]:
+    store = open_store(str(db))
+    try:
+        return store.fetch(sql, [])
+    finally:
+        store.close()
+
+
+def test_array_then_same_file_again_changes_nothing(tmp_path: Path) -> None:
+    db = tmp_path / "x.duckdb"
+    page = _write(tmp_path / "page.json", json.dumps([projects_user(1), projects_user(2)]))
+    assert _run(db, "import", "projects_users", page) == (
+        0,
+        "projects_users: 2 inserted, 0 updated, 0 unchanged\n"
+        "projects: 1 inserted, 0 updated, 1 unchanged\n"
+        "users: 1 inserted, 0 updated, 1 unchanged\n",
+    )
+    code, output = _run(db, "import", "projects_users", page)
+    assert code == 0 and output.startswith("projects_users: 0 inserted, 0 updated, 2 unchanged\n")
+    assert _rows(
+        db,
+        "SELECT id, project_id, user_id, status, created_at::VARCHAR, "
+        "retriable_at::VARCHAR FROM projects_users ORDER BY id",
+    ) == [
+        (1, 1314, 123456, "finished", "2023-12-20 09:12:44", "2024-01-13 14:03:21"),
+        (2, 1314, 123456, "finished", "2023-12-20 09:12:44", "2024-01-13 14:03:21"),
+    ]
+    assert _rows(db, "SELECT * FROM projects") == [(1314, "Libft", "42cursus-libft")]
+    assert _rows(db, "SELECT * FROM users") == [(123456, "jdoe")]
+
+
+def test_newer_updated_at_wins_in_any_order(tmp_path: Path) -> None:
+    db = tmp_path / "x.duckdb"
+    old = projects_user(1, "2024-01-12T14:03:22.000Z", final_mark=80)
+    new = projects_user(1, "2024-02-01T10:00:00.000Z", final_mark=125)
+    both = _write(tmp_path / "both.ndjson", f"{json.dumps(new)}\n{json.dumps(old)}\n")
+    assert _run(db, "import", "projects_users", both)[1].startswith(
+        "projects_users: 1 inserted, 0 updated, 1 unchanged"
+    )
+    older = _write(tmp_path / "old.json", json.dumps([old]))
+    assert _run(db, "import", "projects_users", older)[1].startswith(
+        "projects_users: 0 inserted, 0 updated, 1 unchanged"
+    )
+    newest = _write(
+        tmp_path / "new.json", json.dumps([projects_user(1, "2024-03-01T00:00:00Z", final_mark=0)])
+    )
+    assert _run(db, "import", "projects_users", newest)[1].startswith(
+        "projects_users: 0 inserted, 1 updated, 0 unchanged"
+    )
+    assert _rows(db, "SELECT id, final_mark FROM projects_users") == [(1, 0)]
+
+
+def test_concatenated_pages_and_stdin(tmp_path: Path) -> None:
+    db = tmp_path / "x.duckdb"
+    pages = json.dumps([projects_user(1)]) + json.dumps([projects_user(2), projects_user(3)])
+    code, output = _run(db, "import", "projects_users", "-", input=pages)
+    assert code == 0 and output.startswith("projects_users: 3 inserted, 0 updated, 0 unchanged")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[" + json.dumps(projects_user(1)) + ", ", "record 2: the file ends inside an array"),
+        (
+            "[" + json.dumps(projects_user(1)) + " {}]",
+            "record 2: expected ',' or ']' but found '{'",
+        ),
+        ("[1]", "record 1: expected an object, not int"),
+        (
+            json.dumps([projects_user(1), projects_user(2, status=3)]),
+            "record 2: 'status' must be a string, not 3",
+        ),
+        (
+            json.dumps([projects_user(1, created_at="yesterday")]),
+            "record 1: 'created_at' is not an ISO 8601 timestamp: 'yesterday'",
+        ),
+        (
+            json.dumps([{k: v for k, v in projects_user(1).items() if k != "id"}]),
+            "record 1: 'id' is missing",
+        ),
+        (json.dumps([projects_user(1, user={"login": "x"})]), "record 1: 'id' is missing"),
+        (json.dumps([projects_user(True)]), "record 1: 'id' must be an integer, not True"),
+        (json.dumps(projects_user(1)) + '\n{"id": ', "record 2: invalid JSON: Expecting value"),
+    ],
+)
+def test_a_malformed_record_stops_and_keeps_nothing(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    db = tmp_path / "x.duckdb"
+    good = _write(tmp_path / "good.json", json.dumps([projects_user(10)]))
+    bad = _write(tmp_path / "bad.json", text)
+    code, output = _run(db, "import", "projects_users", good, bad)
+    assert code == 1
+    assert output.splitlines()[-1] == f"Error: {bad}: {message}"
+    assert _rows(db, "SELECT count(*) FROM projects_users") == [(0,)]
+    assert _rows(db, "SELECT count(*) FROM projects") == [(0,)]
+
+
+def test_memberships(tmp_path: Path) -> None:
+    db = tmp_path / "x.duckdb"
+    campus = _write(
+        tmp_path / "c.json",
+        json.dumps(
+            [
+                {
+                    "id": 1,
+                    "user_id": 7,
+                    "campus_id": 1,
+                    "is_primary": True,
+                    "created_at": "2020-01-01T00:00:00.000Z",
+                    "updated_at": "2020-01-01T00:00:00.000Z",
+                },
+            ]
+        ),
+    )
+    cursus = _write(
+        tmp_path / "k.json",
+        json.dumps(
+            [
+                {
+                    "id": 5,
+                    "begin_at": "2020-01-01T08:00:00.000Z",
+                    "end_at": None,
+                    "grade": None,
+                    "level": 3.5,
+                    "cursus_id": 21,
+                    "skills": [],
+                    "user": {"id": 7, "login": "neo"},
+                    "cursus": {"id": 21, "name": "42cursus"},
+                },
+            ]
+        ),
+    )
+    assert _run(db, "import", "campus_users", campus)[1].startswith(
+        "campus_users: 1 inserted, 0 updated, 0 unchanged"
+    )
+    assert _run(db, "import", "cursus_users", cursus)[1].startswith(
+        "cursus_users: 1 inserted, 0 updated, 0 unchanged"
+    )
+    assert _rows(db, "SELECT user_id, campus_id, is_primary FROM campus_users") == [(7, 1, True)]
+    assert _rows(db, "SELECT user_id, cursus_id, level FROM cursus_users") == [(7, 21, 3.5)]
+    assert _rows(db, "SELECT * FROM users") == [(7, "neo")]
+    changed = _write(
+        tmp_path / "k2.json",
+        json.dumps(
+            [
+                {
+                    "id": 5,
+                    "begin_at": "2020-01-01T08:00:00.000Z",
+                    "level": 4.0,
+                    "cursus_id": 21,
+                    "user": {"id": 7, "login": "neo"},
+                },
+            ]
+        ),
+    )  # no updated_at at all: a changed row replaces the stored one
+    assert _run(db, "import", "cursus_users", changed)[1].startswith(
+        "cursus_users: 0 inserted, 1 updated, 0 unchanged"
+    )
+
+
+def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
+    code, output = _run(tmp_path / "x.duckdb", "import", "projects_users", "nope.json")
+    assert code == 2 and "Invalid value for FILES: nope.json: no such file" in output
