@@ -52,6 +52,10 @@ def test_demo_is_deterministic_and_refuses_to_overwrite(tmp_path: Path) -> None:
         f"Error: {first} already holds 5000 projects_users; add --replace to discard them, "
         "or choose another --database"
     )
+    assert _invoke("demo", "--rows", "300", "--if-empty", "--database", str(first))[:2] == (
+        0,
+        f"{first} already holds 5000 projects_users: kept\n",
+    )
     assert _invoke("demo", "--rows", "300", "--replace", "--database", str(first))[0] == 0
     assert _fingerprint(first)[0][0] == 300
 

@@ -52,7 +52,7 @@ def test_demo_network(store: Store) -> None:
             "SELECT year(created_at), count(*) FROM projects_users GROUP BY 1 ORDER BY 1", []
         )
     ]
-    assert all(b > a for a, b in itertools.pairwise(yearly))
+    assert all(b > a for a, b in itertools.pairwise(yearly[1:-1]))
     # seasonality: the piscine months outweigh the winter
     by_month = dict(
         store.fetch("SELECT month(created_at), count(*) FROM projects_users GROUP BY 1", [])

@@ -132,10 +132,16 @@ def import_(kind: str, files: tuple[str, ...], database_url: str | None) -> None
     help="Nothing is created after this day.  [default: now]",
 )
 @click.option("--replace", is_flag=True, help="Discard the data already in the database.")
+@click.option("--if-empty", is_flag=True, help="Do nothing if the database already holds data.")
 @_database_option
 @_friendly
 def demo(
-    rows: int, seed: int, until: dt.datetime | None, replace: bool, database_url: str | None
+    rows: int,
+    seed: int,
+    until: dt.datetime | None,
+    replace: bool,
+    if_empty: bool,
+    database_url: str | None,
 ) -> None:
     """Fill the database with a deterministic, realistic synthetic 42 network."""
     settings = config.load({"database_url": database_url})
@@ -143,6 +149,9 @@ def demo(
     plan = demo_data.Plan(rows, seed, int(end.timestamp()))
     with _store(settings) as store:
         present = store.count("projects_users")
+        if present and if_empty:
+            click.echo(f"{settings.database_url} already holds {present} projects_users: kept")
+            return
         if present and not replace:
             raise click.ClickException(
                 f"{settings.database_url} already holds {present} projects_users; "

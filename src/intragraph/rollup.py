@@ -62,6 +62,9 @@ def period_counts(
         return {}
     local = zones.local_seconds(zone_name, granules * size)
     ordinals = _ordinals(local, interval, week_start)
-    unique, inverse = np.unique(ordinals, return_inverse=True)
-    totals = np.bincount(inverse.ravel(), weights=counts, minlength=unique.size)
-    return dict(zip(_keys(unique, interval), totals.astype(np.int64).tolist(), strict=True))
+    # ordinals are dense (days, months... between the first row and now): bincount, no sort
+    low = int(ordinals.min())
+    totals = np.bincount(ordinals - low, weights=counts)
+    present = np.flatnonzero(totals)
+    keys = _keys(present.astype(np.int64) + low, interval)
+    return dict(zip(keys, totals[present].astype(np.int64).tolist(), strict=True))

@@ -145,6 +145,21 @@ def _epoch(year: int, month: int = 1, day: int = 1) -> int:
     return int(dt.datetime(year, month, day, tzinfo=dt.UTC).timestamp())
 
 
+# The showcase user, jdoe (id 42, campus 1, cursus 9 then 21), and the creation instants (UTC)
+# of the projects_users every demo gives them; generated users' ids start above.
+SHOWCASE_USER, _FIRST_USER = 42, 1000
+SHOWCASE = [
+    "2023-07-03 09:12:44",
+    "2023-07-05 14:03:21",
+    "2023-07-10 16:45:00",
+    "2023-07-21 19:30:00",
+    "2023-11-06 10:00:00",
+    "2023-12-20 09:12:44",
+    "2024-01-12 14:03:22",
+    "2024-02-28 23:30:00",
+    "2024-03-31 22:15:00",
+    "2024-11-15 08:00:00",
+]
 _PISCINE_MONTHS = np.array([2, 3, 6, 7, 8, 9, 10])
 _PISCINE_WEIGHTS = np.array([0.12, 0.10, 0.06, 0.22, 0.22, 0.20, 0.08])
 _FIRST_PISCINE = _epoch(2013, 7)
@@ -160,6 +175,15 @@ class Plan:
     @property
     def users(self) -> int:
         return max(50, self.rows // 40)
+
+    @property
+    def showcase(self) -> int:
+        """How many of the rows are the showcase user's."""
+        return min(self.rows, len(SHOWCASE))
+
+    @property
+    def generated(self) -> int:
+        return self.rows - self.showcase
 
 
 def _names(ids: Array, prefix: str) -> Array:
@@ -179,8 +203,8 @@ def projects(seed: int) -> dict[str, Array]:
 
 def _rows_per_user(plan: Plan, admitted: Array, rng: np.random.Generator) -> Array:
     weight = rng.lognormal(0.0, 0.6, plan.users) * np.where(admitted, 5.0, 1.0)
-    counts = np.floor(weight / weight.sum() * plan.rows).astype(np.int64)
-    short = plan.rows - int(counts.sum())
+    counts = np.floor(weight / weight.sum() * plan.generated).astype(np.int64)
+    short = plan.generated - int(counts.sum())
     np.add.at(counts, rng.choice(plan.users, size=short, p=weight / weight.sum()), 1)
     return np.asarray(counts, dtype=np.int64)
 
@@ -332,12 +356,58 @@ def _stamped(table: str, columns: dict[str, Array]) -> dict[str, Array]:
     return out
 
 
+def showcase(plan: Plan) -> dict[str, dict[str, Array]]:
+    """jdoe's rows: the same in every demo, so that documented answers hold everywhere."""
+    count = plan.showcase
+    created = np.array(
+        [dt.datetime.fromisoformat(t) for t in SHOWCASE[:count]], dtype="datetime64[us]"
+    )
+    ids = np.arange(1, count + 1, dtype=np.int64)
+    rows = {
+        "id": ids,
+        "project_id": projects(plan.seed)["id"][:count],
+        "user_id": np.full(count, SHOWCASE_USER, dtype=np.int64),
+        "occurrence": np.zeros(count, dtype=np.int64),
+        "final_mark": np.full(count, 100, dtype=np.int64),
+        "status": np.full(count, "finished", dtype=object),
+        "validated": np.ones(count, dtype=bool),
+        "marked": np.ones(count, dtype=bool),
+        "created_at": created,
+        "updated_at": created + np.timedelta64(7, "D"),
+        "marked_at": created + np.timedelta64(7, "D"),
+        "retriable_at": created + np.timedelta64(8, "D"),
+    }
+    user = np.array([SHOWCASE_USER], dtype=np.int64)
+    return {
+        "users": {"id": user, "login": np.array(["jdoe"], dtype=object)},
+        "campus_users": _stamped(
+            "campus_users",
+            {
+                "id": user * 2,
+                "user_id": user,
+                "campus_id": np.array([1]),
+                "is_primary": np.array([True]),
+            },
+        ),
+        "cursus_users": _stamped(
+            "cursus_users",
+            {
+                "id": np.array([SHOWCASE_USER * 3, SHOWCASE_USER * 3 + 1]),
+                "user_id": np.array([SHOWCASE_USER, SHOWCASE_USER]),
+                "cursus_id": np.array([PISCINE_CURSUS, MAIN_CURSUS]),
+                "begin_at": np.array([_epoch(2023, 7, 3), _epoch(2023, 10, 2)]),
+            },
+        ),
+        "projects_users": _stamped("projects_users", rows),
+    }
+
+
 def parts(plan: Plan) -> Iterator[dict[str, dict[str, Array]]]:
     """The network, part by part: each part's rows per table."""
     users = _users(plan)
-    users["id"] = np.arange(1, plan.users + 1, dtype=np.int64)
+    users["id"] = np.arange(_FIRST_USER, _FIRST_USER + plan.users, dtype=np.int64)
     project_ids = projects(plan.seed)["id"]
-    first_id = 1
+    first_id = plan.showcase + 1
     for index, begin in enumerate(range(0, plan.users, _USERS_PER_PART)):
         part = slice(begin, min(begin + _USERS_PER_PART, plan.users))
         rng = np.random.default_rng([plan.seed, 2, index])
@@ -362,6 +432,8 @@ def fill(
             for table in TABLES:
                 writer.execute(f"DELETE FROM {table}")
         _append(writer, "projects", projects(plan.seed))
+        for name, columns in showcase(plan).items():
+            _append(writer, name, columns)
         for tables in parts(plan):
             for name, columns in tables.items():
                 _append(writer, name, columns)

@@ -1,0 +1,40 @@
+"""The README says what the code does: its settings table and its curl examples, answered on the
+demo data exactly as printed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from intragraph.config import SETTINGS, Setting
+from intragraph.ingest import demo
+from intragraph.store.base import Store
+from tests.conftest import client_for
+
+README = (Path(__file__).parent.parent / "README.md").read_text()
+EXAMPLE = re.compile(
+    r"^\$ curl -sg 'http://127\.0\.0\.1:8000(?P<path>[^']+)'\n(?P<answer>.+)$", re.M
+)
+EXAMPLES = [(m["path"], m["answer"]) for m in EXAMPLE.finditer(README)]
+
+
+@pytest.mark.parametrize("setting", SETTINGS, ids=lambda s: s.name)
+def test_every_setting_is_documented(setting: Setting) -> None:
+    assert f"| `{setting.variable}` | `{setting.default}` |" in README
+
+
+def test_there_are_examples() -> None:
+    assert len(EXAMPLES) >= 6
+
+
+@pytest.mark.parametrize(("path", "answer"), EXAMPLES)
+def test_readme_examples_answer_as_shown(store: Store, path: str, answer: str) -> None:
+    demo.fill(store, demo.Plan(3000, 1, 1_790_000_000), replace=False)
+    response = client_for(store, dt.datetime.now(dt.UTC)).get(path)
+    expected = json.loads(answer)
+    assert response.json() == expected
+    assert list(response.json()) == list(expected)
