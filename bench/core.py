@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
@@ -123,6 +124,23 @@ def main() -> None:
         print(f"{name:45} {len(answer):>6} {cold:>8.1f} {median:>10.1f}")
     store.close()
 
+    made = subprocess.run(
+        [
+            *cli,
+            "apps",
+            "create",
+            f"bench-{time.time_ns()}",
+            "--json",
+            "--database",
+            str(db),
+            "--rate-limit",
+            "1000000/second",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    credentials = json.loads(made.stdout)
     port = _free_port()
     server = subprocess.Popen(
         [*cli, "serve", "--port", str(port), "--database", str(db)],
@@ -138,8 +156,21 @@ def main() -> None:
             except OSError:
                 time.sleep(0.1)
 
+        form = urllib.parse.urlencode(
+            {
+                "grant_type": "client_credentials",
+                "client_id": credentials["uid"],
+                "client_secret": credentials["secret"],
+            }
+        ).encode()
+        with urllib.request.urlopen(base + "/oauth/token", data=form, timeout=10) as response:
+            token = json.load(response)["access_token"]
+
         def get(path: str) -> object:
-            with urllib.request.urlopen(base + path, timeout=60) as response:
+            request = urllib.request.Request(
+                base + path, headers={"Authorization": f"Bearer {token}"}
+            )
+            with urllib.request.urlopen(request, timeout=60) as response:
                 return json.load(response)
 
         print(f"\nover HTTP (uvicorn, one worker)\n{'query':45} {'cold ms':>8} {'median ms':>10}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from intragraph.api.app import create_app
+from intragraph.auth import applications, tokens
+from intragraph.auth.ratelimit import RateLimiter
 from intragraph.config import Settings
 from intragraph.ingest.load import column_arrays
 from intragraph.store import open_store
@@ -83,8 +86,19 @@ def add(store: Store, table: str, *rows: dict[str, Any]) -> None:
         writer.append(TABLES[table], column_arrays(TABLES[table], full))
 
 
-def client_for(store: Store, now: dt.datetime = NOW, **settings: Any) -> TestClient:
-    return TestClient(create_app(Settings(**settings), store, lambda: now))
+def client_for(
+    store: Store, now: dt.datetime = NOW, authorized: bool = True, **settings: Any
+) -> TestClient:
+    """A client of a new app on `store` whose clock says `now`; when `authorized`, it sends
+    the token of a new application with limits that no test reaches."""
+    client = TestClient(create_app(Settings(**settings), store, lambda: now, RateLimiter()))
+    if authorized:
+        made = applications.create(
+            store, f"test-{uuid.uuid4()}", now, rate_limits=("1000000/second",)
+        )
+        body = tokens.issue(store, made.uid, made.secret, None, now, 7200)
+        client.headers["Authorization"] = f"Bearer {body['access_token']}"
+    return client
 
 
 @pytest.fixture

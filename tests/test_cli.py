@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -91,40 +85,63 @@ def test_other_database_schemes_are_clear_errors(url: str, message: str) -> None
     assert "secret" not in err
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def test_serve_answers_over_http(tmp_path: Path) -> None:
-    db = tmp_path / "serve.duckdb"
-    assert _invoke("demo", "--rows", "2000", "--database", str(db))[0] == 0
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "intragraph", "serve", "--port", str(port), "--database", str(db)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+def test_apps_commands(tmp_path: Path) -> None:
+    db = str(tmp_path / "apps.duckdb")
+    code, out, _ = _invoke("apps", "create", "dash", "--json", "--database", db)
+    made = json.loads(out)
+    assert code == 0 and set(made) == {"name", "uid", "secret", "scopes", "secret_valid_until"}
+    code, out, _ = _invoke("apps", "create", "dash", "--database", db)
+    assert code == 1
+    code, out, _ = _invoke(
+        "apps",
+        "create",
+        "other",
+        "--scope",
+        "public",
+        "--scope",
+        "forum",
+        "--rate-limit",
+        "5/second",
+        "--rate-limit",
+        "100/hour",
+        "--database",
+        db,
     )
-    try:
-        url = f"http://127.0.0.1:{port}/v2/projects_users/graph/on/created_at/by/year"
-        for _ in range(100):
-            try:
-                with urllib.request.urlopen(url, timeout=5) as response:
-                    answer = json.load(response)
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("intragraph serve did not answer within 10 s")
-        assert sum(answer.values()) == 2000
-        years = [int(key[:4]) for key in answer]
-        assert years == list(range(years[0], years[0] + len(years)))
-        assert years[-1] == dt.datetime.now(dt.UTC).year
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/openapi.json") as response:
-            paths = json.load(response)["paths"]
-        assert "/v2/users/{key}/projects_users/graph/on/{field}/by/{interval}" in paths
-    finally:
-        server.terminate()
-        server.wait(10)
+    assert code == 0 and "Bearer $TOKEN" in out and "  scopes: public forum" in out
+    code, out, _ = _invoke("apps", "list", "--json", "--database", db)
+    listed = json.loads(out)
+    assert [(a["name"], a["scopes"], a["rate_limits"]) for a in listed] == [
+        ("dash", "public", "2/second 1200/hour"),
+        ("other", "public forum", "5/second 100/hour"),
+    ]
+    assert made["secret"] not in out
+    code, out, _ = _invoke("apps", "rotate-secret", "dash", "--json", "--database", db)
+    rotated = json.loads(out)
+    assert rotated["uid"] == made["uid"] and rotated["secret"] != made["secret"]
+    assert _invoke("apps", "revoke", "dash", "--database", db)[:2] == (
+        0,
+        "application dash revoked\n",
+    )
+    code, out, _ = _invoke("apps", "list", "--database", db)
+    assert out.splitlines()[0].endswith("revoked")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["apps", "create", "x", "--rate-limit", "2/fortnight"],
+            "Error: rate limit '2/fortnight' is not valid: write N/second, N/minute, N/hour or "
+            "N/day",
+        ),
+        (
+            ["apps", "create", "x", "--rate-limit", "2/second", "--rate-limit", "3/second"],
+            "Error: rate limits 2/second 3/second: give at most one per window",
+        ),
+        (["apps", "revoke", "ghost"], "Error: no application named 'ghost'"),
+        (["apps", "rotate-secret", "ghost"], "Error: no application named 'ghost'"),
+    ],
+)
+def test_apps_errors(tmp_path: Path, args: list[str], message: str) -> None:
+    code, _, err = _invoke(*args, "--database", str(tmp_path / "e.duckdb"))
+    assert code == 1 and err.splitlines()[-1] == message

@@ -17,14 +17,17 @@ from tests.conftest import client_for
 
 README = (Path(__file__).parent.parent / "README.md").read_text()
 EXAMPLE = re.compile(
-    r"^\$ curl -sg 'http://127\.0\.0\.1:8000(?P<path>[^']+)'\n(?P<answer>.+)$", re.M
+    r"^\$ curl -sg -H \"Authorization: Bearer \$TOKEN\" 'http://127\.0\.0\.1:8000(?P<path>[^']+)'\n"
+    r"(?P<answer>.+)$",
+    re.M,
 )
 EXAMPLES = [(m["path"], m["answer"]) for m in EXAMPLE.finditer(README)]
 
 
 @pytest.mark.parametrize("setting", SETTINGS, ids=lambda s: s.name)
 def test_every_setting_is_documented(setting: Setting) -> None:
-    assert f"| `{setting.variable}` | `{setting.default}` |" in README
+    default = f"`{setting.default}`" if setting.default != "" else "(none)"
+    assert f"| `{setting.variable}` | {default} |" in README
 
 
 def test_there_are_examples() -> None:

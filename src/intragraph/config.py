@@ -40,6 +40,12 @@ SETTINGS = (
         "The time zone of graphs whose request names none (an IANA name).",
     ),
     Setting("log_level", "info", "debug, info, warning or error."),
+    Setting("token_ttl", 7200, "Seconds an access token lives."),
+    Setting(
+        "redis_url",
+        "",
+        "Redis for the rate-limit counters, shared by every worker (empty: in memory).",
+    ),
 )
 
 
@@ -50,6 +56,8 @@ class Settings:
     port: int = 8000
     time_zone: str = "UTC"
     log_level: str = "info"
+    token_ttl: int = 7200
+    redis_url: str = ""
 
 
 def _typed(setting: Setting, raw: Any) -> Any:

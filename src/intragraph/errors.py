@@ -12,13 +12,22 @@ class IntragraphError(Exception):
 
     status = 500
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.headers = headers or {}
 
 
 class BadRequest(IntragraphError):
     status = 400
+
+
+class Unauthorized(IntragraphError):
+    status = 401
+
+
+class Forbidden(IntragraphError):
+    status = 403
 
 
 class NotFound(IntragraphError):
@@ -29,8 +38,24 @@ class Unprocessable(IntragraphError):
     status = 422
 
 
+class TooManyRequests(IntragraphError):
+    status = 429
+
+
 class Unavailable(IntragraphError):
     status = 503
+
+
+class OAuthError(IntragraphError):
+    """An error of the token endpoint, answered in RFC 6749's own shape:
+    {"error": "<code>", "error_description": "..."}."""
+
+    def __init__(
+        self, status: int, code: str, description: str, headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(description, headers)
+        self.status = status
+        self.code = code
 
 
 class ConfigError(IntragraphError):

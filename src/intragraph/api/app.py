@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
-from fastapi import FastAPI
-from fastapi.params import Depends
+from fastapi import FastAPI, Security
 
 from intragraph import __version__
-from intragraph.api import errors, graph
+from intragraph.api import access_log, errors, graph, guard, oauth
+from intragraph.auth.ratelimit import RateLimiter
 from intragraph.config import Settings
 from intragraph.resources import RESOURCES
 from intragraph.store.base import Store
@@ -25,9 +25,9 @@ def create_app(
     settings: Settings,
     store: Store,
     clock: Clock = utc_now,
-    guards: Sequence[Depends] = (),
+    limiter: RateLimiter | None = None,
 ) -> FastAPI:
-    """`guards` are dependencies run before every /v2 route (authentication hooks in here)."""
+    """Every /v2 route needs a token with scope public, within its application's limits."""
     app = FastAPI(
         title="intragraph",
         version=__version__,
@@ -36,9 +36,13 @@ def create_app(
     app.state.settings = settings
     app.state.store = store
     app.state.clock = clock
+    app.state.limiter = limiter or RateLimiter(settings.redis_url)
     errors.install(app)
+    app.middleware("http")(access_log.access_log)
+    app.include_router(oauth.router)
+    public = [Security(guard.require("public"))]
     for resource in RESOURCES.values():
-        app.include_router(graph.router(resource), dependencies=list(guards))
+        app.include_router(graph.router(resource), dependencies=public)
     return app
 
 

@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from intragraph.errors import IntragraphError
+from intragraph.errors import IntragraphError, OAuthError
 
 log = logging.getLogger("intragraph.api")
 
@@ -24,7 +24,11 @@ def error_response(
 
 async def _known(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, IntragraphError)
-    return error_response(error.status, error.message)
+    if isinstance(error, OAuthError):  # the token endpoint answers in RFC 6749's shape
+        body = {"error": error.code, "error_description": error.message}
+        headers = {"Cache-Control": "no-store", "Pragma": "no-cache", **error.headers}
+        return JSONResponse(body, status_code=error.status, headers=headers)
+    return error_response(error.status, error.message, error.headers)
 
 
 async def _http(request: Request, error: Exception) -> JSONResponse:

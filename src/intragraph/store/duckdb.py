@@ -19,7 +19,7 @@ import numpy.typing as npt
 from intragraph.errors import ConfigError
 from intragraph.query import Value
 from intragraph.store.base import Ints, Store, Writer
-from intragraph.store.tables import TABLES, ColumnType, Table
+from intragraph.store.tables import ACCOUNT_TABLES, TABLES, ColumnType, Table
 
 _TYPES: dict[ColumnType, str] = {
     "int": "BIGINT",
@@ -41,7 +41,7 @@ def _adapt(value: Any) -> Any:
 
 def _schema() -> list[str]:
     statements = []
-    for table in TABLES.values():
+    for table in (*TABLES.values(), *ACCOUNT_TABLES.values()):
         columns = ", ".join(f"{name} {_TYPES[kind]}" for name, kind in table.types.items())
         statements.append(f"CREATE TABLE IF NOT EXISTS {table.name} ({columns})")
     return statements

@@ -68,4 +68,39 @@ _ALL = (
     ),
 )
 
-TABLES = {table.name: table for table in _ALL}
+TABLES = {table.name: table for table in _ALL}  # the data: what imports and the demo write
+
+# applications and their tokens; secrets and tokens only as hashes
+ACCOUNT_TABLES = {
+    table.name: table
+    for table in (
+        Table(
+            "applications",
+            {
+                "id": "int",
+                "name": "text",
+                "uid": "text",
+                "secret_hash": "text",
+                "secret_valid_until": "timestamp",
+                "previous_secret_hash": "text",
+                "previous_valid_until": "timestamp",
+                "scopes": "text",
+                "rate_limits": "text",
+                "created_at": "timestamp",
+                "revoked_at": "timestamp",
+            },
+            version=None,
+        ),
+        Table(
+            "tokens",
+            {
+                "token_hash": "text",
+                "application_id": "int",
+                "scopes": "text",
+                "created_at": "timestamp",
+                "expires_at": "timestamp",
+            },
+            version=None,
+        ),
+    )
+}

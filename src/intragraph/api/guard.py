@@ -1,0 +1,59 @@
+"""The dependency that guards every /v2 route: a valid bearer token with the route's scope,
+within the application's rate limits. The OpenAPI docs show it as OAuth2 client credentials."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import lru_cache
+
+from fastapi import Request, Security
+from fastapi.openapi.models import OAuthFlowClientCredentials, OAuthFlows
+from fastapi.security import OAuth2
+from limits import RateLimitItem
+
+from intragraph.auth import tokens
+from intragraph.auth.applications import SCOPES
+from intragraph.auth.ratelimit import parse_limits
+from intragraph.errors import Forbidden
+
+SCHEME = OAuth2(
+    flows=OAuthFlows(
+        clientCredentials=OAuthFlowClientCredentials(
+            tokenUrl="/oauth/token", scopes={scope: scope for scope in SCOPES}
+        )
+    ),
+    scheme_name="42 API",
+    description="A bearer token from POST /oauth/token (or the access_token query parameter).",
+    auto_error=False,
+)
+
+
+@lru_cache(maxsize=1024)
+def _limits(texts: tuple[str, ...]) -> tuple[RateLimitItem, ...]:
+    return parse_limits(texts)
+
+
+def bearer(request: Request) -> str | None:
+    """The token from `Authorization: Bearer ...`, else from the access_token parameter."""
+    scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and credentials.strip():
+        return credentials.strip()
+    return request.query_params.get("access_token") or None
+
+
+def require(scope: str) -> Callable[..., None]:
+    def guard(request: Request, _: str | None = Security(SCHEME, scopes=[scope])) -> None:
+        state = request.app.state
+        principal = tokens.authenticate(state.store, bearer(request), state.clock())
+        request.state.uid = principal.uid
+        if scope not in principal.scopes:
+            needed = f"The action need the following scopes: [{scope}]"
+            header = (
+                f'Bearer realm={tokens.REALM}, error="insufficient scope", '
+                f'error_description="{needed}"'
+            )
+            raise Forbidden(f"Insufficient scope. {needed}", {"WWW-Authenticate": header})
+        decision = state.limiter.hit(principal.uid, _limits(principal.rate_limits))
+        request.state.rate_headers = decision.headers
+
+    return guard

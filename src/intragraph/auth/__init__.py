@@ -1,0 +1,1 @@
+"""Applications, their OAuth2 client-credentials tokens, scopes and rate limits."""

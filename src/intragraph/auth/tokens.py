@@ -1,0 +1,100 @@
+"""Access tokens: issued for the client-credentials grant, checked on every /v2 request.
+
+A repeated token request gets a new token (both stay valid until they expire): the real server
+hands back the still-valid one, but that needs the token kept readable, and we keep only hashes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from intragraph.auth import credentials
+from intragraph.auth.applications import SCOPES, accepts_secret
+from intragraph.errors import OAuthError, Unauthorized
+from intragraph.store import accounts
+from intragraph.store.accounts import TokenRecord
+from intragraph.store.base import Store
+
+REALM = '"42 API"'
+INVALID = "The access token is invalid"
+EXPIRED = "The access token expired"
+INVALID_CLIENT = (
+    "Client authentication failed due to unknown client, no client authentication included, "
+    "or unsupported authentication method."
+)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the application behind a valid token."""
+
+    uid: str
+    scopes: tuple[str, ...]
+    rate_limits: tuple[str, ...]
+    record: TokenRecord
+
+
+def _seconds(moment: dt.datetime) -> int:
+    return int(moment.timestamp())
+
+
+def issue(
+    store: Store,
+    client_id: str | None,
+    client_secret: str | None,
+    scope: str | None,
+    now: dt.datetime,
+    ttl: int,
+    basic: bool = False,
+) -> dict[str, Any]:
+    """The token response of RFC 6749 5.1, as the 42 API words it."""
+    app = accounts.application(store, "uid", client_id) if client_id else None
+    if app is None or not client_secret or not accepts_secret(app, client_secret, now):
+        headers = {"WWW-Authenticate": f"Basic realm={REALM}"} if basic else None
+        raise OAuthError(401, "invalid_client", INVALID_CLIENT, headers)
+    wanted = (scope or "public").split()
+    if not wanted or any(s not in SCOPES or s not in app.scopes.split() for s in wanted):
+        raise OAuthError(
+            400, "invalid_scope", "The requested scope is invalid, unknown, or malformed."
+        )
+    token = credentials.new_secret()
+    scopes = " ".join(dict.fromkeys(wanted))
+    accounts.insert_token(
+        store, credentials.digest(token), app.id, scopes, now, now + dt.timedelta(seconds=ttl)
+    )
+    return {
+        "access_token": token,
+        "token_type": "bearer",
+        "expires_in": ttl,
+        "scope": scopes,
+        "created_at": _seconds(now),
+        "secret_valid_until": _seconds(app.secret_valid_until),
+    }
+
+
+def unauthorized(description: str) -> Unauthorized:
+    header = f'Bearer realm={REALM}, error="invalid_token", error_description="{description}"'
+    return Unauthorized(description, {"WWW-Authenticate": header})
+
+
+def authenticate(store: Store, token: str | None, now: dt.datetime) -> Principal:
+    """The caller behind `token`, or a 401 saying whether to fetch a new token."""
+    record = accounts.token(store, credentials.digest(token)) if token else None
+    if record is None or record.application.revoked_at is not None:
+        raise unauthorized(INVALID)
+    if now >= record.expires_at:
+        raise unauthorized(EXPIRED)
+    app = record.application
+    return Principal(app.uid, tuple(record.scopes.split()), tuple(app.rate_limits.split()), record)
+
+
+def info(principal: Principal, now: dt.datetime) -> dict[str, Any]:
+    return {
+        "resource_owner_id": None,
+        "scopes": list(principal.scopes),
+        "expires_in_seconds": int((principal.record.expires_at - now).total_seconds()),
+        "application": {"uid": principal.uid},
+        "created_at": _seconds(principal.record.created_at),
+    }

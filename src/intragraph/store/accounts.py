@@ -1,0 +1,115 @@
+"""The SQL of applications and tokens, for every engine (values as bound parameters)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, fields
+from typing import Any
+
+from intragraph.store.base import Store
+from intragraph.store.tables import ACCOUNT_TABLES
+
+
+@dataclass(frozen=True)
+class Application:
+    id: int
+    name: str
+    uid: str
+    secret_hash: str
+    secret_valid_until: dt.datetime
+    previous_secret_hash: str | None
+    previous_valid_until: dt.datetime | None
+    scopes: str  # space-separated
+    rate_limits: str  # space-separated, "2/second 1200/hour"
+    created_at: dt.datetime
+    revoked_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class TokenRecord:
+    application: Application
+    scopes: str
+    created_at: dt.datetime
+    expires_at: dt.datetime
+
+
+_APPLICATION = ", ".join(f"a.{f.name}" for f in fields(Application))
+
+
+def _utc(value: Any) -> Any:
+    """Timestamps come back naive from DuckDB and aware from PostgreSQL: make them aware."""
+    if isinstance(value, dt.datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC)
+    return value
+
+
+def _application(row: tuple[Any, ...]) -> Application:
+    return Application(*(_utc(value) for value in row))
+
+
+def application(store: Store, column: str, value: str) -> Application | None:
+    """The application whose `column` (name or uid) is `value`."""
+    assert column in ("name", "uid")
+    rows = store.fetch(
+        f"SELECT {_APPLICATION} FROM applications AS a WHERE a.{column} = {store.mark}", [value]
+    )
+    return _application(rows[0]) if rows else None
+
+
+def applications(store: Store) -> list[Application]:
+    rows = store.fetch(f"SELECT {_APPLICATION} FROM applications AS a ORDER BY a.id", [])
+    return [_application(row) for row in rows]
+
+
+def insert_application(store: Store, values: dict[str, Any]) -> None:
+    names = list(ACCOUNT_TABLES["applications"].columns)
+    marks = ", ".join([store.mark] * len(names))
+    with store.transaction() as writer:
+        next_id = writer.execute("SELECT coalesce(max(id), 0) + 1 FROM applications")[0][0]
+        row = {**values, "id": next_id}
+        writer.execute(
+            f"INSERT INTO applications ({', '.join(names)}) VALUES ({marks})",
+            [row.get(name) for name in names],
+        )
+
+
+def update_application(store: Store, name: str, values: dict[str, Any]) -> None:
+    assignments = ", ".join(f"{column} = {store.mark}" for column in values)
+    with store.transaction() as writer:
+        writer.execute(
+            f"UPDATE applications SET {assignments} WHERE name = {store.mark}",
+            [*values.values(), name],
+        )
+
+
+def insert_token(
+    store: Store,
+    token_hash: str,
+    application_id: int,
+    scopes: str,
+    created_at: dt.datetime,
+    expires_at: dt.datetime,
+) -> None:
+    with store.transaction() as writer:
+        # expired tokens are of no use to anyone: drop the application's old ones on the way
+        writer.execute(
+            f"DELETE FROM tokens WHERE application_id = {store.mark} AND expires_at < {store.mark}",
+            [application_id, created_at],
+        )
+        writer.execute(
+            "INSERT INTO tokens (token_hash, application_id, scopes, created_at, expires_at) "
+            f"VALUES ({', '.join([store.mark] * 5)})",
+            [token_hash, application_id, scopes, created_at, expires_at],
+        )
+
+
+def token(store: Store, token_hash: str) -> TokenRecord | None:
+    rows = store.fetch(
+        f"SELECT t.scopes, t.created_at, t.expires_at, {_APPLICATION} FROM tokens AS t "
+        f"JOIN applications AS a ON a.id = t.application_id WHERE t.token_hash = {store.mark}",
+        [token_hash],
+    )
+    if not rows:
+        return None
+    scopes, created, expires, *app = rows[0]
+    return TokenRecord(_application(tuple(app)), scopes, _utc(created), _utc(expires))

@@ -1,0 +1,155 @@
+"""intragraph serve as a real process, called by real OAuth2 clients over real HTTP; its log
+of the whole token flow holds no secret and no token."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+from authlib.integrations.requests_client import OAuth2Session
+from click.testing import CliRunner
+from oauthlib.oauth2 import BackendApplicationClient
+from requests_oauthlib import OAuth2Session as RequestsOAuth2Session
+
+from intragraph.cli import main
+
+
+@dataclass
+class Server:
+    base: str
+    uid: str
+    secret: str
+    log: Path
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    folder = tmp_path_factory.mktemp("server")
+    db = str(folder / "serve.duckdb")
+    runner = CliRunner()
+    assert runner.invoke(main, ["demo", "--rows", "2000", "--database", db]).exit_code == 0
+    made = runner.invoke(main, ["apps", "create", "dashboard", "--json", "--database", db])
+    credentials = json.loads(made.stdout)
+    port, log = _free_port(), folder / "server.log"
+    with open(log, "w") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "intragraph", "serve", "--port", str(port), "--database", db],
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(150):
+            try:
+                requests.get(f"{base}/openapi.json", timeout=2)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("intragraph serve did not answer within 15 s")
+        yield Server(base, credentials["uid"], credentials["secret"], log)
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+GRAPH = "/v2/users/jdoe/projects_users/graph/on/created_at/by/month_of_year"
+JDOE = {
+    "1": 1,
+    "2": 1,
+    "3": 1,
+    "4": 0,
+    "5": 0,
+    "6": 0,
+    "7": 4,
+    "8": 0,
+    "9": 0,
+    "10": 0,
+    "11": 2,
+    "12": 1,
+}
+
+
+def test_requests_oauthlib_backend_application_client(
+    server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")  # plain HTTP on loopback
+    session = RequestsOAuth2Session(client=BackendApplicationClient(client_id=server.uid))
+    token = session.fetch_token(
+        f"{server.base}/oauth/token", client_id=server.uid, client_secret=server.secret
+    )
+    assert token["token_type"] == "bearer" and token["expires_in"] == 7200
+    response = session.get(server.base + GRAPH)
+    assert response.status_code == 200
+    assert response.json() == JDOE
+    assert response.headers["X-Secondly-RateLimit-Limit"] == "2"
+    assert response.headers["X-Hourly-RateLimit-Limit"] == "1200"
+
+
+def test_authlib_oauth2_session(server: Server) -> None:
+    time.sleep(1.1)  # a fresh second of the application's 2/second budget
+    session = OAuth2Session(server.uid, server.secret)  # client_secret_basic by default
+    token = session.fetch_token(f"{server.base}/oauth/token", grant_type="client_credentials")
+    assert token["scope"] == "public"
+    response = session.get(server.base + GRAPH)
+    assert response.status_code == 200 and response.json() == JDOE
+
+
+def test_openapi_shows_the_security_scheme(server: Server) -> None:
+    spec = requests.get(f"{server.base}/openapi.json", timeout=5).json()
+    flow = spec["components"]["securitySchemes"]["42 API"]["flows"]["clientCredentials"]
+    assert flow["tokenUrl"] == "/oauth/token"
+    operation = spec["paths"]["/v2/projects_users/graph"]["get"]
+    assert operation["security"] == [{"42 API": ["public"]}]
+
+
+def test_the_log_has_a_line_per_request_and_no_secret(server: Server) -> None:
+    time.sleep(1.1)
+    answer = requests.post(
+        f"{server.base}/oauth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": server.uid,
+            "client_secret": server.secret,
+        },
+        timeout=5,
+    ).json()
+    token = answer["access_token"]
+    requests.get(f"{server.base}{GRAPH}?access_token={token}", timeout=5)
+    requests.get(
+        f"{server.base}{GRAPH}?filter[campus]=x",
+        timeout=5,
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    requests.post(
+        f"{server.base}/oauth/token",
+        timeout=5,
+        data={
+            "grant_type": "client_credentials",
+            "client_id": server.uid,
+            "client_secret": "wrong",
+        },
+    )
+    time.sleep(0.3)
+    log = server.log.read_text()
+    assert server.secret not in log and token not in log and "wrong" not in log
+    route = "/v2/users/{key}/projects_users/graph/on/{field}/by/{interval}"
+    assert f"{server.uid} GET {route} 200" in log
+    assert f"{server.uid} GET {route} 400" in log
+    assert f"{server.uid} POST /oauth/token 200" in log
+    assert "- POST /oauth/token 401" in log
