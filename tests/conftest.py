@@ -7,9 +7,11 @@ import datetime as dt
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
@@ -26,7 +28,11 @@ from intragraph.store.tables import TABLES
 os.environ["TZ"] = "America/Los_Angeles"
 
 NOW = dt.datetime(2018, 1, 10, 12, 0, tzinfo=dt.UTC)
-ENGINES = ["duckdb"]
+ENGINES = ["duckdb", "postgres"]
+POSTGRES_URL = os.environ.get(
+    "INTRAGRAPH_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+REDIS_URL = os.environ.get("INTRAGRAPH_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
 def utc(text: str) -> dt.datetime:
@@ -34,9 +40,52 @@ def utc(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text).replace(tzinfo=dt.UTC)
 
 
+def unavailable(what: str) -> None:
+    """Skip a test whose service is missing, saying how to start it; in CI, fail instead."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{what} (CI must run every test)")
+    pytest.skip(what)
+
+
+def postgres_or_skip() -> str:
+    try:
+        psycopg.connect(POSTGRES_URL, connect_timeout=3).close()
+    except psycopg.OperationalError:
+        unavailable(
+            f"no PostgreSQL at {POSTGRES_URL}: start one (pg_ctlcluster 15 main start) or set "
+            "INTRAGRAPH_TEST_POSTGRES_URL"
+        )
+    return POSTGRES_URL
+
+
+@contextmanager
+def postgres_schema() -> Iterator[str]:
+    """The URL of a new, empty schema of the test database, dropped afterwards: concurrent
+    runs never meet, and nothing is left behind."""
+    base = postgres_or_skip()
+    name = f"intragraph_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(base, autocommit=True) as connection:
+        connection.execute(f"CREATE SCHEMA {name}")
+    try:
+        yield f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{name}"
+    finally:
+        with psycopg.connect(base, autocommit=True) as connection:
+            connection.execute(f"DROP SCHEMA {name} CASCADE")
+
+
 @pytest.fixture(params=ENGINES)
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    opened = open_store(str(tmp_path / "test.duckdb"))
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database of each engine."""
+    if request.param == "duckdb":
+        yield str(tmp_path / "test.duckdb")
+    else:
+        with postgres_schema() as url:
+            yield url
+
+
+@pytest.fixture
+def store(database_url: str) -> Iterator[Store]:
+    opened = open_store(database_url)
     yield opened
     opened.close()
 

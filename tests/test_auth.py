@@ -384,3 +384,11 @@ def test_an_unreachable_redis_is_503(store: Store, clock: Clock) -> None:
         "error": "Service Unavailable",
         "message": "rate limiting is unavailable (cannot reach Redis)",
     }
+
+
+def test_a_nul_in_a_client_id_is_an_unknown_client(api: TestClient) -> None:
+    response = api.post(
+        "/oauth/token",
+        data={"grant_type": "client_credentials", "client_id": "a\x00b", "client_secret": "x"},
+    )
+    assert (response.status_code, response.json()) == (401, INVALID_CLIENT)

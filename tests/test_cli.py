@@ -67,19 +67,22 @@ def test_database_from_the_environment(tmp_path: Path) -> None:
     ("url", "message"),
     [
         (
-            "postgresql://user:secret@db/intra",
-            "Error: database postgresql://...: the PostgreSQL engine is not available yet; "
-            "use a DuckDB file path or duckdb:///path",
+            "postgresql://user:secret@127.0.0.1:1/intra",
+            "Error: database postgresql://user:***@127.0.0.1:1/intra does not answer within "
+            "1 s: is PostgreSQL running there, and may this user connect?",
         ),
         (
             "mysql://user:secret@db/intra",
-            "Error: database scheme 'mysql' is not supported; use a DuckDB file path or "
-            "duckdb:///path",
+            "Error: database scheme 'mysql' is not supported; use a DuckDB file path, "
+            "duckdb:///path or postgresql://user@host/database",
         ),
     ],
 )
-def test_other_database_schemes_are_clear_errors(url: str, message: str) -> None:
-    code, _, err = _invoke("demo", "--rows", "10", "--database", url)
+def test_database_errors_are_clear_and_keep_the_password(url: str, message: str) -> None:
+    result = CliRunner().invoke(
+        main, ["demo", "--rows", "10", "--database", url], env={"INTRAGRAPH_POOL_TIMEOUT": "1"}
+    )
+    code, err = result.exit_code, result.stderr
     assert code == 1
     assert err.splitlines()[-1] == message
     assert "secret" not in err

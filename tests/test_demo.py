@@ -25,7 +25,7 @@ def test_demo_network(store: Store) -> None:
     assert 20 <= one("SELECT count(DISTINCT cursus_id) FROM cursus_users") <= 30
     assert (
         one(
-            "SELECT count(*) FROM (SELECT user_id FROM campus_users GROUP BY 1 HAVING count(*) > 1)"
+            "SELECT count(*) FROM (SELECT user_id FROM campus_users GROUP BY 1 HAVING count(*) > 1) AS m"
         )
         > 0
     )
@@ -49,12 +49,16 @@ def test_demo_network(store: Store) -> None:
     yearly = [
         n
         for _, n in store.fetch(
-            "SELECT year(created_at), count(*) FROM projects_users GROUP BY 1 ORDER BY 1", []
+            "SELECT extract(year FROM created_at), count(*) FROM projects_users GROUP BY 1 ORDER BY 1",
+            [],
         )
     ]
     assert all(b > a for a, b in itertools.pairwise(yearly[1:-1]))
     # seasonality: the piscine months outweigh the winter
     by_month = dict(
-        store.fetch("SELECT month(created_at), count(*) FROM projects_users GROUP BY 1", [])
+        store.fetch(
+            "SELECT extract(month FROM created_at)::int, count(*) FROM projects_users GROUP BY 1",
+            [],
+        )
     )
     assert by_month[8] > 1.5 * by_month[12]

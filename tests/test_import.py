@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -43,9 +44,13 @@ def projects_user(
     }
 
 
-def _run(db: Path, *args: str, input: str | None = None) -> tuple[int, str]:
+CREATED = dt.datetime(2023, 12, 20, 9, 12, 44)  # stored as naive UTC, to the microsecond
+RETRIABLE = dt.datetime(2024, 1, 13, 14, 3, 21)
+
+
+def _run(db: str, *args: str, input: str | None = None) -> tuple[int, str]:
     """Exit code and standard output; standard error when the command failed."""
-    result = CliRunner().invoke(main, [*args, "--database", str(db)], input=input)
+    result = CliRunner().invoke(main, [*args, "--database", db], input=input)
     return result.exit_code, result.stderr if result.exit_code else result.stdout
 
 
@@ -54,16 +59,16 @@ def _write(path: Path, text: str) -> str:
     return str(path)
 
 
-def _rows(db: Path, sql: str) -> list[tuple[Any, ...]]:
-    store = open_store(str(db))
+def _rows(db: str, sql: str) -> list[tuple[Any, ...]]:
+    store = open_store(db)
     try:
         return store.fetch(sql, [])
     finally:
         store.close()
 
 
-def test_array_then_same_file_again_changes_nothing(tmp_path: Path) -> None:
-    db = tmp_path / "x.duckdb"
+def test_array_then_same_file_again_changes_nothing(tmp_path: Path, database_url: str) -> None:
+    db = database_url
     page = _write(tmp_path / "page.json", json.dumps([projects_user(1), projects_user(2)]))
     assert _run(db, "import", "projects_users", page) == (
         0,
@@ -75,18 +80,18 @@ def test_array_then_same_file_again_changes_nothing(tmp_path: Path) -> None:
     assert code == 0 and output.startswith("projects_users: 0 inserted, 0 updated, 2 unchanged\n")
     assert _rows(
         db,
-        "SELECT id, project_id, user_id, status, created_at::VARCHAR, "
-        "retriable_at::VARCHAR FROM projects_users ORDER BY id",
+        "SELECT id, project_id, user_id, status, created_at, retriable_at, marked_at "
+        "FROM projects_users ORDER BY id",
     ) == [
-        (1, 1314, 123456, "finished", "2023-12-20 09:12:44", "2024-01-13 14:03:21"),
-        (2, 1314, 123456, "finished", "2023-12-20 09:12:44", "2024-01-13 14:03:21"),
+        (1, 1314, 123456, "finished", CREATED, RETRIABLE, dt.datetime(2024, 1, 12, 14, 3, 21)),
+        (2, 1314, 123456, "finished", CREATED, RETRIABLE, dt.datetime(2024, 1, 12, 14, 3, 21)),
     ]
     assert _rows(db, "SELECT * FROM projects") == [(1314, "Libft", "42cursus-libft")]
     assert _rows(db, "SELECT * FROM users") == [(123456, "jdoe")]
 
 
-def test_newer_updated_at_wins_in_any_order(tmp_path: Path) -> None:
-    db = tmp_path / "x.duckdb"
+def test_newer_updated_at_wins_in_any_order(tmp_path: Path, database_url: str) -> None:
+    db = database_url
     old = projects_user(1, "2024-01-12T14:03:22.000Z", final_mark=80)
     new = projects_user(1, "2024-02-01T10:00:00.000Z", final_mark=125)
     both = _write(tmp_path / "both.ndjson", f"{json.dumps(new)}\n{json.dumps(old)}\n")
@@ -106,8 +111,8 @@ def test_newer_updated_at_wins_in_any_order(tmp_path: Path) -> None:
     assert _rows(db, "SELECT id, final_mark FROM projects_users") == [(1, 0)]
 
 
-def test_concatenated_pages_and_stdin(tmp_path: Path) -> None:
-    db = tmp_path / "x.duckdb"
+def test_concatenated_pages_and_stdin(tmp_path: Path, database_url: str) -> None:
+    db = database_url
     pages = json.dumps([projects_user(1)]) + json.dumps([projects_user(2), projects_user(3)])
     code, output = _run(db, "import", "projects_users", "-", input=pages)
     assert code == 0 and output.startswith("projects_users: 3 inserted, 0 updated, 0 unchanged")
@@ -140,9 +145,9 @@ def test_concatenated_pages_and_stdin(tmp_path: Path) -> None:
     ],
 )
 def test_a_malformed_record_stops_and_keeps_nothing(
-    tmp_path: Path, text: str, message: str
+    tmp_path: Path, database_url: str, text: str, message: str
 ) -> None:
-    db = tmp_path / "x.duckdb"
+    db = database_url
     good = _write(tmp_path / "good.json", json.dumps([projects_user(10)]))
     bad = _write(tmp_path / "bad.json", text)
     code, output = _run(db, "import", "projects_users", good, bad)
@@ -152,8 +157,8 @@ def test_a_malformed_record_stops_and_keeps_nothing(
     assert _rows(db, "SELECT count(*) FROM projects") == [(0,)]
 
 
-def test_memberships(tmp_path: Path) -> None:
-    db = tmp_path / "x.duckdb"
+def test_memberships(tmp_path: Path, database_url: str) -> None:
+    db = database_url
     campus = _write(
         tmp_path / "c.json",
         json.dumps(
@@ -216,5 +221,5 @@ def test_memberships(tmp_path: Path) -> None:
 
 
 def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
-    code, output = _run(tmp_path / "x.duckdb", "import", "projects_users", "nope.json")
+    code, output = _run(str(tmp_path / "x.duckdb"), "import", "projects_users", "nope.json")
     assert code == 2 and "Invalid value for FILES: nope.json: no such file" in output

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
-import logging
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -21,8 +21,9 @@ from intragraph.errors import IntragraphError
 from intragraph.ingest import demo as demo_data
 from intragraph.ingest.load import Source, import_sources
 from intragraph.ingest.records import KINDS
-from intragraph.store import accounts, open_store
+from intragraph.store import accounts, is_postgres, open_store
 from intragraph.store.base import Store
+from intragraph.store.migrations import LATEST
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -33,7 +34,7 @@ def _database_option(command: F) -> F:
         "database_url",
         envvar="INTRAGRAPH_DATABASE_URL",
         show_envvar=True,
-        help="A DuckDB file path or duckdb:///path.  [default: ./intragraph.duckdb]",
+        help="A DuckDB file, duckdb:///path or postgresql://...  [default: ./intragraph.duckdb]",
     )(command)
 
 
@@ -51,8 +52,8 @@ def _friendly(command: F) -> F:
 
 
 @contextmanager
-def _store(settings: config.Settings) -> Iterator[Store]:
-    store = open_store(settings.database_url)
+def _store(settings: config.Settings, check_schema: bool = True) -> Iterator[Store]:
+    store = open_store(settings.database_url, settings, check_schema=check_schema)
     try:
         yield store
     finally:
@@ -70,31 +71,83 @@ def main() -> None:
 @click.option(
     "--port", type=int, envvar="INTRAGRAPH_PORT", show_envvar=True, help="[default: 8000]"
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(1),
+    envvar="INTRAGRAPH_WORKERS",
+    show_envvar=True,
+    help="Worker processes; more than 1 needs PostgreSQL and Redis.  [default: 1]",
+)
 @_database_option
 @_friendly
-def serve(host: str | None, port: int | None, database_url: str | None) -> None:
+def serve(
+    host: str | None, port: int | None, workers: int | None, database_url: str | None
+) -> None:
     """Serve the API (and its OpenAPI docs at /docs)."""
     import uvicorn
 
-    from intragraph.api.app import create_app
-
-    settings = config.load({"host": host, "port": port, "database_url": database_url})
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
-    with _store(settings) as store:
-        app = create_app(settings, store)
-        address = f"http://{settings.host}:{settings.port}"
-        click.echo(f"intragraph on {address}/  (docs: {address}/docs)", err=True)
-        # uvicorn's own access log prints query strings, where access tokens may travel:
-        # intragraph.access logs each request instead, without them.
-        uvicorn.run(
-            app,
-            host=settings.host,
-            port=settings.port,
-            log_level=settings.log_level,
-            access_log=False,
+    given = {"host": host, "port": port, "workers": workers, "database_url": database_url}
+    settings = config.load(given)
+    if settings.workers > 1 and not is_postgres(settings.database_url):
+        raise click.ClickException(
+            "--workers above 1 needs PostgreSQL: a DuckDB file is written by one process"
         )
+    if settings.workers > 1 and not settings.redis_url:
+        raise click.ClickException(
+            "--workers above 1 needs INTRAGRAPH_REDIS_URL: the workers must share the rate limits"
+        )
+    with _store(settings) as store:  # a clear message now rather than a traceback per worker
+        label = store.label
+    # each worker builds its app from the environment: hand it the options given here
+    for name, value in given.items():
+        if value is not None:
+            os.environ[f"INTRAGRAPH_{name.upper()}"] = str(value)
+    address = f"http://{settings.host}:{settings.port}"
+    click.echo(
+        f"intragraph on {address}/ (docs: {address}/docs), {settings.workers} worker(s), "
+        f"database {label}",
+        err=True,
+    )
+    # uvicorn's own access log prints query strings, where access tokens may travel:
+    # intragraph.access logs each request instead, without them.
+    uvicorn.run(
+        "intragraph.api.factory:from_environment",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        log_level=settings.log_level,
+        access_log=False,
+    )
+
+
+@main.group()
+def db() -> None:
+    """The database's schema: its version, and upgrades."""
+
+
+@db.command("version")
+@_database_option
+@_friendly
+def db_version(database_url: str | None) -> None:
+    """Print the schema version of the database and the one this intragraph needs."""
+    settings = config.load({"database_url": database_url})
+    with _store(settings, check_schema=False) as store:
+        version = store.schema_version()
+    click.echo(f"schema {version or 0} (this intragraph: {LATEST})")
+
+
+@db.command("upgrade")
+@_database_option
+@_friendly
+def db_upgrade(database_url: str | None) -> None:
+    """Bring the schema to this intragraph's version."""
+    settings = config.load({"database_url": database_url})
+    with _store(settings, check_schema=False) as store:
+        applied = store.upgrade()
+    for migration in applied:
+        click.echo(f"applied {migration.version}: {migration.description}")
+    click.echo(f"schema {LATEST}" + ("" if applied else ", already current"))
 
 
 @main.command(name="import")
@@ -165,16 +218,17 @@ def demo(
     with _store(settings) as store:
         present = store.count("projects_users")
         if present and if_empty:
-            click.echo(f"{settings.database_url} already holds {present} projects_users: kept")
+            click.echo(f"{store.label} already holds {present} projects_users: kept")
             return
         if present and not replace:
             raise click.ClickException(
-                f"{settings.database_url} already holds {present} projects_users; "
+                f"{store.label} already holds {present} projects_users; "
                 "add --replace to discard them, or choose another --database"
             )
         with click.progressbar(length=rows, label="generating", file=sys.stderr) as bar:
             demo_data.fill(store, plan, replace, bar.update)
-    click.echo(f"{rows} projects_users written to {settings.database_url}")
+        label = store.label
+    click.echo(f"{rows} projects_users written to {label}")
 
 
 @main.group()

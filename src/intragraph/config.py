@@ -30,7 +30,7 @@ SETTINGS = (
     Setting(
         "database_url",
         "./intragraph.duckdb",
-        "The database: a DuckDB file path or duckdb:///path.",
+        "The database: a DuckDB file path, duckdb:///path or postgresql://user@host/db.",
     ),
     Setting("host", "127.0.0.1", "The address `serve` listens on."),
     Setting("port", 8000, "The port `serve` listens on."),
@@ -46,6 +46,10 @@ SETTINGS = (
         "",
         "Redis for the rate-limit counters, shared by every worker (empty: in memory).",
     ),
+    Setting("workers", 1, "Worker processes of `serve` (more than 1 needs PostgreSQL and Redis)."),
+    Setting("pool_size", 10, "PostgreSQL: connections per worker."),
+    Setting("pool_timeout", 5.0, "PostgreSQL: seconds to wait for a connection before a 503."),
+    Setting("statement_timeout", 30000, "PostgreSQL: milliseconds a graph query may run."),
 )
 
 
@@ -58,16 +62,25 @@ class Settings:
     log_level: str = "info"
     token_ttl: int = 7200
     redis_url: str = ""
+    workers: int = 1
+    pool_size: int = 10
+    pool_timeout: float = 5.0
+    statement_timeout: int = 30000
 
 
 def _typed(setting: Setting, raw: Any) -> Any:
-    if isinstance(setting.default, int) and not isinstance(raw, int):
+    kind = type(setting.default)
+    if kind in (int, float) and not isinstance(raw, kind):
         try:
-            return int(raw)
+            value = kind(raw)
         except ValueError:
+            value = None
+        if value is None or value <= 0:
             raise ConfigError(
-                f"{setting.variable}={raw!r} is not valid: expected an integer"
-            ) from None
+                f"{setting.variable}={raw!r} is not valid: expected a positive "
+                f"{'integer' if kind is int else 'number'}"
+            )
+        return value
     return raw
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Security
 
@@ -26,12 +27,22 @@ def create_app(
     store: Store,
     clock: Clock = utc_now,
     limiter: RateLimiter | None = None,
+    on_close: Callable[[], None] | None = None,
 ) -> FastAPI:
-    """Every /v2 route needs a token with scope public, within its application's limits."""
+    """Every /v2 route needs a token with scope public, within its application's limits.
+    `on_close` runs when the server shuts down (the caller owns the store)."""
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        if on_close is not None:
+            on_close()
+
     app = FastAPI(
         title="intragraph",
         version=__version__,
         description="The 42 intra API's graph endpoints, self-hosted.",
+        lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.store = store

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from intragraph.config import Settings
 from intragraph.errors import ConfigError
 from intragraph.store.base import Store
+
+POSTGRES_SCHEMES = ("postgres", "postgresql")
 
 
 def duckdb_path(url: str) -> Path:
@@ -17,21 +20,44 @@ def duckdb_path(url: str) -> Path:
         return Path(path)
     if "://" in url:
         scheme = url.split("://", 1)[0]
-        if scheme in ("postgres", "postgresql"):
-            raise ConfigError(
-                f"database {scheme}://...: the PostgreSQL engine is not available yet; "
-                "use a DuckDB file path or duckdb:///path"
-            )
         raise ConfigError(
-            f"database scheme {scheme!r} is not supported; use a DuckDB file path or duckdb:///path"
+            f"database scheme {scheme!r} is not supported; use a DuckDB file path, "
+            "duckdb:///path or postgresql://user@host/database"
         )
     return Path(url)
 
 
-def open_store(url: str, read_only: bool = False) -> Store:
-    from intragraph.store.duckdb import DuckDBStore
-
-    return DuckDBStore(duckdb_path(url), read_only=read_only)
+def is_postgres(url: str) -> bool:
+    return url.split("://", 1)[0] in POSTGRES_SCHEMES and "://" in url
 
 
-__all__ = ["Store", "duckdb_path", "open_store"]
+def open_store(
+    url: str,
+    settings: Settings | None = None,
+    read_only: bool = False,
+    check_schema: bool = True,
+) -> Store:
+    """The store at `url`; with `check_schema`, an empty database gets the schema and an
+    outdated one is refused with how to upgrade it."""
+    settings = settings or Settings()
+    store: Store
+    if is_postgres(url):
+        from intragraph.store.postgres import PostgresStore
+
+        store = PostgresStore(
+            url, settings.pool_size, settings.statement_timeout, settings.pool_timeout
+        )
+    else:
+        from intragraph.store.duckdb import DuckDBStore
+
+        store = DuckDBStore(duckdb_path(url), read_only=read_only)
+    if check_schema:
+        try:
+            store.ensure_schema()
+        except BaseException:
+            store.close()
+            raise
+    return store
+
+
+__all__ = ["Store", "duckdb_path", "is_postgres", "open_store"]

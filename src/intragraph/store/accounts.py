@@ -50,6 +50,8 @@ def _application(row: tuple[Any, ...]) -> Application:
 def application(store: Store, column: str, value: str) -> Application | None:
     """The application whose `column` (name or uid) is `value`."""
     assert column in ("name", "uid")
+    if "\x00" in value:  # no stored text holds one (and PostgreSQL refuses them)
+        return None
     rows = store.fetch(
         f"SELECT {_APPLICATION} FROM applications AS a WHERE a.{column} = {store.mark}", [value]
     )

@@ -17,8 +17,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from intragraph.errors import ConfigError
 from intragraph.query import AnyOf, Condition, GraphQuery, Value
 from intragraph.resources import Parent
+from intragraph.store.migrations import LATEST, MIGRATIONS, VERSION_TABLE, Dialect, Migration
 from intragraph.store.tables import TABLES, Table
 from intragraph.store.where import where
 
@@ -41,6 +43,8 @@ class Store(ABC):
     """One database. Methods are safe to call from several threads at once."""
 
     mark = "?"  # the engine's parameter placeholder
+    dialect: Dialect
+    label: str  # how messages name the database: a path, or a URL without its password
 
     # -- what each engine supplies ------------------------------------------------------------
 
@@ -67,6 +71,49 @@ class Store(ABC):
 
     # -- shared ---------------------------------------------------------------------------------
 
+    def schema_version(self) -> int | None:
+        """The schema's version; None for a database without any intragraph table."""
+        found = self.fetch(
+            "SELECT table_name FROM information_schema.tables "
+            "WHERE table_schema = current_schema() AND table_name IN "
+            f"({self.mark}, {self.mark})",
+            [VERSION_TABLE, "projects_users"],
+        )
+        names = {row[0] for row in found}
+        if VERSION_TABLE not in names:
+            return 0 if names else None
+        return int(self.fetch(f"SELECT max(version) FROM {VERSION_TABLE}", [])[0][0] or 0)
+
+    def upgrade(self) -> list[Migration]:
+        """Apply the pending migrations, each in its own transaction; returns them."""
+        current = self.schema_version() or 0
+        applied = []
+        for migration in MIGRATIONS[current:]:
+            with self.transaction() as writer:
+                if migration.version == 1:
+                    writer.execute(f"CREATE TABLE {VERSION_TABLE} (version INTEGER)")
+                for statement in migration.statements(self.dialect):
+                    writer.execute(statement)
+                writer.execute(f"INSERT INTO {VERSION_TABLE} VALUES ({migration.version})")
+            applied.append(migration)
+        return applied
+
+    def ensure_schema(self) -> None:
+        """Create the schema in an empty database; refuse an older or a newer one."""
+        version = self.schema_version()
+        if version is None:
+            self.upgrade()
+        elif version < LATEST:
+            raise ConfigError(
+                f"database {self.label} has schema version {version}, this intragraph needs "
+                f"{LATEST}: back it up, then run `intragraph db upgrade`"
+            )
+        elif version > LATEST:
+            raise ConfigError(
+                f"database {self.label} has schema version {version}, newer than this "
+                f"intragraph knows ({LATEST}): upgrade intragraph"
+            )
+
     def granule_counts(
         self, query: GraphQuery, now: dt.datetime, size: int, extra: tuple[Condition, ...] = ()
     ) -> tuple[Ints, Ints]:
@@ -83,8 +130,8 @@ class Store(ABC):
         """The condition of a nested route, or None when the parent does not exist."""
         column = "id" if key.isascii() and key.isdigit() else parent.text_key
         value: Value = int(key) if column == "id" and len(key) < 19 else key
-        if column == "id" and not isinstance(value, int):
-            return None
+        if (column == "id" and not isinstance(value, int)) or "\x00" in key:
+            return None  # no such id, and no stored text holds a NUL
         rows = self.fetch(
             f"SELECT id FROM {parent.table} WHERE {column} = {self.mark} LIMIT 1", [value]
         )

@@ -19,15 +19,20 @@ import numpy.typing as npt
 from intragraph.errors import ConfigError
 from intragraph.query import Value
 from intragraph.store.base import Ints, Store, Writer
-from intragraph.store.tables import ACCOUNT_TABLES, TABLES, ColumnType, Table
+from intragraph.store.migrations import Dialect
+from intragraph.store.tables import Table
 
-_TYPES: dict[ColumnType, str] = {
-    "int": "BIGINT",
-    "float": "DOUBLE",
-    "bool": "BOOLEAN",
-    "text": "VARCHAR",
-    "timestamp": "TIMESTAMP",
-}
+DIALECT = Dialect(
+    "duckdb",
+    {
+        "int": "BIGINT",
+        "float": "DOUBLE",
+        "bool": "BOOLEAN",
+        "text": "VARCHAR",
+        "timestamp": "TIMESTAMP",
+    },
+    indexes=False,
+)
 # Microseconds from 0001-01-01 to 1970-01-01: shifting by it makes every instant positive, so
 # DuckDB's integer division (which truncates) floors, for any instant since year 1.
 _SHIFT_SECONDS = 62_135_596_800
@@ -39,17 +44,12 @@ def _adapt(value: Any) -> Any:
     return value
 
 
-def _schema() -> list[str]:
-    statements = []
-    for table in (*TABLES.values(), *ACCOUNT_TABLES.values()):
-        columns = ", ".join(f"{name} {_TYPES[kind]}" for name, kind in table.types.items())
-        statements.append(f"CREATE TABLE IF NOT EXISTS {table.name} ({columns})")
-    return statements
-
-
 class DuckDBStore(Store):
+    dialect = DIALECT
+
     def __init__(self, path: Path, read_only: bool = False) -> None:
         self.path = path
+        self.label = str(path)
         if read_only and not path.exists():
             raise ConfigError(f"database {path}: no such file")
         try:
@@ -60,9 +60,6 @@ class DuckDBStore(Store):
                 "file at a time: stop the other intragraph process (a running `serve`?) first"
             ) from None
         self._db.execute("SET TimeZone = 'UTC'")
-        if not read_only:
-            for statement in _schema():
-                self._db.execute(statement)
         self._local = threading.local()
         self._write_lock = threading.Lock()
 
@@ -115,7 +112,7 @@ class _DuckDBWriter(Writer):
         return self._cursor.execute(sql, [_adapt(p) for p in params]).fetchall()
 
     def stage(self, table: Table, columns: dict[str, npt.NDArray[Any]]) -> None:
-        types = ", ".join(f"{n} {_TYPES[k]}" for n, k in table.types.items())
+        types = ", ".join(f"{n} {DIALECT.types[k]}" for n, k in table.types.items())
         self.execute(f"CREATE TEMP TABLE IF NOT EXISTS stage_{table.name} ({types}, seq BIGINT)")
         self._insert(f"stage_{table.name}", (*table.columns, "seq"), columns)
 

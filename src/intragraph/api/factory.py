@@ -1,0 +1,21 @@
+"""The app that `intragraph serve` runs in each worker process: settings from INTRAGRAPH_*
+variables (the command sets them from its options), the store opened here, closed at exit."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI
+
+from intragraph import config
+from intragraph.api.app import create_app
+from intragraph.store import open_store
+
+LOG_FORMAT = "%(asctime)s %(levelname)s [%(process)d] %(name)s %(message)s"
+
+
+def from_environment() -> FastAPI:
+    settings = config.load()
+    logging.basicConfig(level=settings.log_level.upper(), format=LOG_FORMAT)
+    store = open_store(settings.database_url, settings)
+    return create_app(settings, store, on_close=store.close)

@@ -1,0 +1,56 @@
+"""Versioned schema steps, one scheme for every engine.
+
+Each migration turns version N-1 into N, as statements an engine's `Dialect` words; the version
+lives in `intragraph_schema`. A database without any table is brought to the newest version when
+opened; an older one is upgraded only by `intragraph db upgrade`, so that an operator chooses when.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from intragraph.store.tables import ACCOUNT_TABLES, TABLES, ColumnType
+
+
+@dataclass(frozen=True)
+class Dialect:
+    name: str
+    types: dict[ColumnType, str]
+    indexes: bool  # DuckDB scans without them, and they slow its bulk loads
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    description: str
+    statements: Callable[[Dialect], list[str]]
+
+
+def _initial(dialect: Dialect) -> list[str]:
+    statements = []
+    for table in (*TABLES.values(), *ACCOUNT_TABLES.values()):
+        columns = ", ".join(f"{name} {dialect.types[kind]}" for name, kind in table.types.items())
+        statements.append(f"CREATE TABLE {table.name} ({columns})")
+    unique = [("applications", "name"), ("applications", "uid"), ("tokens", "token_hash")]
+    statements += [f"CREATE UNIQUE INDEX {t}_{c} ON {t} ({c})" for t, c in unique]
+    if dialect.indexes:
+        keyed = ("projects", "users", "projects_users", "campus_users", "cursus_users")
+        statements += [f"CREATE UNIQUE INDEX {t}_id ON {t} (id)" for t in keyed]
+        plain = [
+            ("projects", "slug"),
+            ("users", "login"),
+            ("projects_users", "project_id"),
+            ("projects_users", "user_id"),
+            ("campus_users", "campus_id"),
+            ("cursus_users", "cursus_id"),
+        ]
+        statements += [f"CREATE INDEX {t}_{c} ON {t} ({c})" for t, c in plain]
+    return statements
+
+
+MIGRATIONS = (
+    Migration(1, "projects_users, projects, users, memberships, applications, tokens", _initial),
+)
+LATEST = MIGRATIONS[-1].version
+VERSION_TABLE = "intragraph_schema"
