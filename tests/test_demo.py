@@ -25,7 +25,8 @@ def test_demo_network(store: Store) -> None:
     assert 20 <= one("SELECT count(DISTINCT cursus_id) FROM cursus_users") <= 30
     assert (
         one(
-            "SELECT count(*) FROM (SELECT user_id FROM campus_users GROUP BY 1 HAVING count(*) > 1) AS m"
+            "SELECT count(*) FROM (SELECT user_id FROM campus_users GROUP BY 1 "
+            "HAVING count(*) > 1) AS m"
         )
         > 0
     )
@@ -49,7 +50,8 @@ def test_demo_network(store: Store) -> None:
     yearly = [
         n
         for _, n in store.fetch(
-            "SELECT extract(year FROM created_at), count(*) FROM projects_users GROUP BY 1 ORDER BY 1",
+            "SELECT extract(year FROM created_at), count(*) FROM projects_users "
+            "GROUP BY 1 ORDER BY 1",
             [],
         )
     ]

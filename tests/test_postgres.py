@@ -1,0 +1,234 @@
+"""What only the production engine has: the statement timeout, surviving a restart of the
+database, schema versions, and several workers sharing tokens and limits over real HTTP."""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+import requests
+from click.testing import CliRunner
+
+from intragraph.cli import main
+from intragraph.config import Settings
+from intragraph.store import open_store
+from intragraph.store.migrations import LATEST
+from intragraph.store.postgres import PostgresStore
+from tests.conftest import REDIS_URL, add, client_for, postgres_or_skip, postgres_schema, utc
+
+GRAPH = "/v2/projects_users/graph/on/created_at/by/day"
+
+
+@pytest.fixture
+def schema_url() -> Iterator[str]:
+    with postgres_schema() as url:
+        yield url
+
+
+def test_a_graph_query_past_the_timeout_is_503_and_stopped(schema_url: str) -> None:
+    store = open_store(schema_url, Settings(statement_timeout=300))
+    add(store, "projects_users", {"created_at": utc("2018-01-01 00:00")})
+    client = client_for(store)
+    name = re.search(r"search_path%3D(\w+)", schema_url)[1]  # type: ignore[index]
+    locker = psycopg.connect(postgres_or_skip())
+    try:
+        # another session holds the table: the graph query waits, then the timeout stops it
+        locker.execute(f"LOCK TABLE {name}.projects_users IN ACCESS EXCLUSIVE MODE")
+        started = time.monotonic()
+        response = client.get(GRAPH)
+        assert time.monotonic() - started < 3
+        assert response.status_code == 503
+        assert response.json() == {
+            "error": "Service Unavailable",
+            "message": "the graph query took longer than 300 ms and was stopped "
+            "(INTRAGRAPH_STATEMENT_TIMEOUT); narrow it with filters or ranges",
+        }
+        waiting = locker.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'intragraph' "
+            "AND state = 'active' AND query LIKE '%%array_agg%%'"
+        ).fetchone()
+        assert waiting == (0,)
+    finally:
+        locker.rollback()
+        locker.close()
+    assert client.get(GRAPH).status_code == 200
+    store.close()
+
+
+@pytest.fixture
+def own_database() -> Iterator[str]:
+    """A database of its own, for a test that takes it away from every other session."""
+    base = postgres_or_skip()
+    name = f"intragraph_outage_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(base, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    try:
+        yield re.sub(r"/[^/?]*(\?|$)", rf"/{name}\1", base.split("://", 1)[1], count=1)
+    finally:
+        with psycopg.connect(base, autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+def test_an_outage_costs_only_the_requests_made_during_it(own_database: str) -> None:
+    url = f"postgresql://{own_database}"
+    name = own_database.rsplit("/", 1)[1].split("?")[0]
+    store = open_store(url, Settings(pool_timeout=1.0, pool_size=2))
+    add(store, "projects_users", {"created_at": utc("2018-01-01 00:00")})
+    client = client_for(store)
+    assert client.get(GRAPH).status_code == 200
+    with psycopg.connect(postgres_or_skip(), autocommit=True) as admin:
+        admin.execute(f"ALTER DATABASE {name} ALLOW_CONNECTIONS false")
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", [name]
+        )
+        during = client.get(GRAPH)
+        assert during.status_code == 503
+        assert during.json()["message"] == (f"the database {url} is unavailable; try again shortly")
+        admin.execute(f"ALTER DATABASE {name} ALLOW_CONNECTIONS true")
+    after = client.get(GRAPH)
+    assert after.status_code == 200 and after.json() == {
+        "2018-01-01": 1,
+        **{f"2018-01-{d:02}": 0 for d in range(2, 11)},
+    }
+    store.close()
+
+
+def test_terminated_connections_are_replaced_unseen(schema_url: str) -> None:
+    store = open_store(schema_url)
+    client = client_for(store)
+    assert client.get(GRAPH).status_code == 200
+    with psycopg.connect(postgres_or_skip(), autocommit=True) as admin:
+        ended = admin.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE application_name = 'intragraph' AND pid <> pg_backend_pid()"
+        ).fetchone()
+    assert ended is not None and ended[0] >= 1
+    assert [client.get(GRAPH).status_code for _ in range(3)] == [200, 200, 200]
+    store.close()
+
+
+def test_schema_versions(schema_url: str) -> None:
+    runner = CliRunner()
+    assert runner.invoke(main, ["db", "version", "--database", schema_url]).stdout == (
+        f"schema 0 (this intragraph: {LATEST})\n"
+    )
+    upgraded = runner.invoke(main, ["db", "upgrade", "--database", schema_url]).stdout
+    assert upgraded.startswith("applied 1: ") and upgraded.endswith(f"schema {LATEST}\n")
+    again = runner.invoke(main, ["db", "upgrade", "--database", schema_url]).stdout
+    assert again == f"schema {LATEST}, already current\n"
+    store = PostgresStore(schema_url)
+    with store.transaction() as writer:
+        writer.execute("DELETE FROM intragraph_schema")
+        writer.execute("INSERT INTO intragraph_schema VALUES (0)")
+    store.close()
+    refused = runner.invoke(main, ["demo", "--rows", "10", "--database", schema_url])
+    assert refused.exit_code == 1
+    assert refused.stderr.splitlines()[-1].endswith(
+        f"has schema version 0, this intragraph needs {LATEST}: back it up, then run "
+        "`intragraph db upgrade`"
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def test_two_workers_share_tokens_and_limits(schema_url: str, tmp_path: Path) -> None:
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_timeout=2).ping()
+    except redis.RedisError:
+        pytest.skip(f"no Redis at {REDIS_URL}: start one (redis-server)")
+    runner = CliRunner()
+    made = runner.invoke(
+        main,
+        [
+            "apps",
+            "create",
+            "shared",
+            "--json",
+            "--rate-limit",
+            "1000/second",
+            "--rate-limit",
+            "30/hour",
+            "--database",
+            schema_url,
+        ],
+    )
+    credentials = json.loads(made.stdout)
+    port, log = _free_port(), tmp_path / "workers.log"
+    env = {"INTRAGRAPH_REDIS_URL": REDIS_URL, "PATH": "/usr/bin:/bin"}
+    with open(log, "w") as sink:
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "intragraph",
+                "serve",
+                "--workers",
+                "2",
+                "--port",
+                str(port),
+                "--database",
+                schema_url,
+            ],
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            if log.read_text().count("Application startup complete") >= 2:
+                break
+            time.sleep(0.1)
+        else:
+            pytest.fail(f"two workers did not start: {log.read_text()}")
+        token = requests.post(
+            f"{base}/oauth/token",
+            timeout=10,
+            data={
+                "grant_type": "client_credentials",
+                "client_id": credentials["uid"],
+                "client_secret": credentials["secret"],
+            },
+        ).json()["access_token"]
+        statuses: list[int] = []
+
+        def call() -> None:
+            response = requests.get(
+                f"{base}{GRAPH}", timeout=10, headers={"Authorization": f"Bearer {token}"}
+            )
+            statuses.append(response.status_code)
+
+        threads = [threading.Thread(target=call) for _ in range(36)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        # 30 per hour in all: the token request was not counted, 30 graphs pass, 6 do not
+        assert sorted(statuses) == [200] * 30 + [429] * 6
+        time.sleep(0.3)
+        served = re.findall(
+            rf"\[(\d+)\] intragraph.access {credentials['uid']} GET \S+ 200", log.read_text()
+        )
+        assert len(served) == 30
+        assert len(set(served)) == 2, "both workers served the one token"
+        assert credentials["secret"] not in log.read_text() and token not in log.read_text()
+    finally:
+        server.terminate()
+        server.wait(15)
