@@ -131,8 +131,9 @@ def add(store: Store, table: str, *rows: dict[str, Any]) -> None:
         {"id": index + 1, **_DEFAULTS[table], **{k: _naive(v) for k, v in row.items()}}
         for index, row in enumerate(rows)
     ]
+    ordered = [tuple(row[name] for name in TABLES[table].columns) for row in full]
     with store.transaction() as writer:
-        writer.append(TABLES[table], column_arrays(TABLES[table], full))
+        writer.append(TABLES[table], column_arrays(TABLES[table], ordered))
 
 
 def client_for(

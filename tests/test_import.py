@@ -223,3 +223,28 @@ def test_memberships(tmp_path: Path, database_url: str) -> None:
 def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
     code, output = _run(str(tmp_path / "x.duckdb"), "import", "projects_users", "nope.json")
     assert code == 2 and "Invalid value for FILES: nope.json: no such file" in output
+
+
+def test_an_impossible_date_names_its_record(tmp_path: Path, database_url: str) -> None:
+    page = [projects_user(1), projects_user(2), projects_user(3, marked_at="2024-02-30T10:00:00Z")]
+    bad = _write(tmp_path / "feb.json", json.dumps(page))
+    code, output = _run(database_url, "import", "projects_users", bad)
+    assert code == 1
+    assert output.splitlines()[-1] == (
+        f"Error: {bad}: record 3: 'marked_at' is not an ISO 8601 timestamp: '2024-02-30T10:00:00'"
+    )
+
+
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [
+        ("2024-01-12T14:03:21.000Z", dt.datetime(2024, 1, 12, 14, 3, 21)),
+        ("2024-01-12T15:03:21.250+01:00", dt.datetime(2024, 1, 12, 14, 3, 21, 250000)),
+        ("2024-01-12T14:03:21", dt.datetime(2024, 1, 12, 14, 3, 21)),
+        ("2024-01-12 14:03:21.123456Z", dt.datetime(2024, 1, 12, 14, 3, 21, 123456)),
+    ],
+)
+def test_timestamp_forms(tmp_path: Path, database_url: str, given: str, stored: object) -> None:
+    page = _write(tmp_path / "t.json", json.dumps([projects_user(1, marked_at=given)]))
+    assert _run(database_url, "import", "projects_users", page)[0] == 0
+    assert _rows(database_url, "SELECT marked_at FROM projects_users") == [(stored,)]

@@ -11,7 +11,7 @@ import numpy.typing as npt
 
 from intragraph.errors import ImportFailed
 from intragraph.ingest.jsonstream import MalformedJSON, records
-from intragraph.ingest.records import KINDS, BadRecord, Rows, read
+from intragraph.ingest.records import KINDS, BadRecord, read
 from intragraph.store.base import Store, UpsertCounts, Writer
 from intragraph.store.tables import TABLES, Table
 
@@ -24,33 +24,66 @@ class Source:
     stream: TextIO
 
 
-def column_arrays(table: Table, rows: list[dict[str, Any]]) -> dict[str, npt.NDArray[Any]]:
-    """Rows as the column arrays a Writer stages; NULLs stay None (NaT for timestamps)."""
+Origin = Callable[[int], tuple[str, int]]  # row index -> (source, record position)
+
+
+def _timestamps(values: list[Any], origin: Origin, name: str) -> Any:
+    """ISO texts (naive UTC) or datetimes -> datetime64[us], NULL as NaT; a text NumPy cannot
+    read (a 30th of February...) is reported with the record it came from."""
+    try:
+        return np.array(values, dtype="datetime64[us]")
+    except ValueError:
+        for index, value in enumerate(values):
+            try:
+                np.datetime64(value, "us")
+            except ValueError:
+                reason = f"{name!r} is not an ISO 8601 timestamp: {value!r}"
+                raise ImportFailed(*origin(index), reason) from None
+        raise
+
+
+def column_arrays(
+    table: Table,
+    rows: list[tuple[Any, ...]],
+    origin: Origin = lambda index: ("rows", index + 1),
+) -> dict[str, npt.NDArray[Any]]:
+    """Rows (values in column order) as the column arrays a Writer stages; NULLs stay None
+    (NaT for timestamps)."""
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in table.types]
     arrays: dict[str, npt.NDArray[Any]] = {}
-    for name, kind in table.types.items():
-        values = [row[name] for row in rows]
+    for (name, kind), values in zip(table.types.items(), columns, strict=True):
+        items = list(values)
         if kind == "timestamp":
-            arrays[name] = np.array(values, dtype="datetime64[us]")
-        elif kind == "int" and None not in values:
-            arrays[name] = np.array(values, dtype=np.int64)
+            arrays[name] = _timestamps(items, origin, name)
+        elif kind == "int" and None not in items:
+            arrays[name] = np.array(items, dtype=np.int64)
         else:
-            arrays[name] = np.array(values, dtype=object)
+            arrays[name] = np.array(items, dtype=object)
     return arrays
 
 
 class _Stager:
+    """Rows per table, with where each came from, staged in batches."""
+
     def __init__(self, writer: Writer, tables: Iterable[str]) -> None:
         self.writer = writer
-        self.rows: Rows = {name: [] for name in tables}
+        self.rows: dict[str, list[tuple[Any, ...]]] = {name: [] for name in tables}
+        self.origins: dict[str, list[tuple[str, int]]] = {name: [] for name in tables}
         self.seq = 0
+
+    def add(self, table: str, values: tuple[Any, ...], origin: tuple[str, int]) -> None:
+        self.rows[table].append(values)
+        self.origins[table].append(origin)
 
     def flush(self) -> None:
         for name, rows in self.rows.items():
-            arrays = column_arrays(TABLES[name], rows)
+            origins = self.origins[name]
+            arrays = column_arrays(TABLES[name], rows, origins.__getitem__)
             arrays["seq"] = np.arange(self.seq, self.seq + len(rows), dtype=np.int64)
             self.seq += len(rows)
             self.writer.stage(TABLES[name], arrays)
             rows.clear()
+            origins.clear()
 
 
 def import_sources(
@@ -65,9 +98,11 @@ def import_sources(
             try:
                 for position, record in enumerate(records(source.stream, progress), 1):
                     try:
-                        read(kind, record, stager.rows)
+                        rows = read(kind, record)
                     except BadRecord as error:
                         raise ImportFailed(source.name, position, str(error)) from None
+                    for table, values in rows:
+                        stager.add(table, values, (source.name, position))
                     if len(stager.rows[kind]) >= _BATCH:
                         stager.flush()
             except MalformedJSON as error:

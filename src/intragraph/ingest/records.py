@@ -2,163 +2,178 @@
 
 A reader keeps the keys it needs and ignores every other one (real pages carry full user and
 team objects); it fails only on a missing or ill-typed key that it needs, naming the key.
+This runs once per imported record, so it is plain, direct code: timestamps are checked for
+their shape here and parsed in bulk by NumPy later (`load.py`), which also names a bad one.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from typing import Any
 
-Row = dict[str, Any]
-Rows = dict[str, list[Row]]  # table name -> rows
+Record = dict[str, Any]
+Row = tuple[str, tuple[Any, ...]]  # (table, values in the table's column order)
+
+_STAMP = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)?")
 
 
 class BadRecord(ValueError):
     pass
 
 
-def _get(record: dict[str, Any], key: str, required: bool) -> Any:
-    if key not in record or record[key] is None:
+def _missing(record: Record, key: str) -> BadRecord:
+    return BadRecord(f"{key!r} is missing" if key not in record else f"{key!r} is null")
+
+
+def integer(record: Record, key: str, required: bool = True) -> int | None:
+    value = record.get(key)
+    if type(value) is int:
+        return value
+    if value is None:
         if required:
-            raise BadRecord(f"{key!r} is missing" if key not in record else f"{key!r} is null")
+            raise _missing(record, key)
         return None
-    return record[key]
+    raise BadRecord(f"{key!r} must be an integer, not {value!r}")
 
 
-def integer(record: dict[str, Any], key: str, required: bool = True) -> int | None:
-    value = _get(record, key, required)
-    if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
-        raise BadRecord(f"{key!r} must be an integer, not {value!r}")
-    return value
-
-
-def number(record: dict[str, Any], key: str, required: bool = False) -> float | None:
-    value = _get(record, key, required)
-    if value is not None and (not isinstance(value, int | float) or isinstance(value, bool)):
+def number(record: Record, key: str) -> float | None:
+    value = record.get(key)
+    if value is None:
+        return None
+    if type(value) not in (int, float):
         raise BadRecord(f"{key!r} must be a number, not {value!r}")
-    return None if value is None else float(value)
+    return float(value)
 
 
-def text(record: dict[str, Any], key: str, required: bool = True) -> str | None:
-    value = _get(record, key, required)
-    if value is not None and not isinstance(value, str):
-        raise BadRecord(f"{key!r} must be a string, not {value!r}")
-    return value
+def text(record: Record, key: str, required: bool = True) -> str | None:
+    value = record.get(key)
+    if type(value) is str:
+        return value
+    if value is None:
+        if required:
+            raise _missing(record, key)
+        return None
+    raise BadRecord(f"{key!r} must be a string, not {value!r}")
 
 
-def boolean(record: dict[str, Any], key: str, required: bool = False) -> bool | None:
-    value = _get(record, key, required)
-    if value is not None and not isinstance(value, bool):
-        raise BadRecord(f"{key!r} must be true or false, not {value!r}")
-    return value
+def boolean(record: Record, key: str) -> bool | None:
+    value = record.get(key)
+    if value is None or type(value) is bool:
+        return value
+    raise BadRecord(f"{key!r} must be true or false, not {value!r}")
 
 
-def timestamp(record: dict[str, Any], key: str, required: bool = True) -> dt.datetime | None:
-    """An ISO 8601 instant, as a naive UTC datetime (an instant without offset is UTC)."""
+def timestamp(record: Record, key: str, required: bool = True) -> str | None:
+    """An ISO 8601 instant as naive UTC text ("2023-12-20T09:12:44.000"); no offset is UTC."""
     value = text(record, key, required)
     if value is None:
         return None
+    if value.endswith(("Z", "z")) and _STAMP.fullmatch(value, 0, len(value) - 1):
+        return value[:-1]  # the 42 API's own form: the fast path
+    if _STAMP.fullmatch(value):
+        return value
     try:
         moment = dt.datetime.fromisoformat(value)
     except ValueError:
         raise BadRecord(f"{key!r} is not an ISO 8601 timestamp: {value!r}") from None
     if moment.tzinfo is not None:
         moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
-    return moment
+    return moment.isoformat()
 
 
-def _object(record: dict[str, Any], key: str) -> dict[str, Any] | None:
+def _object(record: Record, key: str) -> Record | None:
     value = record.get(key)
-    if value is not None and not isinstance(value, dict):
+    if value is not None and type(value) is not dict:
         raise BadRecord(f"{key!r} must be an object, not {value!r}")
     return value
 
 
-def _user(record: dict[str, Any], rows: Rows) -> int:
+def _user(record: Record, rows: list[Row]) -> int:
     """The record's user id, from its `user` object (kept as a user row) or its `user_id`."""
     user = _object(record, "user")
     if user is None:
         return integer(record, "user_id")  # type: ignore[return-value]
-    user_id = integer(user, "id")
-    rows["users"].append({"id": user_id, "login": text(user, "login", False)})
-    return user_id  # type: ignore[return-value]
+    user_id: int = integer(user, "id")  # type: ignore[assignment]
+    rows.append(("users", (user_id, text(user, "login", False))))
+    return user_id
 
 
-def projects_user(record: dict[str, Any], rows: Rows) -> None:
+def projects_user(record: Record) -> list[Row]:
+    rows: list[Row] = []
     project = _object(record, "project")
     if project is None:
         project_id = integer(record, "project_id")
     else:
         project_id = integer(project, "id")
-        name, slug = text(project, "name", False), text(project, "slug", False)
-        rows["projects"].append({"id": project_id, "name": name, "slug": slug})
-    rows["projects_users"].append(
-        {
-            "id": integer(record, "id"),
-            "project_id": project_id,
-            "user_id": _user(record, rows),
-            "occurrence": integer(record, "occurrence", False),
-            "final_mark": integer(record, "final_mark", False),
-            "status": text(record, "status"),
-            "validated": boolean(record, "validated?"),
-            "marked": boolean(record, "marked"),
-            "current_team_id": integer(record, "current_team_id", False),
-            "created_at": timestamp(record, "created_at"),
-            "updated_at": timestamp(record, "updated_at"),
-            "retriable_at": timestamp(record, "retriable_at", False),
-            "marked_at": timestamp(record, "marked_at", False),
-        }
+        rows.append(
+            ("projects", (project_id, text(project, "name", False), text(project, "slug", False)))
+        )
+    values = (
+        integer(record, "id"),
+        project_id,
+        _user(record, rows),
+        integer(record, "occurrence", False),
+        integer(record, "final_mark", False),
+        text(record, "status"),
+        boolean(record, "validated?"),
+        boolean(record, "marked"),
+        integer(record, "current_team_id", False),
+        timestamp(record, "created_at"),
+        timestamp(record, "updated_at"),
+        timestamp(record, "retriable_at", False),
+        timestamp(record, "marked_at", False),
     )
+    rows.append(("projects_users", values))
+    return rows
 
 
-def campus_user(record: dict[str, Any], rows: Rows) -> None:
-    rows["campus_users"].append(
-        {
-            "id": integer(record, "id"),
-            "user_id": _user(record, rows),
-            "campus_id": integer(record, "campus_id"),
-            "is_primary": boolean(record, "is_primary"),
-            "created_at": timestamp(record, "created_at", False),
-            "updated_at": timestamp(record, "updated_at", False),
-        }
+def campus_user(record: Record) -> list[Row]:
+    rows: list[Row] = []
+    values = (
+        integer(record, "id"),
+        _user(record, rows),
+        integer(record, "campus_id"),
+        boolean(record, "is_primary"),
+        timestamp(record, "created_at", False),
+        timestamp(record, "updated_at", False),
     )
+    rows.append(("campus_users", values))
+    return rows
 
 
-def cursus_user(record: dict[str, Any], rows: Rows) -> None:
+def cursus_user(record: Record) -> list[Row]:
+    rows: list[Row] = []
     cursus = _object(record, "cursus")
     cursus_id = integer(record, "cursus_id", cursus is None)
     if cursus_id is None and cursus is not None:
         cursus_id = integer(cursus, "id")
-    rows["cursus_users"].append(
-        {
-            "id": integer(record, "id"),
-            "user_id": _user(record, rows),
-            "cursus_id": cursus_id,
-            "begin_at": timestamp(record, "begin_at", False),
-            "end_at": timestamp(record, "end_at", False),
-            "grade": text(record, "grade", False),
-            "level": number(record, "level"),
-            "created_at": timestamp(record, "created_at", False),
-            "updated_at": timestamp(record, "updated_at", False),
-        }
+    values = (
+        integer(record, "id"),
+        _user(record, rows),
+        cursus_id,
+        timestamp(record, "begin_at", False),
+        timestamp(record, "end_at", False),
+        text(record, "grade", False),
+        number(record, "level"),
+        timestamp(record, "created_at", False),
+        timestamp(record, "updated_at", False),
     )
+    rows.append(("cursus_users", values))
+    return rows
 
 
 # what `intragraph import KIND` reads, and the tables each kind writes to
-KINDS: dict[str, tuple[Callable[[dict[str, Any], Rows], None], tuple[str, ...]]] = {
+KINDS: dict[str, tuple[Callable[[Record], list[Row]], tuple[str, ...]]] = {
     "projects_users": (projects_user, ("projects_users", "projects", "users")),
     "campus_users": (campus_user, ("campus_users", "users")),
     "cursus_users": (cursus_user, ("cursus_users", "users")),
 }
 
 
-def read(kind: str, record: Any, rows: Rows) -> None:
-    """Append the rows of one record; on a bad record nothing is appended."""
-    if not isinstance(record, dict):
+def read(kind: str, record: Any) -> list[Row]:
+    """The rows of one record, or BadRecord saying what is wrong with it."""
+    if type(record) is not dict:
         raise BadRecord(f"expected an object, not {type(record).__name__}")
-    parse, tables = KINDS[kind]
-    scratch: Rows = {table: [] for table in tables}
-    parse(record, scratch)
-    for table, new in scratch.items():
-        rows[table].extend(new)
+    return KINDS[kind][0](record)
