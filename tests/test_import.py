@@ -73,8 +73,8 @@ def test_array_then_same_file_again_changes_nothing(tmp_path: Path, database_url
     assert _run(db, "import", "projects_users", page) == (
         0,
         "projects_users: 2 inserted, 0 updated, 0 unchanged\n"
-        "projects: 1 inserted, 0 updated, 1 unchanged\n"
-        "users: 1 inserted, 0 updated, 1 unchanged\n",
+        "projects: 1 inserted, 0 updated, 0 unchanged\n"
+        "users: 1 inserted, 0 updated, 0 unchanged\n",
     )
     code, output = _run(db, "import", "projects_users", page)
     assert code == 0 and output.startswith("projects_users: 0 inserted, 0 updated, 2 unchanged\n")
@@ -248,3 +248,14 @@ def test_timestamp_forms(tmp_path: Path, database_url: str, given: str, stored: 
     page = _write(tmp_path / "t.json", json.dumps([projects_user(1, marked_at=given)]))
     assert _run(database_url, "import", "projects_users", page)[0] == 0
     assert _rows(database_url, "SELECT marked_at FROM projects_users") == [(stored,)]
+
+
+def test_awkward_text_survives_the_bulk_path(tmp_path: Path, database_url: str) -> None:
+    awkward = 'a,b "quoted"\nnew line\t\\ é'
+    record = projects_user(
+        1, project={"id": 7, "name": awkward, "slug": ""}, user={"id": 8, "login": None}
+    )
+    page = _write(tmp_path / "awkward.json", json.dumps([record]))
+    assert _run(database_url, "import", "projects_users", page)[0] == 0
+    assert _rows(database_url, "SELECT id, name, slug FROM projects") == [(7, awkward, "")]
+    assert _rows(database_url, "SELECT id, login FROM users") == [(8, None)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TextIO
 
@@ -63,27 +64,53 @@ def column_arrays(
 
 
 class _Stager:
-    """Rows per table, with where each came from, staged in batches."""
+    """Rows per table, with where each came from, staged in batches. The embedded objects
+    (projects, users) repeat in nearly every record: only the last copy of each is kept.
+    Batches go to the database from one background thread while the next batch is parsed."""
 
-    def __init__(self, writer: Writer, tables: Iterable[str]) -> None:
-        self.writer = writer
+    def __init__(self, writer: Writer, kind: str, tables: Iterable[str]) -> None:
+        self.writer, self.kind = writer, kind
+        self._sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="intragraph-stage")
+        self._pending: list[Future[None]] = []
         self.rows: dict[str, list[tuple[Any, ...]]] = {name: [] for name in tables}
         self.origins: dict[str, list[tuple[str, int]]] = {name: [] for name in tables}
+        self.embedded: dict[str, dict[Any, tuple[Any, ...]]] = {
+            name: {} for name in tables if name != kind
+        }
         self.seq = 0
 
     def add(self, table: str, values: tuple[Any, ...], origin: tuple[str, int]) -> None:
-        self.rows[table].append(values)
-        self.origins[table].append(origin)
+        if table == self.kind:
+            self.rows[table].append(values)
+            self.origins[table].append(origin)
+        else:
+            self.embedded[table][values[0]] = values  # embedded objects carry no timestamp
 
-    def flush(self) -> None:
+    def flush(self, last: bool = False) -> None:
+        if last:
+            for name, objects in self.embedded.items():
+                self.rows[name] = list(objects.values())
+                self.origins[name] = [("embedded objects", 0)] * len(objects)
         for name, rows in self.rows.items():
             origins = self.origins[name]
             arrays = column_arrays(TABLES[name], rows, origins.__getitem__)
             arrays["seq"] = np.arange(self.seq, self.seq + len(rows), dtype=np.int64)
             self.seq += len(rows)
-            self.writer.stage(TABLES[name], arrays)
+            if len(self._pending) >= 6:  # bounded memory: wait for the oldest batch
+                self._pending.pop(0).result()
+            self._pending.append(self._sender.submit(self.writer.stage, TABLES[name], arrays))
             rows.clear()
             origins.clear()
+
+    def wait(self, quiet: bool = False) -> None:
+        """Every batch staged (or the first failure raised, unless `quiet`: another error is
+        on its way); the thread is gone after."""
+        try:
+            for pending in self._pending:
+                if not quiet:
+                    pending.result()
+        finally:
+            self._sender.shutdown(wait=True, cancel_futures=True)
 
 
 def import_sources(
@@ -92,20 +119,31 @@ def import_sources(
     """Counts per table. Any bad record raises ImportFailed and nothing of the run is kept."""
     _, tables = KINDS[kind]
     with store.transaction() as writer:
-        stager = _Stager(writer, tables)
-        stager.flush()  # every stage exists, even for a run without rows
-        for source in sources:
-            try:
-                for position, record in enumerate(records(source.stream, progress), 1):
-                    try:
-                        rows = read(kind, record)
-                    except BadRecord as error:
-                        raise ImportFailed(source.name, position, str(error)) from None
-                    for table, values in rows:
-                        stager.add(table, values, (source.name, position))
-                    if len(stager.rows[kind]) >= _BATCH:
-                        stager.flush()
-            except MalformedJSON as error:
-                raise ImportFailed(source.name, error.position, error.reason) from None
-        stager.flush()
+        stager = _Stager(writer, kind, tables)
+        try:
+            _read_all(stager, kind, sources, progress)
+        except BaseException:
+            stager.wait(quiet=True)
+            raise
+        stager.wait()
         return {name: writer.merge(TABLES[name]) for name in tables}
+
+
+def _read_all(
+    stager: _Stager, kind: str, sources: Iterable[Source], progress: Callable[[int], None]
+) -> None:
+    stager.flush()  # every stage exists, even for a run without rows
+    for source in sources:
+        try:
+            for position, record in enumerate(records(source.stream, progress), 1):
+                try:
+                    rows = read(kind, record)
+                except BadRecord as error:
+                    raise ImportFailed(source.name, position, str(error)) from None
+                for table, values in rows:
+                    stager.add(table, values, (source.name, position))
+                if len(stager.rows[kind]) >= _BATCH:
+                    stager.flush()
+        except MalformedJSON as error:
+            raise ImportFailed(source.name, error.position, error.reason) from None
+    stager.flush(last=True)

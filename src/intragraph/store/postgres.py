@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
+import duckdb
 import numpy as np
 import numpy.typing as npt
 import psycopg
@@ -165,8 +168,20 @@ class _PostgresWriter(Writer):
         self._copy(table.name, table.columns, columns)
 
     def _copy(self, target: str, names: tuple[str, ...], columns: dict[str, Any]) -> None:
-        # COPY: the bulk path; NaT and None become NULL, naive timestamps are UTC (session zone)
-        values = [columns[name].tolist() for name in names]
-        with self._conn.cursor().copy(f"COPY {target} ({', '.join(names)}) FROM STDIN") as copy:
-            for row in zip(*values, strict=True):
-                copy.write_row(row)
+        """COPY, the bulk path. DuckDB writes the CSV from the arrays at C speed (psycopg's
+        write_row costs ~10 us a row); NaT and None become NULL, timestamps are UTC text."""
+        listed = ", ".join(names)
+        with tempfile.TemporaryDirectory(prefix="intragraph-copy-") as folder:
+            path = Path(folder) / "rows.csv"
+            formatter = duckdb.connect()
+            try:
+                formatter.register("batch", {name: columns[name] for name in names})
+                formatter.execute(
+                    f"COPY (SELECT {listed} FROM batch) TO '{path}' (FORMAT csv, HEADER false)"
+                )
+            finally:
+                formatter.close()
+            sql = f"COPY {target} ({listed}) FROM STDIN (FORMAT csv)"
+            with open(path, "rb") as rows, self._conn.cursor().copy(sql) as copy:
+                while chunk := rows.read(1 << 20):
+                    copy.write(chunk)
