@@ -74,6 +74,19 @@ def _token(api: TestClient, made: applications.Credentials, **extra: str) -> str
     return token
 
 
+def _refused(api: TestClient, made: applications.Credentials) -> None:
+    """The application's secret no longer gets a token."""
+    response = api.post(
+        "/oauth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": made.uid,
+            "client_secret": made.secret,
+        },
+    )
+    assert (response.status_code, response.json()) == (401, INVALID_CLIENT)
+
+
 def _graph(api: TestClient, token: str) -> int:
     return api.get(GRAPH, headers={"Authorization": f"Bearer {token}"}).status_code
 
@@ -139,15 +152,7 @@ def test_revoke_stops_tokens_and_secrets_at_once(
     applications.revoke(store, made.name, clock.now)
     response = api.get(GRAPH, headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 401 and response.headers["www-authenticate"] == INVALID
-    refused = api.post(
-        "/oauth/token",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": made.uid,
-            "client_secret": made.secret,
-        },
-    )
-    assert refused.status_code == 401 and refused.json() == INVALID_CLIENT
+    _refused(api, made)
 
 
 def test_rotate_with_grace(api: TestClient, store: Store, clock: Clock) -> None:
@@ -158,30 +163,14 @@ def test_rotate_with_grace(api: TestClient, store: Store, clock: Clock) -> None:
     _token(api, old)
     _token(api, new)
     clock.advance(hours=2)
-    refused = api.post(
-        "/oauth/token",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": old.uid,
-            "client_secret": old.secret,
-        },
-    )
-    assert refused.status_code == 401 and refused.json() == INVALID_CLIENT
+    _refused(api, old)
     _token(api, new)
 
 
 def test_expired_secret(api: TestClient, store: Store, clock: Clock) -> None:
     made = _app(store, clock, secret_ttl_days=1)
     clock.advance(days=1, seconds=1)
-    refused = api.post(
-        "/oauth/token",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": made.uid,
-            "client_secret": made.secret,
-        },
-    )
-    assert refused.status_code == 401 and refused.json() == INVALID_CLIENT
+    _refused(api, made)
 
 
 def test_basic_credentials(api: TestClient, store: Store, clock: Clock) -> None:

@@ -89,40 +89,28 @@ _PROJECTS_USERS_FIELDS = (
     Field("marked", "bool"),
 )
 
+# the standard fields the 42 API filters and ranges on, in its documentation's order
+_STANDARD = (
+    "id",
+    "project_id",
+    "user_id",
+    "created_at",
+    "updated_at",
+    "occurrence",
+    "final_mark",
+    "retriable_at",
+    "marked_at",
+    "status",
+)
+
 PROJECTS_USERS = Resource(
     name="projects_users",
     table="projects_users",
     graph_fields=("created_at", "updated_at", "retriable_at"),
     default_field="created_at",
     fields={f.name: f for f in _PROJECTS_USERS_FIELDS},
-    filters=(
-        "id",
-        "project_id",
-        "user_id",
-        "created_at",
-        "updated_at",
-        "occurrence",
-        "final_mark",
-        "retriable_at",
-        "marked_at",
-        "status",
-        "cursus",
-        "campus",
-        "retriable",
-        "marked",
-    ),
-    ranges=(
-        "id",
-        "project_id",
-        "user_id",
-        "created_at",
-        "updated_at",
-        "occurrence",
-        "final_mark",
-        "retriable_at",
-        "marked_at",
-        "status",
-    ),
+    filters=(*_STANDARD, "cursus", "campus", "retriable", "marked"),
+    ranges=_STANDARD,
     specials={
         "cursus": Membership(
             "cursus",
