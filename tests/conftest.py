@@ -4,20 +4,29 @@ app with a fixed clock. Every functional test takes `store` and so runs on every
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
+import socket
+import subprocess
+import sys
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
+import requests
+from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
 from intragraph.api.app import create_app
 from intragraph.auth import applications, tokens
 from intragraph.auth.ratelimit import RateLimiter
+from intragraph.cli import main
 from intragraph.config import Settings
 from intragraph.ingest.load import column_arrays
 from intragraph.store import open_store
@@ -154,3 +163,52 @@ def client_for(
 @pytest.fixture
 def client(store: Store) -> TestClient:
     return client_for(store)
+
+
+@dataclass
+class Server:
+    base: str
+    uid: str
+    secret: str
+    log: Path
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextmanager
+def demo_server(folder: Path, *app_options: str) -> Iterator[Server]:
+    """`intragraph serve` as a real process on 2,000 demo rows, with an application made by
+    `intragraph apps create dashboard *app_options`; its output goes to a log file."""
+    db = str(folder / "serve.duckdb")
+    runner = CliRunner()
+    assert runner.invoke(main, ["demo", "--rows", "2000", "--database", db]).exit_code == 0
+    made = runner.invoke(
+        main, ["apps", "create", "dashboard", "--json", *app_options, "--database", db]
+    )
+    credentials = json.loads(made.stdout)
+    port, log = _free_port(), folder / "server.log"
+    with open(log, "w") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "intragraph", "serve", "--port", str(port), "--database", db],
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(150):
+            try:
+                requests.get(f"{base}/openapi.json", timeout=2)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        else:
+            pytest.fail(f"intragraph serve did not answer within 15 s: {log.read_text()}")
+        yield Server(base, credentials["uid"], credentials["secret"], log)
+    finally:
+        process.terminate()
+        process.wait(10)

@@ -3,69 +3,22 @@ of the whole token flow holds no secret and no token."""
 
 from __future__ import annotations
 
-import json
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 import requests
 from authlib.integrations.requests_client import OAuth2Session
-from click.testing import CliRunner
 from oauthlib.oauth2 import BackendApplicationClient
 from requests_oauthlib import OAuth2Session as RequestsOAuth2Session
 
-from intragraph.cli import main
-
-
-@dataclass
-class Server:
-    base: str
-    uid: str
-    secret: str
-    log: Path
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+from tests.conftest import Server, demo_server
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    folder = tmp_path_factory.mktemp("server")
-    db = str(folder / "serve.duckdb")
-    runner = CliRunner()
-    assert runner.invoke(main, ["demo", "--rows", "2000", "--database", db]).exit_code == 0
-    made = runner.invoke(main, ["apps", "create", "dashboard", "--json", "--database", db])
-    credentials = json.loads(made.stdout)
-    port, log = _free_port(), folder / "server.log"
-    with open(log, "w") as sink:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "intragraph", "serve", "--port", str(port), "--database", db],
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
-            try:
-                requests.get(f"{base}/openapi.json", timeout=2)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("intragraph serve did not answer within 15 s")
-        yield Server(base, credentials["uid"], credentials["secret"], log)
-    finally:
-        process.terminate()
-        process.wait(10)
+    with demo_server(tmp_path_factory.mktemp("server")) as running:
+        yield running
 
 
 GRAPH = "/v2/users/jdoe/projects_users/graph/on/created_at/by/month_of_year"

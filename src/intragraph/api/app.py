@@ -5,8 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI, Security
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
 
 from intragraph import __version__
 from intragraph.api import access_log, errors, graph, guard, oauth
@@ -16,6 +19,12 @@ from intragraph.resources import RESOURCES
 from intragraph.store.base import Store
 
 Clock = Callable[[], dt.datetime]
+STATIC = Path(__file__).parent / "static"
+# the page loads nothing from elsewhere, and runs no inline script
+_PAGE_POLICY = (
+    "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
+    "connect-src 'self'; frame-ancestors 'none'"
+)
 
 
 def utc_now() -> dt.datetime:
@@ -51,6 +60,14 @@ def create_app(
     errors.install(app)
     app.middleware("http")(access_log.access_log)
     app.include_router(oauth.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/", include_in_schema=False)
+    def page() -> FileResponse:
+        return FileResponse(
+            STATIC / "index.html", headers={"Content-Security-Policy": _PAGE_POLICY}
+        )
+
     public = [Security(guard.require("public"))]
     for resource in RESOURCES.values():
         app.include_router(graph.router(resource), dependencies=public)

@@ -7,9 +7,10 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from intragraph import periods
+from intragraph.formats import to_csv
 from intragraph.graphs import graph
 from intragraph.query import ParentKey, parse_graph
 from intragraph.resources import Parent, Resource
@@ -50,8 +51,8 @@ def _parameters(resource: Resource, path: str, parent: Parent | None) -> list[di
     return found
 
 
-def _endpoint(resource: Resource, parent: Parent | None) -> Callable[[Request], JSONResponse]:
-    def endpoint(request: Request) -> JSONResponse:
+def _endpoint(resource: Resource, parent: Parent | None) -> Callable[[Request], Response]:
+    def endpoint(request: Request) -> Response:
         path = request.path_params
         state = request.app.state
         key = ParentKey(parent, path["key"]) if parent is not None else None
@@ -63,7 +64,10 @@ def _endpoint(resource: Resource, parent: Parent | None) -> Callable[[Request], 
             state.settings.time_zone,
             key,
         )
-        return JSONResponse(graph(state.store, query, state.clock()))
+        answer = graph(state.store, query, state.clock())
+        if "text/csv" in request.headers.get("accept", ""):
+            return Response(to_csv(answer, query.interval), media_type="text/csv")
+        return JSONResponse(answer)
 
     return endpoint
 
@@ -89,7 +93,17 @@ def router(resource: Resource) -> APIRouter:
                     "month_of_year), from the first occurrence to now; keys in order, empty "
                     "periods as 0."
                 ),
-                openapi_extra={"parameters": _parameters(resource, path, parent)},
+                openapi_extra={
+                    "parameters": _parameters(resource, path, parent),
+                    "responses": {
+                        "200": {
+                            "content": {
+                                "text/csv": {"schema": {"type": "string"}},
+                            },
+                            "description": "With Accept: text/csv, two columns and a header.",
+                        }
+                    },
+                },
                 response_model=dict[str, int],
             )
     return routes

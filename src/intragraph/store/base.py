@@ -91,7 +91,7 @@ class Store(ABC):
         for migration in MIGRATIONS[current:]:
             with self.transaction() as writer:
                 if migration.version == 1:
-                    writer.execute(f"CREATE TABLE {VERSION_TABLE} (version INTEGER)")
+                    writer.execute(f"CREATE TABLE IF NOT EXISTS {VERSION_TABLE} (version INTEGER)")
                 for statement in migration.statements(self.dialect):
                     writer.execute(statement)
                 writer.execute(f"INSERT INTO {VERSION_TABLE} VALUES ({migration.version})")

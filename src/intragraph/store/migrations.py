@@ -31,12 +31,12 @@ def _initial(dialect: Dialect) -> list[str]:
     statements = []
     for table in (*TABLES.values(), *ACCOUNT_TABLES.values()):
         columns = ", ".join(f"{name} {dialect.types[kind]}" for name, kind in table.types.items())
-        statements.append(f"CREATE TABLE {table.name} ({columns})")
+        statements.append(f"CREATE TABLE IF NOT EXISTS {table.name} ({columns})")
     unique = [("applications", "name"), ("applications", "uid"), ("tokens", "token_hash")]
-    statements += [f"CREATE UNIQUE INDEX {t}_{c} ON {t} ({c})" for t, c in unique]
+    statements += [f"CREATE UNIQUE INDEX IF NOT EXISTS {t}_{c} ON {t} ({c})" for t, c in unique]
     if dialect.indexes:
         keyed = ("projects", "users", "projects_users", "campus_users", "cursus_users")
-        statements += [f"CREATE UNIQUE INDEX {t}_id ON {t} (id)" for t in keyed]
+        statements += [f"CREATE UNIQUE INDEX IF NOT EXISTS {t}_id ON {t} (id)" for t in keyed]
         plain = [
             ("projects", "slug"),
             ("users", "login"),
@@ -45,7 +45,7 @@ def _initial(dialect: Dialect) -> list[str]:
             ("campus_users", "campus_id"),
             ("cursus_users", "cursus_id"),
         ]
-        statements += [f"CREATE INDEX {t}_{c} ON {t} ({c})" for t, c in plain]
+        statements += [f"CREATE INDEX IF NOT EXISTS {t}_{c} ON {t} ({c})" for t, c in plain]
     return statements
 
 

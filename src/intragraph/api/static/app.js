@@ -1,0 +1,229 @@
+// The intragraph page: signs in, keeps its parameters in the page's address, asks the API and
+// draws what it answers. No library: an SVG bar chart is a few lines.
+const TOKEN_KEY = "intragraph.token";
+const WEEK_DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const SERIES = ["day", "week", "month", "quarter", "year"];
+const PARAMS = ["scope", "key", "field", "interval", "time_zone", "week_start", "campus", "cursus",
+  "project", "status", "marked", "retriable", "from", "to"];
+const FILTERS = { campus: "campus", cursus: "cursus", project: "project_id", status: "status",
+  marked: "marked", retriable: "retriable" };
+
+const $ = (selector) => document.querySelector(selector);
+const form = $("#params");
+let lastAnswer = null;
+
+function token() { return sessionStorage.getItem(TOKEN_KEY); }
+
+function showSignIn(reason) {
+  sessionStorage.removeItem(TOKEN_KEY);
+  $("#sign-in-reason").textContent = reason || "";
+  $("#sign-in").hidden = false;
+  $("#graph").hidden = true;
+  $("#sign-out").hidden = true;
+}
+
+function showGraph() {
+  $("#sign-in").hidden = true;
+  $("#graph").hidden = false;
+  $("#sign-out").hidden = false;
+  refresh();
+}
+
+// -- parameters: the form <-> the page's address <-> the API's URL ------------------------------
+
+function values() {
+  const data = Object.fromEntries(new FormData(form));
+  return Object.fromEntries(PARAMS.map((name) => [name, (data[name] || "").trim()]));
+}
+
+function fillForm(params) {
+  for (const name of PARAMS) {
+    if (params.has(name) && form.elements[name]) form.elements[name].value = params.get(name);
+  }
+  $("#key-label").hidden = form.elements.scope.value === "all";
+}
+
+function apiPath(v) {
+  const scope = v.scope === "project" ? `/v2/projects/${encodeURIComponent(v.key)}`
+    : v.scope === "user" ? `/v2/users/${encodeURIComponent(v.key)}` : "/v2";
+  const query = new URLSearchParams();
+  if (v.time_zone) query.set("time_zone", v.time_zone);
+  if (v.week_start) query.set("week_start", v.week_start);
+  for (const [name, filter] of Object.entries(FILTERS)) {
+    if (v[name]) query.set(`filter[${filter}]`, v[name]);
+  }
+  if (v.from || v.to) query.set(`range[${v.field}]`, `${v.from || "1970-01-01"},${v.to || "2999-12-31"}`);
+  return `${scope}/projects_users/graph/on/${v.field}/by/${v.interval}?${query}`;
+}
+
+function remember(v) {
+  const page = new URLSearchParams();
+  for (const name of PARAMS) if (v[name]) page.set(name, v[name]);
+  history.replaceState(null, "", `${location.pathname}?${page}`);
+}
+
+// -- asking the API -----------------------------------------------------------------------------
+
+async function call(path, accept = "application/json") {
+  const response = await fetch(path, { headers: { Authorization: `Bearer ${token()}`, Accept: accept } });
+  if (response.status === 401) {
+    const body = await response.json();
+    showSignIn(`${body.message}: sign in again.`);
+    return null;
+  }
+  return response;
+}
+
+async function refresh() {
+  const v = values();
+  $("#key-label").hidden = v.scope === "all";
+  remember(v);
+  const path = apiPath(v);
+  const url = new URL(path, location.origin).href;
+  $("#api-url").textContent = url;
+  $("#curl").textContent = `curl -sg -H "Authorization: Bearer $TOKEN" '${url}'`;
+  if (v.scope !== "all" && !v.key) return;
+  const response = await call(path);
+  if (!response) return;
+  const body = await response.json();
+  if (!response.ok) {
+    $("#error").textContent = body.message;  // the API's own words
+    $("#error").hidden = false;
+    lastAnswer = null;
+    draw({}, v);
+    return;
+  }
+  $("#error").hidden = true;
+  lastAnswer = body;
+  draw(body, v);
+}
+
+// -- drawing ------------------------------------------------------------------------------------
+
+function label(key, v) {
+  switch (v.interval) {
+    case "day_of_week": {
+      const start = WEEK_DAYS.indexOf(v.week_start || "sunday");
+      const name = WEEK_DAYS[(start + Number(key)) % 7];
+      return name[0].toUpperCase() + name.slice(1, 3);
+    }
+    case "month_of_year": return MONTHS[Number(key) - 1];
+    case "hour_of_day": return `${key.padStart(2, "0")}h`;
+    case "month": return key.slice(0, 7);
+    case "quarter": return `${key.slice(0, 4)} Q${(Number(key.slice(5, 7)) + 2) / 3}`;
+    case "year": return key.slice(0, 4);
+    default: return key;
+  }
+}
+
+function svg(name, attributes, text) {
+  const node = document.createElementNS("http://www.w3.org/2000/svg", name);
+  for (const [key, value] of Object.entries(attributes)) node.setAttribute(key, value);
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function draw(answer, v) {
+  const chart = $("#chart");
+  chart.replaceChildren();
+  const keys = Object.keys(answer);
+  const counts = Object.values(answer);
+  const total = counts.reduce((a, b) => a + b, 0);
+  $("#summary").textContent = keys.length ? `${total.toLocaleString()} in ${keys.length} periods` : "nothing counted";
+  const [width, height, left, bottom] = [960, 360, 48, 40];
+  const largest = Math.max(1, ...counts);
+  const slot = (width - left) / Math.max(1, keys.length);
+  chart.append(svg("line", { x1: left, x2: width, y1: height - bottom, y2: height - bottom }));
+  chart.append(svg("text", { x: 4, y: 14 }, largest.toLocaleString()));
+  const every = Math.max(1, Math.ceil(keys.length / 12));  // at most a dozen labels
+  keys.forEach((key, index) => {
+    const barHeight = (answer[key] / largest) * (height - bottom - 20);
+    const bar = svg("rect", {
+      class: "bar", "data-key": key, x: left + index * slot + slot * 0.1,
+      y: height - bottom - barHeight, width: Math.max(0.5, slot * 0.8), height: barHeight,
+    });
+    bar.append(svg("title", {}, `${label(key, v)}: ${answer[key]}`));
+    chart.append(bar);
+    if (index % every === 0) {
+      chart.append(svg("text", { x: left + index * slot, y: height - bottom + 16 }, label(key, v)));
+    }
+  });
+  $("#table tbody").replaceChildren(...keys.map((key) => {
+    const row = document.createElement("tr");
+    for (const text of [label(key, v), String(answer[key])]) {
+      row.append(Object.assign(document.createElement("td"), { textContent: text }));
+    }
+    return row;
+  }));
+}
+
+// -- downloads ----------------------------------------------------------------------------------
+
+function save(blob, name) {
+  const link = Object.assign(document.createElement("a"), { href: URL.createObjectURL(blob), download: name });
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(link.href), 1000);
+}
+
+async function downloadCsv() {
+  const v = values();
+  const response = await call(apiPath(v), "text/csv");
+  if (response && response.ok) save(await response.blob(), `projects_users-${v.field}-${v.interval}.csv`);
+}
+
+function downloadPng() {
+  const v = values();
+  const chart = $("#chart");
+  const styled = chart.cloneNode(true);
+  styled.setAttribute("xmlns", "http://www.w3.org/2000/svg");
+  styled.setAttribute("width", "960");
+  styled.setAttribute("height", "360");
+  styled.querySelectorAll(".bar").forEach((bar) => bar.setAttribute("fill", "#3a6ea5"));
+  const image = new Image();
+  image.onload = () => {
+    const canvas = Object.assign(document.createElement("canvas"), { width: 960, height: 360 });
+    const context = canvas.getContext("2d");
+    context.fillStyle = "#fff";
+    context.fillRect(0, 0, 960, 360);
+    context.drawImage(image, 0, 0);
+    canvas.toBlob((blob) => save(blob, `projects_users-${v.field}-${v.interval}.png`));
+  };
+  image.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(new XMLSerializer().serializeToString(styled))}`;
+}
+
+// -- signing in ---------------------------------------------------------------------------------
+
+$("#credentials-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const fields = new FormData(event.target);
+  fields.set("grant_type", "client_credentials");
+  const response = await fetch("/oauth/token", { method: "POST", body: new URLSearchParams(fields) });
+  const body = await response.json();
+  if (!response.ok) {
+    $("#sign-in-reason").textContent = body.error_description || body.message;
+    return;
+  }
+  event.target.reset();
+  sessionStorage.setItem(TOKEN_KEY, body.access_token);
+  showGraph();
+});
+
+$("#token-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  sessionStorage.setItem(TOKEN_KEY, new FormData(event.target).get("token").trim());
+  event.target.reset();
+  showGraph();
+});
+
+$("#sign-out").addEventListener("click", () => showSignIn("Signed out."));
+$("#toggle-table").addEventListener("click", () => { $("#table").hidden = !$("#table").hidden; });
+$("#download-csv").addEventListener("click", downloadCsv);
+$("#download-png").addEventListener("click", downloadPng);
+form.addEventListener("change", refresh);
+form.addEventListener("submit", (event) => { event.preventDefault(); refresh(); });
+
+const zones = Intl.supportedValuesOf ? Intl.supportedValuesOf("timeZone") : [];
+$("#zones").replaceChildren(...["UTC", ...zones].map((zone) => Object.assign(document.createElement("option"), { value: zone })));
+fillForm(new URLSearchParams(location.search));
+if (token()) showGraph(); else showSignIn();

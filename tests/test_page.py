@@ -1,0 +1,161 @@
+"""The page at /, in a real browser (Debian's Chromium driven by Playwright) against a real
+server: sign in, draw the API's answer, show its errors, keep the token out of the address."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlencode, urlsplit
+
+import pytest
+import requests
+
+from tests.conftest import Server, demo_server, unavailable
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).parent.parent / "test-artifacts"
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    options = ("--rate-limit", "1000/second", "--rate-limit", "100000/hour")
+    with demo_server(tmp_path_factory.mktemp("page"), *options) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        unavailable("no Chromium at /usr/bin/chromium: apt-get install chromium")
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield launched
+        launched.close()
+
+
+def _api(server: Server, token: str, path: str) -> requests.Response:
+    return requests.get(
+        server.base + path, headers={"Authorization": f"Bearer {token}"}, timeout=10
+    )
+
+
+def _signed_in(browser: object, server: Server, query: str = "") -> object:
+    page = browser.new_page()  # type: ignore[attr-defined]
+    page.goto(f"{server.base}/?{query}")
+    page.fill("input[name=client_id]", server.uid)
+    page.fill("input[name=client_secret]", server.secret)
+    page.click("text=Get a token")
+    page.wait_for_selector("#graph:not([hidden])")
+    return page
+
+
+def _wait_for_bars(page: object, count: int) -> None:
+    page.wait_for_function(  # type: ignore[attr-defined]
+        "n => document.querySelectorAll('#chart .bar').length === n", arg=count
+    )
+
+
+@pytest.mark.parametrize(
+    ("query", "api_path"),
+    [
+        (
+            {"scope": "user", "key": "jdoe", "interval": "month_of_year"},
+            "/v2/users/jdoe/projects_users/graph/on/created_at/by/month_of_year?time_zone=UTC"
+            "&week_start=sunday",
+        ),
+        (
+            {"interval": "week", "time_zone": "Europe/Paris", "week_start": "monday"},
+            "/v2/projects_users/graph/on/created_at/by/week?time_zone=Europe/Paris"
+            "&week_start=monday",
+        ),
+        (
+            {
+                "interval": "day_of_week",
+                "week_start": "monday",
+                "campus": "1",
+                "status": "finished",
+            },
+            "/v2/projects_users/graph/on/created_at/by/day_of_week?time_zone=UTC"
+            "&week_start=monday&filter[campus]=1&filter[status]=finished",
+        ),
+        (
+            {
+                "field": "updated_at",
+                "interval": "hour_of_day",
+                "time_zone": "Asia/Kolkata",
+                "from": "2024-01-01",
+                "to": "2024-12-31",
+            },
+            "/v2/projects_users/graph/on/updated_at/by/hour_of_day?time_zone=Asia/Kolkata"
+            "&week_start=sunday&range[updated_at]=2024-01-01,2024-12-31",
+        ),
+    ],
+)
+def test_the_chart_has_a_bar_per_key(
+    browser: object, server: Server, query: dict[str, str], api_path: str
+) -> None:
+    page = _signed_in(browser, server, urlencode(query))
+    token = page.evaluate("sessionStorage.getItem('intragraph.token')")  # type: ignore[attr-defined]
+    answer = _api(server, token, api_path).json()
+    _wait_for_bars(page, len(answer))
+    assert page.text_content("#summary") == (  # type: ignore[attr-defined]
+        f"{sum(answer.values()):,} in {len(answer)} periods"
+    )
+    shown = page.text_content("#api-url")  # type: ignore[attr-defined]
+    assert unquote(shown) == server.base + api_path
+    assert _api(server, token, shown.removeprefix(server.base)).json() == answer
+    address = page.url  # type: ignore[attr-defined]
+    assert token not in address
+    kept = {name: values[0] for name, values in parse_qs(urlsplit(address).query).items()}
+    assert query.items() <= kept.items()  # the view can be bookmarked
+    if query.get("interval") == "day_of_week":
+        labels = page.eval_on_selector_all(  # type: ignore[attr-defined]
+            "#chart text", "nodes => nodes.slice(1).map(n => n.textContent)"
+        )
+        assert labels == ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"page-{query['interval']}.png"), full_page=True)  # type: ignore[attr-defined]
+    page.close()  # type: ignore[attr-defined]
+
+
+def test_errors_are_shown_as_the_api_words_them(browser: object, server: Server) -> None:
+    page = _signed_in(browser, server, "interval=day&time_zone=Mars/Olympus")
+    page.wait_for_selector("#error:not([hidden])")  # type: ignore[attr-defined]
+    token = page.evaluate("sessionStorage.getItem('intragraph.token')")  # type: ignore[attr-defined]
+    answer = _api(
+        server, token, "/v2/projects_users/graph/on/created_at/by/day?time_zone=Mars/Olympus"
+    ).json()
+    assert page.text_content("#error") == answer["message"]  # type: ignore[attr-defined]
+    page.close()  # type: ignore[attr-defined]
+
+
+def test_a_bad_token_leads_back_to_sign_in(browser: object, server: Server) -> None:
+    page = browser.new_page()  # type: ignore[attr-defined]
+    page.goto(f"{server.base}/")
+    page.fill("input[name=token]", "not-a-token")
+    page.click("text=Use this token")
+    page.wait_for_selector("#sign-in:not([hidden])")
+    assert page.text_content("#sign-in-reason") == "The access token is invalid: sign in again."
+    assert page.evaluate("sessionStorage.getItem('intragraph.token')") is None
+    page.close()
+
+
+def test_the_page_loads_nothing_from_elsewhere(server: Server) -> None:
+    response = requests.get(f"{server.base}/", timeout=5)
+    assert response.status_code == 200
+    assert "default-src 'self'" in response.headers["content-security-policy"]
+    assert "http" not in response.text.replace(server.base, "").replace("http://www.w3.org", "")
