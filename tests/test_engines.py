@@ -14,6 +14,7 @@ from intragraph.graphs import graph
 from intragraph.query import parse_graph
 from intragraph.resources import PROJECTS_USERS
 from intragraph.store.base import Store
+from intragraph.store.tables import TABLES
 from tests.conftest import add
 
 ZONES = [
@@ -83,7 +84,7 @@ def test_engine_equals_reference(
     now: dt.datetime,
 ) -> None:
     with store.transaction() as writer:
-        writer.execute("DELETE FROM projects_users")
+        writer.clear(TABLES["projects_users"])
     if rows:
         add(store, "projects_users", *({"created_at": row} for row in rows))
     params = [("time_zone", zone), ("week_start", week_start)]
@@ -91,7 +92,10 @@ def test_engine_equals_reference(
     expected = periods.reference_graph(
         rows, interval, ZoneInfo(zone), periods.WEEK_DAY_ALIASES[week_start], now
     )
-    assert graph(store, query, now) == expected
+    assert graph(store, query, now) == expected  # unfiltered: from the rollups
+    every_id = [*params, ("range[id]", f"{-(2**62)},{2**62}")]
+    scanned = parse_graph(PROJECTS_USERS, "created_at", interval, every_id)
+    assert graph(store, scanned, now) == expected  # a condition: from the rows
 
 
 FINE_GRANULES = [
@@ -107,7 +111,7 @@ def test_zones_off_the_quarter_hour_are_exact(store: Store) -> None:
     for zone, interval, texts in FINE_GRANULES:
         rows = [dt.datetime.fromisoformat(text).replace(tzinfo=dt.UTC) for text in texts]
         with store.transaction() as writer:
-            writer.execute("DELETE FROM projects_users")
+            writer.clear(TABLES["projects_users"])
         add(store, "projects_users", *({"created_at": row} for row in rows))
         query = parse_graph(PROJECTS_USERS, "created_at", interval, [("time_zone", zone)])
         answer = graph(store, query, now)

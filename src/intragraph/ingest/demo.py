@@ -429,8 +429,8 @@ def fill(
     """Write the demo network in one transaction; returns the number of projects_users."""
     with store.transaction() as writer:
         if replace:
-            for table in TABLES:
-                writer.execute(f"DELETE FROM {table}")
+            for table in TABLES.values():
+                writer.clear(table)
         _append(writer, "projects", projects(plan.seed))
         for name, columns in showcase(plan).items():
             _append(writer, name, columns)

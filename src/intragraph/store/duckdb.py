@@ -86,7 +86,7 @@ class DuckDBStore(Store):
         return first, second
 
     @contextmanager
-    def transaction(self) -> Iterator[Writer]:
+    def _transaction(self) -> Iterator[Writer]:
         with self._write_lock:
             cursor = self._db.cursor()
             cursor.execute("BEGIN TRANSACTION")
@@ -106,6 +106,7 @@ class DuckDBStore(Store):
 
 class _DuckDBWriter(Writer):
     def __init__(self, cursor: duckdb.DuckDBPyConnection) -> None:
+        super().__init__()
         self._cursor = cursor
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
@@ -118,6 +119,7 @@ class _DuckDBWriter(Writer):
 
     def append(self, table: Table, columns: dict[str, npt.NDArray[Any]]) -> None:
         self._insert(table.name, table.columns, columns)
+        self.touched.add(table.name)
 
     def _insert(self, target: str, names: tuple[str, ...], columns: dict[str, Any]) -> None:
         # DuckDB scans a dict of NumPy arrays in place: far faster than executemany.

@@ -49,8 +49,16 @@ def _initial(dialect: Dialect) -> list[str]:
     return statements
 
 
+def _rollups(dialect: Dialect) -> list[str]:
+    # filled by the store right after (`Store.upgrade`): it owns the bucketing SQL
+    return [
+        "CREATE TABLE IF NOT EXISTS rollups (resource TEXT, field TEXT, granule BIGINT, n BIGINT)"
+    ]
+
+
 MIGRATIONS = (
     Migration(1, "projects_users, projects, users, memberships, applications, tokens", _initial),
+    Migration(2, "rollups: rows per UTC quarter-hour of each graph field", _rollups),
 )
 LATEST = MIGRATIONS[-1].version
 VERSION_TABLE = "intragraph_schema"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -55,9 +55,15 @@ def _naive(row: tuple[Any, ...]) -> tuple[Any, ...]:
     )
 
 
-def _configure(connection: psycopg.Connection[Any]) -> None:
-    connection.autocommit = True
-    connection.execute("SET TIME ZONE 'UTC'")
+def _configure(timeout_ms: int) -> Callable[[psycopg.Connection[Any]], None]:
+    """Every read a connection makes runs under the statement timeout; writes lift it."""
+
+    def configure(connection: psycopg.Connection[Any]) -> None:
+        connection.autocommit = True
+        connection.execute("SET TIME ZONE 'UTC'")
+        connection.execute("SELECT set_config('statement_timeout', %s, false)", [str(timeout_ms)])
+
+    return configure
 
 
 @contextmanager
@@ -86,13 +92,14 @@ class PostgresStore(Store):
     ) -> None:
         self.label = masked(url)
         self.statement_timeout_ms = statement_timeout_ms
+        self._url, self._connect_timeout = url, max(1, int(pool_timeout))
         self._pool = psycopg_pool.ConnectionPool(
             url,
             min_size=1,
             max_size=pool_size,
             timeout=pool_timeout,
             kwargs={"connect_timeout": max(1, int(pool_timeout)), "application_name": "intragraph"},
-            configure=_configure,
+            configure=_configure(statement_timeout_ms),
             check=psycopg_pool.ConnectionPool.check_connection,
             open=False,
         )
@@ -107,6 +114,37 @@ class PostgresStore(Store):
                 "PostgreSQL running there, and may this user connect?"
             ) from None
 
+    @contextmanager
+    def _connection(self) -> Iterator[psycopg.Connection[Any]]:
+        """A pooled connection. While the pool has none to lend (the database is down, or just
+        back and the pool still backing off before its next attempt), one made for this
+        request: the first request after an outage succeeds, one during it fails fast."""
+        pooled: psycopg.Connection[Any] | None = None
+        if self._pool.get_stats().get("pool_available", 0) > 0 or self._pool_busy():
+            try:
+                pooled = self._pool.getconn()
+            except psycopg_pool.PoolTimeout:
+                pooled = None
+        if pooled is not None:
+            try:
+                yield pooled
+            finally:
+                self._pool.putconn(pooled)
+            return
+        direct = psycopg.connect(
+            self._url, connect_timeout=self._connect_timeout, application_name="intragraph"
+        )
+        try:
+            _configure(self.statement_timeout_ms)(direct)
+            yield direct
+        finally:
+            direct.close()
+
+    def _pool_busy(self) -> bool:
+        """Every connection is lent out: wait for one rather than open more."""
+        stats = self._pool.get_stats()
+        return stats.get("pool_size", 0) > 0 and stats.get("pool_available", 0) == 0
+
     def granule_sql(self, column: str, size: int) -> tuple[str, list[Value]]:
         # date_bin floors to whole strides from the origin, before it too; origin = the epoch
         return (
@@ -116,32 +154,26 @@ class PostgresStore(Store):
         )
 
     def fetch(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-        with _unavailable(self.label, self.statement_timeout_ms), self._pool.connection() as conn:
+        with _unavailable(self.label, self.statement_timeout_ms), self._connection() as conn:
             return [_naive(row) for row in conn.execute(sql, list(params)).fetchall()]
 
     def fetch_arrays(self, sql: str, params: Sequence[Any]) -> tuple[Ints, Ints]:
         # two arrays in one row: psycopg's binary loader builds them without a tuple per row
         wrapped = f"SELECT array_agg(a.granule), array_agg(a.n) FROM ({sql}) AS a"
-        with (
-            _unavailable(self.label, self.statement_timeout_ms),
-            self._pool.connection() as conn,
-            conn.transaction(),
-        ):
-            conn.execute(
-                "SELECT set_config('statement_timeout', %s, true)",
-                [str(self.statement_timeout_ms)],
-            )
+        with _unavailable(self.label, self.statement_timeout_ms), self._connection() as conn:
             cursor = conn.cursor(binary=True)
             first, second = cursor.execute(wrapped, list(params)).fetchone() or (None, None)
         return np.array(first or [], dtype=np.int64), np.array(second or [], dtype=np.int64)
 
     @contextmanager
-    def transaction(self) -> Iterator[Writer]:
+    def _transaction(self) -> Iterator[Writer]:
         with (
             _unavailable(self.label, self.statement_timeout_ms),
-            self._pool.connection() as conn,
+            self._connection() as conn,
             conn.transaction(),
         ):
+            # imports and migrations take the time they need; they hold no client waiting
+            conn.execute("SET LOCAL statement_timeout = 0")
             yield _PostgresWriter(conn)
 
     def close(self) -> None:
@@ -150,6 +182,7 @@ class PostgresStore(Store):
 
 class _PostgresWriter(Writer):
     def __init__(self, connection: psycopg.Connection[Any]) -> None:
+        super().__init__()
         self._conn = connection
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
@@ -166,6 +199,7 @@ class _PostgresWriter(Writer):
 
     def append(self, table: Table, columns: dict[str, npt.NDArray[Any]]) -> None:
         self._copy(table.name, table.columns, columns)
+        self.touched.add(table.name)
 
     def _copy(self, target: str, names: tuple[str, ...], columns: dict[str, Any]) -> None:
         """COPY, the bulk path. DuckDB writes the CSV from the arrays at C speed (psycopg's
