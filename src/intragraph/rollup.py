@@ -19,15 +19,22 @@ _DAY = 86400
 _THURSDAY = 3  # 1970-01-01, day 0, was a Thursday (monday = 0)
 
 
-def _ordinals(local: Ints, interval: str, week_start: int) -> Ints:
-    """The period of each local second, as an integer: a day, month or year number, or a key."""
-    days = local // _DAY
+def _dense(ordinals: Ints, counts: Ints) -> tuple[Ints, Ints]:
+    """Total counts per distinct ordinal, ordinals ascending. They are dense (days, months...
+    between the first row and now), so a bincount does it, without a sort."""
+    low = int(ordinals.min())
+    totals = np.bincount(ordinals - low, weights=counts)
+    present = np.flatnonzero(totals)
+    return present.astype(np.int64) + low, totals[present].astype(np.int64)
+
+
+def _by_day(days: Ints, interval: str, week_start: int) -> Ints:
+    """The period of each local day number, as an integer: a day, month or year number, or a
+    key."""
     if interval == "day":
         return days
     if interval == "week":
         return days - (days + _THURSDAY - week_start) % 7
-    if interval == "hour_of_day":
-        return (local % _DAY) // 3600
     if interval == "day_of_week":
         return (days + _THURSDAY - week_start) % 7
     months = days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
@@ -61,10 +68,11 @@ def period_counts(
     if granules.size == 0:
         return {}
     local = zones.local_seconds(zone_name, granules * size)
-    ordinals = _ordinals(local, interval, week_start)
-    # ordinals are dense (days, months... between the first row and now): bincount, no sort
-    low = int(ordinals.min())
-    totals = np.bincount(ordinals - low, weights=counts)
-    present = np.flatnonzero(totals)
-    keys = _keys(present.astype(np.int64) + low, interval)
-    return dict(zip(keys, totals[present].astype(np.int64).tolist(), strict=True))
+    if interval == "hour_of_day":
+        ordinals, totals = _dense((local % _DAY) // 3600, counts)
+    else:
+        # hundreds of thousands of granules fold into a few thousand local days first: the
+        # calendar arithmetic then runs on those
+        days, per_day = _dense(local // _DAY, counts)
+        ordinals, totals = _dense(_by_day(days, interval, week_start), per_day)
+    return dict(zip(_keys(ordinals, interval), totals.tolist(), strict=True))
