@@ -87,6 +87,6 @@ def local_seconds(zone_name: str, utc: npt.NDArray[np.int64]) -> npt.NDArray[np.
         return utc
     starts, offsets = steps(zone_name, int(utc.min()), int(utc.max()))
     if np.all(offsets == offsets[0]):
-        return utc + offsets[0]  # UTC, and zones without DST over the span
+        return utc + int(offsets[0])  # UTC, and zones without DST over the span
     index = np.searchsorted(starts, utc, side="right") - 1
     return utc + offsets[index]
