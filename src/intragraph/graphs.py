@@ -10,23 +10,23 @@ from zoneinfo import ZoneInfo
 
 from intragraph import periods, rollup, zones
 from intragraph.errors import NotFound
-from intragraph.query import Condition, GraphQuery
+from intragraph.query import Condition, GraphQuery, ParentKey
 from intragraph.store.base import Store
 
 
-def _parent(store: Store, query: GraphQuery) -> tuple[Condition, ...]:
-    if query.parent is None:
+def parent_conditions(store: Store, key: ParentKey | None) -> tuple[Condition, ...]:
+    """The condition of a nested route (`/v2/users/jdoe/...`), or 404 for an unknown parent."""
+    if key is None:
         return ()
-    condition = store.parent_condition(query.parent.parent, query.parent.key)
+    condition = store.parent_condition(key.parent, key.key)
     if condition is None:
-        label = query.parent.parent.label
-        raise NotFound(f"{label} {query.parent.key!r} not found")
+        raise NotFound(f"{key.parent.label} {key.key!r} not found")
     return (condition,)
 
 
 def graph(store: Store, query: GraphQuery, now: dt.datetime) -> dict[str, int]:
     """The answer to a graph request, keys in order, zero-filled, as of `now` (aware)."""
-    extra = _parent(store, query)
+    extra = parent_conditions(store, query.parent)
     size = zones.QUARTER_HOUR
     if query.conditions or extra:
         granules, counts = store.granule_counts(query, now, size, extra)

@@ -200,17 +200,76 @@ def parse_graph(
     given = dict(params)
     zone_name = periods.parse_zone(given.get("time_zone", default_zone))
     week_start = periods.parse_week_start(given.get("week_start", "sunday"))
-    zone = zoneinfo.ZoneInfo(zone_name)
+    conditions = _conditions(resource, given, zoneinfo.ZoneInfo(zone_name))
+    return GraphQuery(resource, field, interval, zone_name, week_start, conditions, parent)
+
+
+def _conditions(
+    resource: Resource, given: dict[str, str], zone: zoneinfo.ZoneInfo
+) -> tuple[Condition, ...]:
+    """Every filter[...] and range[...]; other parameters are not this function's business."""
     conditions: list[Condition] = []
     for key, text in given.items():
         bracketed = _BRACKETED.fullmatch(key)
         if bracketed is None:
             if key.startswith(("filter", "range")):
                 raise BadRequest(f"{key}: write filter[field]=a,b or range[field]=min,max")
-            continue  # other parameters (access_token, page...) are not the graph's business
+            continue
         name = bracketed["name"]
         if bracketed["kind"] == "range":
             conditions.append(_range(resource, name, text, zone))
         elif (condition := _filter(resource, name, text, zone)) is not None:
             conditions.append(condition)
-    return GraphQuery(resource, field, interval, zone_name, week_start, tuple(conditions), parent)
+    return tuple(conditions)
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    resource: Resource
+    conditions: tuple[Condition, ...]
+    order: tuple[tuple[str, bool], ...]  # (column, descending), ending with id
+    page: int
+    size: int
+    parent: ParentKey | None = None
+
+
+PAGE_SIZE, MAX_PAGE_SIZE = 30, 100
+
+
+def _positive(param: str, text: str) -> int:
+    value = _int(param, text)
+    if value < 1:
+        raise BadRequest(f"{param}: {text!r} must be 1 or more")
+    return value
+
+
+def parse_list(
+    resource: Resource,
+    params: Iterable[tuple[str, str]],
+    default_zone: str = "UTC",
+    parent: ParentKey | None = None,
+) -> ListQuery:
+    """A list request: filters and ranges as for graphs, `sort=f,-g` (ties broken by id),
+    `page[number]`/`page` and `page[size]`/`per_page` (30 by default, at most 100)."""
+    given = dict(params)
+    zone = zoneinfo.ZoneInfo(periods.parse_zone(given.get("time_zone", default_zone)))
+    order: list[tuple[str, bool]] = []
+    for item in given["sort"].split(",") if given.get("sort") else []:
+        name = item.removeprefix("-")
+        if name not in resource.ranges:
+            raise BadRequest(
+                f"sort: {name!r} cannot be sorted on; allowed: {', '.join(resource.ranges)}"
+            )
+        order.append((name, item.startswith("-")))
+    if "id" not in (name for name, _ in order):
+        order.append(("id", False))  # a stable order across pages
+    number = given.get("page[number]", given.get("page", "1"))
+    size = given.get("page[size]", given.get("per_page", str(PAGE_SIZE)))
+    return ListQuery(
+        resource,
+        _conditions(resource, given, zone),
+        tuple(order),
+        _positive("page[number]", number),
+        min(_positive("page[size]", size), MAX_PAGE_SIZE),
+        parent,
+    )

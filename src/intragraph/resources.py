@@ -54,6 +54,17 @@ class Parent:
 
 
 @dataclass(frozen=True)
+class Embed:
+    """An object a list row carries, looked up by one of the row's columns: `project` from
+    `project_id` in the projects table, with those of its columns."""
+
+    name: str
+    table: str
+    column: str
+    columns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Resource:
     name: str
     table: str
@@ -64,6 +75,7 @@ class Resource:
     ranges: tuple[str, ...]
     specials: dict[str, Membership | Reached] = field(default_factory=dict)
     parents: dict[str, Parent] = field(default_factory=dict)
+    embeds: tuple[Embed, ...] = ()
 
 
 STATUSES = (
@@ -136,6 +148,42 @@ PROJECTS_USERS = Resource(
         "projects": Parent("projects", "Project", "projects", "project_id", "slug"),
         "users": Parent("users", "User", "users", "user_id", "login"),
     },
+    embeds=(
+        Embed("project", "projects", "project_id", ("id", "name", "slug")),
+        Embed("user", "users", "user_id", ("id", "login")),
+    ),
 )
 
-RESOURCES = {PROJECTS_USERS.name: PROJECTS_USERS}
+
+def _membership(name: str, group: str, extra: tuple[Field, ...]) -> Resource:
+    """campus_users and cursus_users: listed (for sync and for 42 clients), not graphed."""
+    fields = (
+        Field("id", "int"),
+        Field("user_id", "int"),
+        Field(group, "int"),
+        *extra,
+        Field("created_at", "timestamp"),
+        Field("updated_at", "timestamp"),
+    )
+    names = tuple(f.name for f in fields)
+    return Resource(
+        name=name,
+        table=name,
+        graph_fields=(),
+        default_field="created_at",
+        fields={f.name: f for f in fields},
+        filters=names,
+        ranges=tuple(f.name for f in fields if f.kind != "bool"),
+        embeds=(Embed("user", "users", "user_id", ("id", "login")),),
+    )
+
+
+CAMPUS_USERS = _membership("campus_users", "campus_id", (Field("is_primary", "bool"),))
+CURSUS_USERS = _membership(
+    "cursus_users",
+    "cursus_id",
+    (Field("begin_at", "timestamp"), Field("end_at", "timestamp"), Field("grade", "string")),
+)
+
+RESOURCES = {PROJECTS_USERS.name: PROJECTS_USERS}  # graphed
+LISTED = {r.name: r for r in (PROJECTS_USERS, CAMPUS_USERS, CURSUS_USERS)}

@@ -12,10 +12,10 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from intragraph import __version__
-from intragraph.api import access_log, errors, graph, guard, oauth
+from intragraph.api import access_log, errors, graph, guard, lists, oauth
 from intragraph.auth.ratelimit import RateLimiter
 from intragraph.config import Settings
-from intragraph.resources import RESOURCES
+from intragraph.resources import LISTED, RESOURCES
 from intragraph.store.base import Store
 
 Clock = Callable[[], dt.datetime]
@@ -71,6 +71,8 @@ def create_app(
     public = [Security(guard.require("public"))]
     for resource in RESOURCES.values():
         app.include_router(graph.router(resource), dependencies=public)
+    for resource in LISTED.values():
+        app.include_router(lists.router(resource), dependencies=public)
     return app
 
 

@@ -18,8 +18,8 @@ import numpy as np
 import numpy.typing as npt
 
 from intragraph.errors import ConfigError
-from intragraph.query import AnyOf, Condition, GraphQuery, Value
-from intragraph.resources import RESOURCES, Parent
+from intragraph.query import AnyOf, Condition, GraphQuery, ListQuery, Value
+from intragraph.resources import RESOURCES, Embed, Parent
 from intragraph.store.migrations import LATEST, MIGRATIONS, VERSION_TABLE, Dialect, Migration
 from intragraph.store.tables import TABLES, Table
 from intragraph.store.where import where
@@ -179,6 +179,42 @@ class Store(ABC):
             f"WHERE {clause} GROUP BY granule"
         )
         return self.fetch_arrays(sql, [*bucket_params, *params])
+
+    def list_page(
+        self, query: ListQuery, now: dt.datetime, extra: tuple[Condition, ...] = ()
+    ) -> tuple[list[dict[str, Any]], int]:
+        """One page of rows (dicts, with their embedded objects under `embed.name`) and the
+        number of rows in all pages."""
+        resource = query.resource
+        columns = TABLES[resource.table].columns
+        clause, params = where(None, query.conditions + extra, self.mark, now)
+        order = ", ".join(f"{c} {'DESC' if desc else 'ASC'}" for c, desc in query.order)
+        found = self.fetch(
+            f"SELECT {', '.join(columns)} FROM {resource.table} WHERE {clause} "
+            f"ORDER BY {order} LIMIT {self.mark} OFFSET {self.mark}",
+            [*params, query.size, (query.page - 1) * query.size],
+        )
+        total = int(
+            self.fetch(f"SELECT count(*) FROM {resource.table} WHERE {clause}", params)[0][0]
+        )
+        rows = [dict(zip(columns, row, strict=True)) for row in found]
+        for embed in resource.embeds:
+            self._embed(rows, embed)
+        return rows, total
+
+    def _embed(self, rows: list[dict[str, Any]], embed: Embed) -> None:
+        keys = sorted({row[embed.column] for row in rows if row[embed.column] is not None})
+        known: dict[Any, dict[str, Any]] = {}
+        if keys:
+            found = self.fetch(
+                f"SELECT {', '.join(embed.columns)} FROM {embed.table} "
+                f"WHERE id IN ({', '.join([self.mark] * len(keys))})",
+                keys,
+            )
+            known = {row[0]: dict(zip(embed.columns, row, strict=True)) for row in found}
+        for row in rows:
+            key = row[embed.column]
+            row[embed.name] = known.get(key, {"id": key}) if key is not None else None
 
     def parent_condition(self, parent: Parent, key: str) -> Condition | None:
         """The condition of a nested route, or None when the parent does not exist."""

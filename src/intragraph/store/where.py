@@ -37,10 +37,13 @@ def _condition(condition: Condition, mark: str, now: dt.datetime) -> tuple[str, 
 
 
 def where(
-    field: str, conditions: tuple[Condition, ...], mark: str, now: dt.datetime
+    field: str | None, conditions: tuple[Condition, ...], mark: str, now: dt.datetime
 ) -> tuple[str, list[Value]]:
-    """Rows whose `field` is set and not later than now, and that meet every condition."""
-    texts, params = [f"{field} <= {mark}"], list[Value]([now])
+    """Rows that meet every condition and, given a graph `field`, whose field is set and not
+    later than now."""
+    texts, params = ["TRUE"], list[Value]()
+    if field is not None:
+        texts, params = [f"{field} <= {mark}"], [now]
     for condition in conditions:
         text, values = _condition(condition, mark, now)
         texts.append(text)

@@ -1,0 +1,151 @@
+"""The list endpoints 42 clients page through: `/v2/projects_users` (also under a project or a
+user), `/v2/campus_users`, `/v2/cursus_users`, in the real API's JSON shapes, with its paging
+headers (X-Page, X-Per-Page, X-Total, Link)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from intragraph.graphs import parent_conditions
+from intragraph.query import ListQuery, ParentKey, parse_list
+from intragraph.resources import Parent, Resource
+
+_PAGING = ("page", "page[number]", "per_page", "page[size]")
+
+
+def _stamp(value: dt.datetime | None) -> str | None:
+    """The API's form: UTC with milliseconds, 2024-01-12T14:03:21.000Z."""
+    if value is None:
+        return None
+    return f"{value:%Y-%m-%dT%H:%M:%S}.{value.microsecond // 1000:03d}Z"
+
+
+def _user(row: dict[str, Any], base: str) -> dict[str, Any] | None:
+    user = row["user"]
+    if user is None:
+        return None
+    login = user.get("login")
+    url = f"{base}/v2/users/{login if login else user['id']}"
+    return {"id": user["id"], "login": login, "url": url}
+
+
+def _projects_user(row: dict[str, Any], base: str) -> dict[str, Any]:
+    project = row["project"]
+    return {
+        "id": row["id"],
+        "occurrence": row["occurrence"],
+        "final_mark": row["final_mark"],
+        "status": row["status"],
+        "validated?": row["validated"],
+        "current_team_id": row["current_team_id"],
+        "project": None if project is None else {**project, "parent_id": None},
+        "cursus_ids": [],
+        "marked_at": _stamp(row["marked_at"]),
+        "marked": row["marked"],
+        "retriable_at": _stamp(row["retriable_at"]),
+        "created_at": _stamp(row["created_at"]),
+        "updated_at": _stamp(row["updated_at"]),
+        "user": _user(row, base),
+        "teams": [],
+    }
+
+
+def _campus_user(row: dict[str, Any], base: str) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "user_id": row["user_id"],
+        "campus_id": row["campus_id"],
+        "is_primary": row["is_primary"],
+        "created_at": _stamp(row["created_at"]),
+        "updated_at": _stamp(row["updated_at"]),
+    }
+
+
+def _cursus_user(row: dict[str, Any], base: str) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "begin_at": _stamp(row["begin_at"]),
+        "end_at": _stamp(row["end_at"]),
+        "grade": row["grade"],
+        "level": row["level"],
+        "skills": [],
+        "cursus_id": row["cursus_id"],
+        "user": _user(row, base),
+        "created_at": _stamp(row["created_at"]),
+        "updated_at": _stamp(row["updated_at"]),
+    }
+
+
+SHAPES: dict[str, Callable[[dict[str, Any], str], dict[str, Any]]] = {
+    "projects_users": _projects_user,
+    "campus_users": _campus_user,
+    "cursus_users": _cursus_user,
+}
+
+
+def _link(request: Request, query: ListQuery, total: int) -> str:
+    """first, prev, next and last, as the 42 API's Link header gives them; the other query
+    parameters are kept, an access_token is not (it does not belong in a header)."""
+    last = max(1, math.ceil(total / query.size))
+    kept = [
+        (name, value)
+        for name, value in request.query_params.multi_items()
+        if name not in (*_PAGING, "access_token")
+    ]
+    pages = (("first", 1), ("prev", query.page - 1), ("next", query.page + 1), ("last", last))
+    links = []
+    for rel, number in pages:
+        if 1 <= number <= last:
+            paging = [("page[number]", str(number)), ("page[size]", str(query.size))]
+            links.append(f'<{request.url.replace(query=urlencode([*kept, *paging]))}>; rel="{rel}"')
+    return ", ".join(links)
+
+
+def _endpoint(resource: Resource, parent: Parent | None) -> Callable[[Request], JSONResponse]:
+    def endpoint(request: Request) -> JSONResponse:
+        state = request.app.state
+        key = ParentKey(parent, request.path_params["key"]) if parent is not None else None
+        query = parse_list(
+            resource, request.query_params.multi_items(), state.settings.time_zone, key
+        )
+        now = state.clock()
+        rows, total = state.store.list_page(query, now, parent_conditions(state.store, key))
+        base = str(request.base_url).rstrip("/")
+        shape = SHAPES[resource.name]
+        headers = {
+            "X-Page": str(query.page),
+            "X-Per-Page": str(query.size),
+            "X-Total": str(total),
+            "Link": _link(request, query, total),
+        }
+        return JSONResponse([shape(row, base) for row in rows], headers=headers)
+
+    return endpoint
+
+
+def router(resource: Resource) -> APIRouter:
+    routes = APIRouter(tags=[resource.name])
+    scopes: list[tuple[str, Parent | None]] = [(f"/v2/{resource.name}", None)]
+    scopes += [
+        (f"/v2/{parent.name}/{{key}}/{resource.name}", parent)
+        for parent in resource.parents.values()
+    ]
+    for path, parent in scopes:
+        routes.add_api_route(
+            path,
+            _endpoint(resource, parent),
+            methods=["GET"],
+            summary=f"List {resource.name}" + (f" of one {parent.label.lower()}" if parent else ""),
+            description=(
+                "filter[...] and range[...] as for the graph; sort=f,-g (ties broken by id); "
+                "page[number] (or page) and page[size] (or per_page; 30 by default, at most 100)."
+            ),
+        )
+    return routes
