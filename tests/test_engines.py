@@ -117,3 +117,20 @@ def test_zones_off_the_quarter_hour_are_exact(store: Store) -> None:
         answer = graph(store, query, now)
         assert answer == periods.reference_graph(rows, interval, ZoneInfo(zone), 6, now)
         assert sorted(answer.values())[-2:] == [1, 1]  # the two rows fall in two periods
+
+
+def test_the_last_microsecond_of_a_quarter_hour_stays_in_it(store: Store) -> None:
+    # 01:00Z is Paris' 2018 spring change: 02:59:59.999999 CET, then 03:00 CEST
+    rows = [
+        dt.datetime(2018, 3, 25, 0, 59, 59, 999999, tzinfo=dt.UTC),
+        dt.datetime(2018, 3, 25, 1, 0, 0, tzinfo=dt.UTC),
+        dt.datetime(2038, 1, 1, 0, 14, 59, 999999, tzinfo=dt.UTC),
+    ]
+    add(store, "projects_users", *({"created_at": row} for row in rows))
+    now = dt.datetime(2040, 1, 1, tzinfo=dt.UTC)
+    for params in ([("time_zone", "Europe/Paris")], [("range[id]", "1,3")]):
+        query = parse_graph(PROJECTS_USERS, "created_at", "hour_of_day", params)
+        zone = ZoneInfo(dict(params).get("time_zone", "UTC"))
+        assert graph(store, query, now) == periods.reference_graph(
+            rows, "hour_of_day", zone, 6, now
+        )

@@ -287,6 +287,7 @@ class Writer(ABC):
         )
         for name in (stage, "pick", "fate"):
             self.execute(f"DROP TABLE {name}")
-        self.touched.add(target)
         inserted, updated = int(fates.get("inserted", 0)), int(fates.get("updated", 0))
+        if inserted or updated:
+            self.touched.add(target)
         return UpsertCounts(inserted, updated, staged - inserted - updated)

@@ -146,12 +146,10 @@ class PostgresStore(Store):
         return stats.get("pool_size", 0) > 0 and stats.get("pool_available", 0) == 0
 
     def granule_sql(self, column: str, size: int) -> tuple[str, list[Value]]:
-        # date_bin floors to whole strides from the origin, before it too; origin = the epoch
-        return (
-            f"(extract(epoch FROM date_bin(make_interval(secs => {self.mark}), {column}, "
-            f"TIMESTAMPTZ '1970-01-01 00:00:00+00'))::bigint / {self.mark})",
-            [size, size],
-        )
+        # date_part gives float8 seconds (extract's numeric is several times slower). Exact:
+        # instants are whole microseconds and float8 holds them within 0.25 us until 2100, so
+        # nothing below a granule's first microsecond rounds up into it.
+        return f"floor(date_part('epoch', {column}) / {self.mark})::bigint", [size]
 
     def fetch(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
         with _unavailable(self.label, self.statement_timeout_ms), self._connection() as conn:
