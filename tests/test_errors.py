@@ -210,3 +210,50 @@ def test_no_input_answers_500(
     assert response.status_code in (200, 400, 404, 422), response.text
     if response.status_code != 200:
         assert set(response.json()) == {"error", "message"}
+
+
+LIST_NAMES = st.one_of(
+    st.sampled_from(
+        [
+            "sort",
+            "page",
+            "per_page",
+            "page[number]",
+            "page[size]",
+            "filter[id]",
+            "range[updated_at]",
+            "filter[campus_id]",
+            "filter[is_primary]",
+        ]
+    ),
+    st.text(max_size=12),
+)
+LIST_VALUES = st.one_of(
+    VALUES,
+    st.sampled_from(["-id", "updated_at,-id", "0", "-5", "9" * 19, "9" * 12, "100000", ""]),
+)
+
+
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    params=st.lists(st.tuples(LIST_NAMES, LIST_VALUES), max_size=5),
+    path=st.sampled_from(
+        [
+            "/v2/projects_users",
+            "/v2/campus_users",
+            "/v2/cursus_users",
+            "/v2/users/1/projects_users",
+            "/v2/projects/x/projects_users",
+        ]
+    ),
+)
+def test_no_list_input_answers_500(
+    client: TestClient, params: list[tuple[str, str]], path: str
+) -> None:
+    query: list[tuple[str, str | int | float | bool | None]] = list(params)
+    response = client.get(path, params=query)
+    assert response.status_code in (200, 400, 404), response.text
+    if response.status_code != 200:
+        assert set(response.json()) == {"error", "message"}

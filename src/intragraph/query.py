@@ -234,6 +234,7 @@ class ListQuery:
 
 
 PAGE_SIZE, MAX_PAGE_SIZE = 30, 100
+MAX_PAGE = 2**40  # keeps the row offset inside a 64-bit integer
 
 
 def _positive(param: str, text: str) -> int:
@@ -263,13 +264,13 @@ def parse_list(
         order.append((name, item.startswith("-")))
     if "id" not in (name for name, _ in order):
         order.append(("id", False))  # a stable order across pages
-    number = given.get("page[number]", given.get("page", "1"))
-    size = given.get("page[size]", given.get("per_page", str(PAGE_SIZE)))
+    number = _positive("page[number]", given.get("page[number]", given.get("page", "1")))
+    size = min(
+        _positive("page[size]", given.get("page[size]", given.get("per_page", str(PAGE_SIZE)))),
+        MAX_PAGE_SIZE,
+    )
+    if number > MAX_PAGE:
+        raise BadRequest(f"page[number]: {number} is past the last possible page, {MAX_PAGE}")
     return ListQuery(
-        resource,
-        _conditions(resource, given, zone),
-        tuple(order),
-        _positive("page[number]", number),
-        min(_positive("page[size]", size), MAX_PAGE_SIZE),
-        parent,
+        resource, _conditions(resource, given, zone), tuple(order), number, size, parent
     )
