@@ -4,6 +4,8 @@ zones and week starts, and on the first and last second of periods around DST ch
 from __future__ import annotations
 
 import datetime as dt
+import io
+import json
 from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, given, settings
@@ -11,6 +13,7 @@ from hypothesis import strategies as st
 
 from intragraph import periods, zones
 from intragraph.graphs import graph
+from intragraph.ingest.load import Source, import_sources
 from intragraph.query import parse_graph
 from intragraph.resources import PROJECTS_USERS
 from intragraph.store.base import Store
@@ -134,3 +137,42 @@ def test_the_last_microsecond_of_a_quarter_hour_stays_in_it(store: Store) -> Non
         assert graph(store, query, now) == periods.reference_graph(
             rows, "hour_of_day", zone, 6, now
         )
+
+
+def _record(id_: int, moments: tuple[dt.datetime, dt.datetime, dt.datetime | None]) -> str:
+    created, updated, retriable = moments
+    iso = {
+        k: v.strftime("%Y-%m-%dT%H:%M:%S.%fZ") if v else None
+        for k, v in (("created_at", created), ("updated_at", updated), ("retriable_at", retriable))
+    }
+    return json.dumps({"id": id_, "project_id": 1, "user_id": 1, "status": "finished", **iso})
+
+
+moments = st.tuples(instants, instants, st.one_of(st.none(), instants))
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(batches=st.lists(st.lists(st.tuples(st.integers(1, 6), moments), max_size=6), max_size=4))
+def test_rollups_follow_every_import(
+    store: Store,
+    batches: list[list[tuple[int, tuple[dt.datetime, dt.datetime, dt.datetime | None]]]],
+) -> None:
+    """Imports insert, replace and keep rows; the rollups they maintain must always say what
+    counting the rows says, for every graph field."""
+    with store.transaction() as writer:
+        writer.clear(TABLES["projects_users"])
+    now = dt.datetime(2040, 1, 1, tzinfo=dt.UTC)
+    for batch in batches:
+        lines = "\n".join(_record(id_, when) for id_, when in batch)
+        import_sources(
+            store, "projects_users", [Source("batch", io.StringIO(lines))], lambda _: None
+        )
+        for field in PROJECTS_USERS.graph_fields:
+            query = parse_graph(PROJECTS_USERS, field, "day", [])
+            kept = dict(zip(*(a.tolist() for a in store.rollup_counts(query, now)), strict=True))
+            counted = dict(
+                zip(*(a.tolist() for a in store.granule_counts(query, now, 900)), strict=True)
+            )
+            assert kept == counted, field
