@@ -176,3 +176,22 @@ def test_rollups_follow_every_import(
                 zip(*(a.tolist() for a in store.granule_counts(query, now, 900)), strict=True)
             )
             assert kept == counted, field
+
+
+def test_a_small_import_adjusts_the_rollups(store: Store) -> None:
+    def load(records: list[str]) -> None:
+        source = Source("batch", io.StringIO("\n".join(records)))
+        import_sources(store, "projects_users", [source], lambda _: None)
+
+    day = dt.datetime(2018, 1, 1, tzinfo=dt.UTC)
+    first = [(day + dt.timedelta(hours=i), day + dt.timedelta(hours=i), None) for i in range(10)]
+    load([_record(i + 1, when) for i, when in enumerate(first)])
+    moved = (day - dt.timedelta(days=3), day + dt.timedelta(days=30), day + dt.timedelta(days=2))
+    load([_record(3, moved), _record(11, moved)])  # one replaced, one new: 2 of 10, a delta
+    now = dt.datetime(2040, 1, 1, tzinfo=dt.UTC)
+    for field in PROJECTS_USERS.graph_fields:
+        query = parse_graph(PROJECTS_USERS, field, "day", [])
+        scanned = parse_graph(PROJECTS_USERS, field, "day", [("range[id]", "1,99")])
+        assert graph(store, query, now) == graph(store, scanned, now), field
+    by_day = graph(store, parse_graph(PROJECTS_USERS, "created_at", "day", []), now)
+    assert by_day["2017-12-29"] == 2 and by_day["2018-01-01"] == 9

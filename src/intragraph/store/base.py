@@ -282,7 +282,12 @@ class Writer(ABC):
         )
         fates = dict(self.execute("SELECT fate, count(*) FROM fate GROUP BY fate"))
         inserted, updated = int(fates.get("inserted", 0)), int(fates.get("updated", 0))
-        if (inserted or updated) and target in ROLLED_UP:
+        delta = (
+            (inserted or updated)
+            and target in ROLLED_UP
+            and self._small(target, inserted + updated)
+        )
+        if delta:
             self._rollup_delta(target)
         self.execute(
             f"DELETE FROM {target} WHERE id IN (SELECT id FROM fate WHERE fate = 'updated')"
@@ -291,11 +296,24 @@ class Writer(ABC):
             f"INSERT INTO {target} ({names}) SELECT {names} FROM pick "
             "WHERE id IN (SELECT id FROM fate WHERE fate <> 'unchanged')"
         )
-        if (inserted or updated) and target in ROLLED_UP:
+        if delta:
             self._apply_rollup_delta()
+        elif inserted or updated:
+            self.touched.add(target)  # recomputed whole at commit
         for name in (stage, "pick", "fate"):
             self.execute(f"DROP TABLE {name}")
         return UpsertCounts(inserted, updated, staged - inserted - updated)
+
+    def _small(self, target: str, changes: int) -> bool:
+        """Whether a merge changes few enough rows that adjusting the rollups beats
+        recomputing them: under a quarter of the rows already there (which the rollup of the
+        resource's default field counts)."""
+        resource = next(r for r in RESOURCES.values() if r.table == target)
+        rows = self.execute(
+            f"SELECT sum(n) FROM rollups WHERE resource = {self.mark} AND field = {self.mark}",
+            [resource.name, resource.default_field],
+        )[0][0]
+        return changes * 4 < int(rows or 0)
 
     def _rollup_delta(self, target: str) -> None:
         """What the merge does to the rollups: -1 per replaced row's quarter-hour, +1 per new
