@@ -72,14 +72,19 @@ def _endpoint(resource: Resource, parent: Parent | None) -> Callable[[Request], 
     return endpoint
 
 
-def router(resource: Resource) -> APIRouter:
-    routes = APIRouter(tags=[resource.name])
-    scopes: list[tuple[str, Parent | None]] = [(f"/v2/{resource.name}", None)]
-    scopes += [
+def scopes(resource: Resource) -> list[tuple[str, Parent | None]]:
+    """The resource's route prefixes: `/v2/<resource>`, and one under each of its parents."""
+    found: list[tuple[str, Parent | None]] = [(f"/v2/{resource.name}", None)]
+    found += [
         (f"/v2/{parent.name}/{{key}}/{resource.name}", parent)
         for parent in resource.parents.values()
     ]
-    for prefix, parent in scopes:
+    return found
+
+
+def router(resource: Resource) -> APIRouter:
+    routes = APIRouter(tags=[resource.name])
+    for prefix, parent in scopes(resource):
         for suffix in _SUFFIXES:
             path = prefix + suffix
             where = f" of one {parent.label.lower()}" if parent else ""

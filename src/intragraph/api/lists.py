@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from intragraph.api.graph import scopes
 from intragraph.graphs import parent_conditions
 from intragraph.query import ListQuery, ParentKey, parse_list
 from intragraph.resources import Parent, Resource
@@ -132,12 +133,7 @@ def _endpoint(resource: Resource, parent: Parent | None) -> Callable[[Request], 
 
 def router(resource: Resource) -> APIRouter:
     routes = APIRouter(tags=[resource.name])
-    scopes: list[tuple[str, Parent | None]] = [(f"/v2/{resource.name}", None)]
-    scopes += [
-        (f"/v2/{parent.name}/{{key}}/{resource.name}", parent)
-        for parent in resource.parents.values()
-    ]
-    for path, parent in scopes:
+    for path, parent in scopes(resource):
         routes.add_api_route(
             path,
             _endpoint(resource, parent),
