@@ -19,14 +19,12 @@ import numpy.typing as npt
 
 from intragraph.errors import ConfigError
 from intragraph.query import AnyOf, Condition, GraphQuery, ListQuery, Value
-from intragraph.resources import RESOURCES, Embed, Parent
+from intragraph.resources import Embed, Parent
+from intragraph.store import rollups
 from intragraph.store.migrations import LATEST, MIGRATIONS, VERSION_TABLE, Dialect, Migration
+from intragraph.store.rollups import ROLLED_UP
 from intragraph.store.tables import TABLES, Table
 from intragraph.store.where import where
-from intragraph.zones import QUARTER_HOUR
-
-# tables whose changes the rollups follow
-ROLLED_UP = frozenset(resource.table for resource in RESOURCES.values())
 
 Ints = npt.NDArray[np.int64]
 
@@ -83,46 +81,7 @@ class Store(ABC):
             writer.bucket, writer.mark = self.granule_sql, self.mark
             yield writer
             if writer.touched & ROLLED_UP:
-                self._refresh_rollups(writer)
-
-    def _refresh_rollups(self, writer: Writer) -> None:
-        """Counts per UTC quarter-hour of every graph field, for the unfiltered graphs."""
-        writer.execute("DELETE FROM rollups")
-        for resource in RESOURCES.values():
-            for field in resource.graph_fields:
-                bucket, params = self.granule_sql(field, QUARTER_HOUR)
-                writer.execute(
-                    f"INSERT INTO rollups (resource, field, granule, n) SELECT {self.mark}, "
-                    f"{self.mark}, {bucket}, count(*) FROM {resource.table} "
-                    # in order: scans give them back sorted, which the zone lookup likes
-                    f"WHERE {field} IS NOT NULL GROUP BY 3 ORDER BY 3",
-                    [resource.name, field, *params],
-                )
-
-    def rollup_counts(self, query: GraphQuery, now: dt.datetime) -> tuple[Ints, Ints]:
-        """What `granule_counts` answers for a query without conditions, at 900 s, from the
-        rollups: every quarter-hour before now's from there, now's own counted exactly."""
-        current = int(now.timestamp()) // QUARTER_HOUR
-        granules, counts = self.fetch_arrays(
-            f"SELECT granule, n FROM rollups WHERE resource = {self.mark} "
-            f"AND field = {self.mark} AND granule <= {self.mark}",
-            [query.resource.name, query.field, current],
-        )
-        if granules.size == 0 or granules.max() < current:
-            return granules, counts  # no row in now's quarter-hour: nothing to cut
-        past = granules < current
-        granules, counts = granules[past], counts[past]
-        start = dt.datetime.fromtimestamp(current * QUARTER_HOUR, dt.UTC)
-        field = query.field
-        latest = self.fetch(
-            f"SELECT count(*) FROM {query.resource.table} "
-            f"WHERE {field} >= {self.mark} AND {field} <= {self.mark}",
-            [start, now],
-        )[0][0]
-        if latest:
-            granules = np.append(granules, np.int64(current))
-            counts = np.append(counts, np.int64(latest))
-        return granules, counts
+                rollups.refresh(self, writer)
 
     def schema_version(self) -> int | None:
         """The schema's version; None for a database without any intragraph table."""
@@ -168,6 +127,10 @@ class Store(ABC):
                 f"database {self.label} has schema version {version}, newer than this "
                 f"intragraph knows ({LATEST}): upgrade intragraph"
             )
+
+    def rollup_counts(self, query: GraphQuery, now: dt.datetime) -> tuple[Ints, Ints]:
+        """`granule_counts` of a query without conditions, at 900 s, from the rollups."""
+        return rollups.counts(self, query, now)
 
     def granule_counts(
         self, query: GraphQuery, now: dt.datetime, size: int, extra: tuple[Condition, ...] = ()
@@ -282,13 +245,12 @@ class Writer(ABC):
         )
         fates = dict(self.execute("SELECT fate, count(*) FROM fate GROUP BY fate"))
         inserted, updated = int(fates.get("inserted", 0)), int(fates.get("updated", 0))
+        rewritten = inserted + updated
         delta = (
-            (inserted or updated)
-            and target in ROLLED_UP
-            and self._small(target, inserted + updated)
+            rewritten > 0 and target in ROLLED_UP and rollups.adjustable(self, target, rewritten)
         )
         if delta:
-            self._rollup_delta(target)
+            rollups.stage_delta(self, target)
         self.execute(
             f"DELETE FROM {target} WHERE id IN (SELECT id FROM fate WHERE fate = 'updated')"
         )
@@ -297,62 +259,9 @@ class Writer(ABC):
             "WHERE id IN (SELECT id FROM fate WHERE fate <> 'unchanged')"
         )
         if delta:
-            self._apply_rollup_delta()
+            rollups.apply_delta(self)
         elif inserted or updated:
             self.touched.add(target)  # recomputed whole at commit
         for name in (stage, "pick", "fate"):
             self.execute(f"DROP TABLE {name}")
         return UpsertCounts(inserted, updated, staged - inserted - updated)
-
-    def _small(self, target: str, changes: int) -> bool:
-        """Whether a merge changes few enough rows that adjusting the rollups beats
-        recomputing them: under a quarter of the rows already there (which the rollup of the
-        resource's default field counts)."""
-        resource = next(r for r in RESOURCES.values() if r.table == target)
-        rows = self.execute(
-            f"SELECT sum(n) FROM rollups WHERE resource = {self.mark} AND field = {self.mark}",
-            [resource.name, resource.default_field],
-        )[0][0]
-        return changes * 4 < int(rows or 0)
-
-    def _rollup_delta(self, target: str) -> None:
-        """What the merge does to the rollups: -1 per replaced row's quarter-hour, +1 per new
-        or replacing row's, per graph field. Kept current this way, a small import into a big
-        table costs in proportion to the import, not to the table."""
-        assert self.bucket is not None, "the Store sets its bucketing SQL on its writers"
-        parts, params = [], list[Any]()
-        for resource in RESOURCES.values():
-            if resource.table != target:
-                continue
-            for field in resource.graph_fields:
-                bucket, bucket_params = self.bucket(field, QUARTER_HOUR)
-                for source, sign, fates in (
-                    (target, -1, "fate = 'updated'"),
-                    ("pick", 1, "fate <> 'unchanged'"),
-                ):
-                    parts.append(
-                        f"SELECT {self.mark} AS resource, {self.mark} AS field, {bucket} AS "
-                        f"granule, {sign} AS n FROM {source} WHERE {field} IS NOT NULL AND id IN "
-                        f"(SELECT id FROM fate WHERE {fates})"
-                    )
-                    params += [resource.name, field, *bucket_params]
-        self.execute(
-            "CREATE TEMP TABLE delta AS SELECT resource, field, granule, sum(n) AS n FROM ("
-            + " UNION ALL ".join(parts)
-            + ") AS changes GROUP BY resource, field, granule",
-            params,
-        )
-
-    def _apply_rollup_delta(self) -> None:
-        self.execute(
-            "UPDATE rollups SET n = rollups.n + d.n FROM delta AS d WHERE rollups.resource = "
-            "d.resource AND rollups.field = d.field AND rollups.granule = d.granule"
-        )
-        self.execute(
-            "INSERT INTO rollups (resource, field, granule, n) SELECT d.resource, d.field, "
-            "d.granule, d.n FROM delta AS d WHERE d.n <> 0 AND NOT EXISTS (SELECT 1 FROM "
-            "rollups AS r WHERE r.resource = d.resource AND r.field = d.field "
-            "AND r.granule = d.granule)"
-        )
-        self.execute("DELETE FROM rollups WHERE n = 0")
-        self.execute("DROP TABLE delta")
