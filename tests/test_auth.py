@@ -59,15 +59,14 @@ def _app(store: Store, clock: Clock, **options: object) -> applications.Credenti
     return applications.create(store, f"app-{uuid.uuid4()}", clock.now, **options)  # type: ignore[arg-type]
 
 
+def _form(made: applications.Credentials) -> dict[str, str]:
+    return {"grant_type": "client_credentials", "client_id": made.uid, "client_secret": made.secret}
+
+
 def _token(api: TestClient, made: applications.Credentials, **extra: str) -> str:
     response = api.post(
         "/oauth/token",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": made.uid,
-            "client_secret": made.secret,
-            **extra,
-        },
+        data={**_form(made), **extra},
     )
     assert response.status_code == 200, response.text
     token: str = response.json()["access_token"]
@@ -78,11 +77,7 @@ def _refused(api: TestClient, made: applications.Credentials) -> None:
     """The application's secret no longer gets a token."""
     response = api.post(
         "/oauth/token",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": made.uid,
-            "client_secret": made.secret,
-        },
+        data=_form(made),
     )
     assert (response.status_code, response.json()) == (401, INVALID_CLIENT)
 
@@ -95,11 +90,7 @@ def test_token_response(api: TestClient, store: Store, clock: Clock) -> None:
     made = _app(store, clock)
     response = api.post(
         "/oauth/token",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": made.uid,
-            "client_secret": made.secret,
-        },
+        data=_form(made),
     )
     body = response.json()
     assert re.fullmatch(r"[0-9a-f]{64}", body.pop("access_token"))
@@ -196,11 +187,7 @@ def test_json_body(api: TestClient, store: Store, clock: Clock) -> None:
     made = _app(store, clock)
     response = api.post(
         "/oauth/token",
-        json={
-            "grant_type": "client_credentials",
-            "client_id": made.uid,
-            "client_secret": made.secret,
-        },
+        json=_form(made),
     )
     assert response.status_code == 200
 

@@ -1,7 +1,7 @@
 """Typed settings from INTRAGRAPH_* variables and command-line options, built by a function.
 
-`SETTINGS` is the one list: it drives the CLI's help, the README's configuration table (a test
-holds them in step) and `load`'s validation, which names the variable, the value and the type.
+`SETTINGS` is the one list: `load` reads and checks every entry (a bad value is named with its
+variable and the type expected), and a test holds the README's configuration table to it.
 """
 
 from __future__ import annotations

@@ -53,7 +53,8 @@ def require(scope: str) -> Callable[..., None]:
                 f'error_description="{needed}"'
             )
             raise Forbidden(f"Insufficient scope. {needed}", {"WWW-Authenticate": header})
-        decision = state.limiter.hit(principal.uid, _limits(principal.rate_limits))
-        request.state.rate_headers = decision.headers
+        request.state.rate_headers = state.limiter.hit(
+            principal.uid, _limits(principal.rate_limits)
+        )
 
     return guard

@@ -6,7 +6,6 @@ from __future__ import annotations
 import math
 import re
 import time
-from dataclasses import dataclass, field
 
 from limits import RateLimitItem, parse, storage, strategies
 
@@ -35,31 +34,26 @@ def _prefix(item: RateLimitItem) -> str:
     return f"X-{_HEADER_WORD[item.GRANULARITY.name]}-RateLimit"
 
 
-@dataclass
-class Decision:
-    headers: dict[str, str] = field(default_factory=dict)
-
-
 class RateLimiter:
     def __init__(self, redis_url: str = "") -> None:
-        self.backend = "redis" if redis_url else "memory"
         store = storage.RedisStorage(redis_url) if redis_url else storage.MemoryStorage()
         self._limiter = strategies.FixedWindowRateLimiter(store)
 
-    def hit(self, key: str, items: tuple[RateLimitItem, ...]) -> Decision:
-        """Count one request against each window, shortest first; a request refused by a
-        window is not counted against the longer ones. Raises TooManyRequests with the
-        headers and Retry-After."""
-        decision, refused = Decision(), ""
+    def hit(self, key: str, items: tuple[RateLimitItem, ...]) -> dict[str, str]:
+        """Count one request against each window, shortest first, and return the
+        X-*-RateLimit-* headers; a request refused by a window is not counted against the
+        longer ones, and raises TooManyRequests with the headers and Retry-After."""
+        headers: dict[str, str] = {}
+        refused = ""
         try:
             for item in items:
                 allowed = refused == "" and self._limiter.hit(item, "intragraph", key)
                 stats = self._limiter.get_window_stats(item, "intragraph", key)
-                decision.headers[f"{_prefix(item)}-Limit"] = str(item.amount)
-                decision.headers[f"{_prefix(item)}-Remaining"] = str(stats.remaining)
+                headers[f"{_prefix(item)}-Limit"] = str(item.amount)
+                headers[f"{_prefix(item)}-Remaining"] = str(stats.remaining)
                 if not allowed and not refused:
                     wait = max(1, math.ceil(stats.reset_time - time.time()))
-                    decision.headers["Retry-After"] = str(wait)
+                    headers["Retry-After"] = str(wait)
                     refused = (
                         f"rate limit exceeded: {item.amount} requests per "
                         f"{item.GRANULARITY.name}; retry in {wait} s"
@@ -67,5 +61,5 @@ class RateLimiter:
         except Exception:  # the shared counter is out of reach: refuse rather than not count
             raise Unavailable("rate limiting is unavailable (cannot reach Redis)") from None
         if refused:
-            raise TooManyRequests(refused, decision.headers)
-        return decision
+            raise TooManyRequests(refused, headers)
+        return headers

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -190,6 +191,7 @@ def _names(ids: Array, prefix: str) -> Array:
     return np.array([f"{prefix}{i}" for i in ids.tolist()], dtype=object)
 
 
+@cache  # the catalogue, the showcase and every part ask for it: draw it once per seed
 def projects(seed: int) -> dict[str, Array]:
     rng = np.random.default_rng([seed, 0])
     ids = np.sort(rng.choice(np.arange(1, 2700), size=1500, replace=False))

@@ -23,46 +23,37 @@ class BadRecord(ValueError):
     pass
 
 
-def _missing(record: Record, key: str) -> BadRecord:
-    return BadRecord(f"{key!r} is missing" if key not in record else f"{key!r} is null")
+def _typed(record: Record, key: str, required: bool, types: tuple[type, ...], noun: str) -> Any:
+    """record[key] if its type is one of `types` (exactly: a bool is no integer), None if
+    absent or null and not `required`; otherwise BadRecord naming the key."""
+    value = record.get(key)
+    if value is None:
+        if required:
+            raise BadRecord(f"{key!r} is missing" if key not in record else f"{key!r} is null")
+        return None
+    if type(value) not in types:
+        raise BadRecord(f"{key!r} must be {noun}, not {value!r}")
+    return value
 
 
 def integer(record: Record, key: str, required: bool = True) -> int | None:
-    value = record.get(key)
-    if type(value) is int:
-        return value
-    if value is None:
-        if required:
-            raise _missing(record, key)
-        return None
-    raise BadRecord(f"{key!r} must be an integer, not {value!r}")
+    value: int | None = _typed(record, key, required, (int,), "an integer")
+    return value
 
 
 def number(record: Record, key: str) -> float | None:
-    value = record.get(key)
-    if value is None:
-        return None
-    if type(value) not in (int, float):
-        raise BadRecord(f"{key!r} must be a number, not {value!r}")
-    return float(value)
+    value = _typed(record, key, False, (int, float), "a number")
+    return None if value is None else float(value)
 
 
 def text(record: Record, key: str, required: bool = True) -> str | None:
-    value = record.get(key)
-    if type(value) is str:
-        return value
-    if value is None:
-        if required:
-            raise _missing(record, key)
-        return None
-    raise BadRecord(f"{key!r} must be a string, not {value!r}")
+    value: str | None = _typed(record, key, required, (str,), "a string")
+    return value
 
 
 def boolean(record: Record, key: str) -> bool | None:
-    value = record.get(key)
-    if value is None or type(value) is bool:
-        return value
-    raise BadRecord(f"{key!r} must be true or false, not {value!r}")
+    value: bool | None = _typed(record, key, False, (bool,), "true or false")
+    return value
 
 
 def timestamp(record: Record, key: str, required: bool = True) -> str | None:

@@ -34,7 +34,6 @@ def is_postgres(url: str) -> bool:
 def open_store(
     url: str,
     settings: Settings | None = None,
-    read_only: bool = False,
     check_schema: bool = True,
 ) -> Store:
     """The store at `url`; with `check_schema`, an empty database gets the schema and an
@@ -50,7 +49,7 @@ def open_store(
     else:
         from intragraph.store.duckdb import DuckDBStore
 
-        store = DuckDBStore(duckdb_path(url), read_only=read_only)
+        store = DuckDBStore(duckdb_path(url))
     if check_schema:
         try:
             store.ensure_schema()

@@ -35,11 +35,6 @@ class UpsertCounts:
     updated: int = 0
     unchanged: int = 0
 
-    def add(self, other: UpsertCounts) -> None:
-        self.inserted += other.inserted
-        self.updated += other.updated
-        self.unchanged += other.unchanged
-
 
 class Store(ABC):
     """One database. Methods are safe to call from several threads at once."""

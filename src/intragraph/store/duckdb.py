@@ -47,13 +47,11 @@ def _adapt(value: Any) -> Any:
 class DuckDBStore(Store):
     dialect = DIALECT
 
-    def __init__(self, path: Path, read_only: bool = False) -> None:
+    def __init__(self, path: Path) -> None:
         self.path = path
         self.label = str(path)
-        if read_only and not path.exists():
-            raise ConfigError(f"database {path}: no such file")
         try:
-            self._db = duckdb.connect(str(path), read_only=read_only)
+            self._db = duckdb.connect(str(path))
         except duckdb.IOException as error:
             raise ConfigError(
                 f"database {path} cannot be opened: {error}. DuckDB lets one process write a "
