@@ -328,6 +328,9 @@ def _memberships(
             [users["campus"][part], rng.choice([c[0] for c in CAMPUSES], int(moved.sum()))]
         ),
         "is_primary": np.concatenate([~moved, np.ones(int(moved.sum()), dtype=bool)]),
+        # a membership is made when its user arrives (a transfer 30 days later) and not touched
+        # since: every row has the updated_at that syncs page by
+        "created_at": np.concatenate([start, start[moved] + 30 * _DAY]),
     }
     admitted = users["admitted"][part]
     main = np.where(start >= _MAIN_SINCE, MAIN_CURSUS, OLD_CURSUS)
@@ -339,7 +342,10 @@ def _memberships(
             [np.full(n, PISCINE_CURSUS), main[admitted], rng.choice(OTHER_CURSUS, int(other.sum()))]
         ),
         "begin_at": np.concatenate([start, start[admitted] + 60 * _DAY, start[other] + 30 * _DAY]),
+        "created_at": np.concatenate([start, start[admitted], start[other]]),
     }
+    for rows in (campus_users, cursus_users):
+        rows["updated_at"] = rows["created_at"]
     return campus_users, cursus_users
 
 
@@ -389,6 +395,8 @@ def showcase(plan: Plan) -> dict[str, dict[str, Array]]:
                 "user_id": user,
                 "campus_id": np.array([1]),
                 "is_primary": np.array([True]),
+                "created_at": np.array([_epoch(2023, 7, 3)]),
+                "updated_at": np.array([_epoch(2023, 7, 3)]),
             },
         ),
         "cursus_users": _stamped(
@@ -398,6 +406,8 @@ def showcase(plan: Plan) -> dict[str, dict[str, Array]]:
                 "user_id": np.array([SHOWCASE_USER, SHOWCASE_USER]),
                 "cursus_id": np.array([PISCINE_CURSUS, MAIN_CURSUS]),
                 "begin_at": np.array([_epoch(2023, 7, 3), _epoch(2023, 10, 2)]),
+                "created_at": np.array([_epoch(2023, 7, 3), _epoch(2023, 7, 3)]),
+                "updated_at": np.array([_epoch(2023, 7, 3), _epoch(2023, 7, 3)]),
             },
         ),
         "projects_users": _stamped("projects_users", rows),

@@ -117,33 +117,42 @@ def import_sources(
     store: Store, kind: str, sources: Iterable[Source], progress: Callable[[int], None]
 ) -> dict[str, UpsertCounts]:
     """Counts per table. Any bad record raises ImportFailed and nothing of the run is kept."""
-    _, tables = KINDS[kind]
     with store.transaction() as writer:
-        stager = _Stager(writer, kind, tables)
-        try:
-            _read_all(stager, kind, sources, progress)
-        except BaseException:
-            stager.wait(quiet=True)
-            raise
-        stager.wait()
-        return {name: writer.merge(TABLES[name]) for name in tables}
+        return merge_records(writer, kind, _records(sources, progress))
 
 
-def _read_all(
-    stager: _Stager, kind: str, sources: Iterable[Source], progress: Callable[[int], None]
-) -> None:
-    stager.flush()  # every stage exists, even for a run without rows
+def merge_records(
+    writer: Writer, kind: str, items: Iterable[tuple[str, int, Any]]
+) -> dict[str, UpsertCounts]:
+    """Upsert 42 JSON records of `kind`, given with where each came from (source, position);
+    counts per table. A bad record raises ImportFailed naming where it came from."""
+    _, tables = KINDS[kind]
+    stager = _Stager(writer, kind, tables)
+    try:
+        stager.flush()  # every stage exists, even for a run without rows
+        for name, position, record in items:
+            try:
+                rows = read(kind, record)
+            except BadRecord as error:
+                raise ImportFailed(name, position, str(error)) from None
+            for table, values in rows:
+                stager.add(table, values, (name, position))
+            if len(stager.rows[kind]) >= _BATCH:
+                stager.flush()
+        stager.flush(last=True)
+    except BaseException:
+        stager.wait(quiet=True)
+        raise
+    stager.wait()
+    return {name: writer.merge(TABLES[name]) for name in tables}
+
+
+def _records(
+    sources: Iterable[Source], progress: Callable[[int], None]
+) -> Iterable[tuple[str, int, Any]]:
     for source in sources:
         try:
             for position, record in enumerate(records(source.stream, progress), 1):
-                try:
-                    rows = read(kind, record)
-                except BadRecord as error:
-                    raise ImportFailed(source.name, position, str(error)) from None
-                for table, values in rows:
-                    stager.add(table, values, (source.name, position))
-                if len(stager.rows[kind]) >= _BATCH:
-                    stager.flush()
+                yield source.name, position, record
         except MalformedJSON as error:
             raise ImportFailed(source.name, error.position, error.reason) from None
-    stager.flush(last=True)

@@ -206,6 +206,13 @@ class Writer(ABC):
         self.execute(f"DELETE FROM {table.name}")
         self.touched.add(table.name)
 
+    def delete(self, table: Table, ids: Sequence[int]) -> None:
+        """Remove rows by id; the rollups are recomputed at commit (deletions are rare)."""
+        if ids:
+            marks = ", ".join([self.mark] * len(ids))
+            self.execute(f"DELETE FROM {table.name} WHERE id IN ({marks})", list(ids))
+            self.touched.add(table.name)
+
     @abstractmethod
     def stage(self, table: Table, columns: dict[str, npt.NDArray[Any]]) -> None:
         """Add rows (column arrays, `table.columns` in order, plus `seq`) to the table's stage."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from intragraph.store.tables import ACCOUNT_TABLES, TABLES, ColumnType
+from intragraph.store.tables import ACCOUNT_TABLES, SYNC_TABLES, TABLES, ColumnType, Table
 
 
 @dataclass(frozen=True)
@@ -27,11 +27,13 @@ class Migration:
     statements: Callable[[Dialect], list[str]]
 
 
+def _create(dialect: Dialect, table: Table) -> str:
+    columns = ", ".join(f"{name} {dialect.types[kind]}" for name, kind in table.types.items())
+    return f"CREATE TABLE IF NOT EXISTS {table.name} ({columns})"
+
+
 def _initial(dialect: Dialect) -> list[str]:
-    statements = []
-    for table in (*TABLES.values(), *ACCOUNT_TABLES.values()):
-        columns = ", ".join(f"{name} {dialect.types[kind]}" for name, kind in table.types.items())
-        statements.append(f"CREATE TABLE IF NOT EXISTS {table.name} ({columns})")
+    statements = [_create(dialect, t) for t in (*TABLES.values(), *ACCOUNT_TABLES.values())]
     unique = [("applications", "name"), ("applications", "uid"), ("tokens", "token_hash")]
     statements += [f"CREATE UNIQUE INDEX IF NOT EXISTS {t}_{c} ON {t} ({c})" for t, c in unique]
     if dialect.indexes:
@@ -56,9 +58,18 @@ def _rollups(dialect: Dialect) -> list[str]:
     ]
 
 
+def _sync(dialect: Dialect) -> list[str]:
+    statements = [_create(dialect, table) for table in SYNC_TABLES.values()]
+    statements.append("CREATE UNIQUE INDEX IF NOT EXISTS sync_cursors_key ON sync_cursors (key)")
+    if dialect.indexes:
+        statements.append("CREATE INDEX IF NOT EXISTS sync_seen_key ON sync_seen (key, id)")
+    return statements
+
+
 MIGRATIONS = (
     Migration(1, "projects_users, projects, users, memberships, applications, tokens", _initial),
     Migration(2, "rollups: rows per UTC quarter-hour of each graph field", _rollups),
+    Migration(3, "sync_cursors, sync_seen: where `intragraph sync` stands", _sync),
 )
 LATEST = MIGRATIONS[-1].version
 VERSION_TABLE = "intragraph_schema"

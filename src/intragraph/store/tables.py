@@ -104,3 +104,26 @@ ACCOUNT_TABLES = {
         ),
     )
 }
+
+# where `intragraph sync` stands, per upstream, resource and narrowing: committed with the rows
+# of each page, so that an interrupted sync continues where it stopped
+SYNC_TABLES = {
+    table.name: table
+    for table in (
+        Table(
+            "sync_cursors",
+            {
+                "key": "text",
+                "resource": "text",
+                "synced_until": "timestamp",
+                "low": "timestamp",
+                "high": "timestamp",
+                "seen": "text",
+                "drain_from": "int",
+                "full_run": "bool",
+            },
+            version=None,
+        ),
+        Table("sync_seen", {"key": "text", "id": "int"}, version=None),
+    )
+}

@@ -1,0 +1,154 @@
+"""`intragraph sync`: keep a local copy of a 42-compatible API's data current."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import sys
+import time
+from typing import Any
+
+import click
+
+from intragraph import config
+from intragraph.cli.common import database_option, friendly, main, store_for
+from intragraph.errors import IntragraphError
+from intragraph.sync.run import Report, sync, targets
+from intragraph.sync.upstream import Tally, Upstream
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def _duration(text: str) -> int:
+    """'15m', '1h30m', '90s' -> seconds."""
+    parts = re.fullmatch(r"(?:\d+[smhd])+", text.strip().lower())
+    seconds = sum(int(n) * _UNITS[u] for n, u in re.findall(r"(\d+)([smhd])", text.lower()))
+    if not parts or seconds <= 0:
+        raise click.BadParameter(f"{text!r}: write a duration such as 15m, 1h or 1h30m")
+    return seconds
+
+
+def _ids(text: str | None) -> list[int]:
+    if not text:
+        return []
+    try:
+        return [int(part) for part in text.split(",")]
+    except ValueError:
+        raise click.BadParameter(f"{text!r}: write ids separated by commas, e.g. 1,21") from None
+
+
+class _Bars:
+    """One progress bar per resource, with pages, rows and the ETA."""
+
+    def __init__(self) -> None:
+        self.name: str | None = None
+        self.bar: Any = None
+        self.pages = self.rows = 0
+
+    def __call__(self, name: str, rows: int, total: int | None) -> None:
+        if name != self.name:
+            self.close()
+            self.name, self.pages, self.rows = name, 0, 0
+            self.bar = click.progressbar(
+                length=max(total or 0, 1),
+                label=name,
+                file=sys.stderr,
+                item_show_func=lambda shown: shown,
+            )
+            self.bar.__enter__()
+        self.pages += 1
+        self.rows += rows
+        self.bar.update(rows, f"page {self.pages}, {self.rows} rows")
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
+def _summary(report: Report) -> str:
+    c = report.counts
+    text = (
+        f"{report.resource}: {report.rows} rows in {report.pages} pages: {c.inserted} inserted, "
+        f"{c.updated} updated, {c.unchanged} unchanged, {report.deleted} deleted"
+    )
+    return text + (" (continued an interrupted sync)" if report.resumed else "")
+
+
+@main.command(name="sync")
+@click.option(
+    "--from",
+    "source",
+    required=True,
+    envvar="INTRAGRAPH_SYNC_FROM",
+    show_envvar=True,
+    metavar="URL",
+    help="The upstream API, e.g. https://api.intra.42.fr",
+)
+@click.option("--client-id", required=True, envvar="INTRAGRAPH_SYNC_CLIENT_ID", show_envvar=True)
+@click.option(
+    "--client-secret",
+    required=True,
+    envvar="INTRAGRAPH_SYNC_CLIENT_SECRET",
+    show_envvar=True,
+    help="Better in the environment than on a command line that others can read.",
+)
+@click.option("--campus", metavar="IDS", help="Only these campus ids (comma-separated).")
+@click.option("--cursus", metavar="IDS", help="Only these cursus ids (comma-separated).")
+@click.option("--full", is_flag=True, help="Read everything again and delete rows gone upstream.")
+@click.option("--every", metavar="DURATION", help="Keep running: sync again every 15m, 1h...")
+@database_option
+@friendly
+def sync_command(
+    source: str,
+    client_id: str,
+    client_secret: str,
+    campus: str | None,
+    cursus: str | None,
+    full: bool,
+    every: str | None,
+    database_url: str | None,
+) -> None:
+    """Copy projects_users, campus_users and cursus_users from a 42-compatible API.
+
+    Incremental: each run reads the rows updated since the last completed one. An interrupted
+    run (Ctrl-C, kill, network failure) continues where it stopped on the next."""
+    period = _duration(every) if every else None
+    chosen = targets(_ids(campus), _ids(cursus))
+    settings = config.load({"database_url": database_url})
+    if not source.startswith(("http://", "https://")):
+        raise click.BadParameter(f"{source!r}: give the API's http(s) URL", param_hint="--from")
+    upstream = Upstream(source, client_id, client_secret)
+    try:
+        with store_for(settings) as store:
+            while True:
+                started, upstream.tally = time.monotonic(), Tally()
+                bars = _Bars()
+                try:
+                    reports = sync(store, upstream, chosen, dt.datetime.now(dt.UTC), full, bars)
+                except IntragraphError as error:
+                    if period is None:
+                        raise
+                    click.echo(f"sync failed: {error.message}", err=True)
+                    reports = []
+                finally:
+                    bars.close()
+                for report in reports:
+                    click.echo(_summary(report))
+                tally = upstream.tally
+                click.echo(
+                    f"upstream: {tally.requests} requests, {tally.throttled} answered 429 "
+                    f"(waited out), {tally.retried} retried, {tally.tokens} tokens"
+                )
+                if period is None:
+                    return
+                full = False  # --full once, then incremental
+                wait = max(0.0, period - (time.monotonic() - started))
+                click.echo(f"next sync in {wait:.0f} s", err=True)
+                time.sleep(wait)
+    except KeyboardInterrupt:
+        raise click.ClickException(
+            "interrupted: every page read so far is kept; run the same command to continue"
+        ) from None
+    finally:
+        upstream.close()

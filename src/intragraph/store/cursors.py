@@ -1,0 +1,82 @@
+"""The SQL of `intragraph sync`'s own state, for every engine (values as bound parameters).
+
+A cursor says where the sync of one resource from one upstream stands; it is written in the
+transaction that keeps a page's rows, so rows and cursor are always kept together.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+from intragraph.store.base import Store, Writer
+from intragraph.store.tables import SYNC_TABLES
+
+
+@dataclass(frozen=True)
+class Cursor:
+    key: str  # "<upstream> <resource>[ <narrowing>]"
+    resource: str
+    synced_until: dt.datetime | None  # where the last completed window ended
+    # a window in progress: rows with low <= updated_at <= high, read in that order
+    low: dt.datetime | None = None
+    high: dt.datetime | None = None
+    seen: str = ""  # ids of the rows at `low` (to the millisecond) kept already, comma-separated
+    drain_from: int | None = None  # reading the millisecond at `low` by id, from this id on
+    full_run: bool = False  # a --full window: ids kept are noted in sync_seen
+
+    def started(self, low: dt.datetime, high: dt.datetime, full: bool) -> Cursor:
+        return replace(self, low=low, high=high, seen="", drain_from=None, full_run=full)
+
+    def completed(self) -> Cursor:
+        return Cursor(self.key, self.resource, self.high)
+
+    @property
+    def seen_ids(self) -> set[int]:
+        return {int(i) for i in self.seen.split(",") if i}
+
+
+_COLUMNS = tuple(f.name for f in fields(Cursor))
+assert SYNC_TABLES["sync_cursors"].columns == _COLUMNS
+
+
+def _utc(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
+    return value
+
+
+def load(store: Store, key: str) -> Cursor | None:
+    found = store.fetch(
+        f"SELECT {', '.join(_COLUMNS)} FROM sync_cursors WHERE key = {store.mark}", [key]
+    )
+    return Cursor(*(_utc(value) for value in found[0])) if found else None
+
+
+def save(writer: Writer, cursor: Cursor) -> None:
+    writer.execute(f"DELETE FROM sync_cursors WHERE key = {writer.mark}", [cursor.key])
+    marks = ", ".join([writer.mark] * len(_COLUMNS))
+    writer.execute(
+        f"INSERT INTO sync_cursors ({', '.join(_COLUMNS)}) VALUES ({marks})",
+        [getattr(cursor, name) for name in _COLUMNS],
+    )
+
+
+def note_seen(writer: Writer, key: str, ids: list[int]) -> None:
+    """Ids kept by a --full window, to find the local rows it never met."""
+    if ids:
+        values = ", ".join([f"({writer.mark}, {writer.mark})"] * len(ids))
+        writer.execute(
+            f"INSERT INTO sync_seen (key, id) VALUES {values}",
+            [value for i in ids for value in (key, i)],
+        )
+
+
+def forget_seen(writer: Writer, key: str) -> None:
+    writer.execute(f"DELETE FROM sync_seen WHERE key = {writer.mark}", [key])
+
+
+def unseen_clause(mark: str) -> str:
+    """A condition on a resource's rows: not kept by the --full window of key `mark`."""
+    return f"id NOT IN (SELECT id FROM sync_seen WHERE key = {mark})"

@@ -1,0 +1,246 @@
+"""One sync: every listed resource read from an upstream 42 API into the store, incrementally.
+
+A window is the rows with `low <= updated_at <= high`: from where the last completed window
+ended (less `OVERLAP`, for clocks that disagree and transactions that commit late) to the moment
+the sync starts. Rows updated upstream during the sync move past `high` and are the next
+window's. The window is read by keyset, always page 1 of `range[updated_at]=low,high` sorted by
+updated_at then id: pages cannot shift under us when rows change. After each page, `low` moves to
+the page's last millisecond, and the ids already kept at that millisecond are skipped next time.
+A page whose rows all share one millisecond cannot move `low`: that millisecond is then read by
+id (`drain_from`), and `low` moves past it. Each page's rows and the cursor are committed in one
+transaction, so a sync stopped anywhere loses nothing and the next run continues. Upserts are
+idempotent, so a row read twice is harmless: nothing is ever duplicated.
+
+`--full` reads from the beginning, notes every id it keeps, then asks the upstream for the local
+rows it never met (`filter[id]`, 100 at a time): those the upstream no longer has are deleted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from intragraph.ingest.load import merge_records
+from intragraph.ingest.records import BadRecord, timestamp
+from intragraph.query import parse_list
+from intragraph.resources import LISTED, Resource
+from intragraph.store import cursors
+from intragraph.store.base import Store, UpsertCounts
+from intragraph.store.cursors import Cursor
+from intragraph.store.tables import TABLES
+from intragraph.store.where import where
+from intragraph.sync.upstream import Params, Upstream, UpstreamError
+
+OVERLAP = dt.timedelta(minutes=5)
+PAGE = 100  # the 42 API's largest page
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_MS = dt.timedelta(milliseconds=1)
+_LAST_ID = 2**63 - 1
+ORDER = ("campus_users", "cursus_users", "projects_users")  # memberships first: filters use them
+
+
+@dataclass(frozen=True)
+class Target:
+    resource: Resource
+    narrowing: Params  # the upstream filters of `--campus` / `--cursus`
+
+
+def targets(campus: Sequence[int], cursus: Sequence[int]) -> list[Target]:
+    """What a sync reads: each resource with the filters that narrow it, where it has them
+    (cursus_users has no campus filter upstream, campus_users no cursus one)."""
+    ids = {
+        name: ",".join(map(str, values))
+        for name, values in (("campus", campus), ("cursus", cursus))
+        if values
+    }
+    filters = {
+        "campus_users": [("filter[campus_id]", ids["campus"])] if "campus" in ids else [],
+        "cursus_users": [("filter[cursus_id]", ids["cursus"])] if "cursus" in ids else [],
+        "projects_users": [(f"filter[{name}]", value) for name, value in ids.items()],
+    }
+    return [Target(LISTED[name], filters[name]) for name in ORDER]
+
+
+@dataclass
+class Report:
+    resource: str
+    resumed: bool = False
+    pages: int = 0
+    rows: int = 0  # rows received and kept
+    counts: UpsertCounts = field(default_factory=UpsertCounts)
+    deleted: int = 0
+
+
+# called after each page: (resource, rows in that page, rows the window had left when it
+# started or resumed, if the upstream said)
+Progress = Callable[[str, int, int | None], None]
+
+
+def sync(
+    store: Store,
+    upstream: Upstream,
+    chosen: Iterable[Target],
+    now: dt.datetime,
+    full: bool,
+    progress: Progress,
+) -> list[Report]:
+    return [_resource(store, upstream, target, now, full, progress) for target in chosen]
+
+
+def _key(upstream: Upstream, target: Target) -> str:
+    narrowing = "&".join(f"{name}={value}" for name, value in target.narrowing)
+    return " ".join(filter(None, (upstream.base, target.resource.name, narrowing)))
+
+
+def _resource(
+    store: Store,
+    upstream: Upstream,
+    target: Target,
+    now: dt.datetime,
+    full: bool,
+    progress: Progress,
+) -> Report:
+    name = target.resource.name
+    key = _key(upstream, target)
+    cursor = cursors.load(store, key) or Cursor(key, name, None)
+    report = Report(name, resumed=cursor.high is not None)
+    if cursor.high is None or (full and not cursor.full_run):
+        report.resumed = False
+        since = cursor.synced_until
+        low = EPOCH if full or since is None else since - OVERLAP
+        cursor = cursor.started(_ms(low), _ms(now), full)
+        with store.transaction() as writer:
+            cursors.forget_seen(writer, key)
+            cursors.save(writer, cursor)
+    total: int | None = None
+    while _reading(cursor):
+        items, answered = upstream.get(f"/v2/{name}", target.narrowing + _page(cursor))
+        if total is None:
+            total = answered
+        kept, cursor = _advance(cursor, items)
+        _keep(store, report, name, kept, cursor)
+        progress(name, len(kept), total)
+    if cursor.full_run:
+        _delete_missing(store, upstream, target, now, cursor, report)
+    with store.transaction() as writer:
+        cursors.forget_seen(writer, key)
+        cursors.save(writer, cursor.completed())
+    return report
+
+
+def _reading(cursor: Cursor) -> bool:
+    assert cursor.low is not None and cursor.high is not None
+    return cursor.low <= cursor.high
+
+
+def _page(cursor: Cursor) -> Params:
+    assert cursor.low is not None and cursor.high is not None
+    size = [("page[size]", str(PAGE)), ("page[number]", "1")]
+    if cursor.drain_from is None:
+        span = f"{_text(cursor.low)},{_text(cursor.high)}"
+        return [("range[updated_at]", span), ("sort", "updated_at,id"), *size]
+    millisecond = f"{_text(cursor.low)},{_text(cursor.low + _MS - dt.timedelta(microseconds=1))}"
+    ids = f"{cursor.drain_from},{_LAST_ID}"
+    return [("range[updated_at]", millisecond), ("range[id]", ids), ("sort", "id"), *size]
+
+
+def _advance(cursor: Cursor, items: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], Cursor]:
+    """The rows of a page not kept yet, and where the window stands after it."""
+    assert cursor.low is not None and cursor.high is not None
+    if cursor.drain_from is not None:
+        if len(items) < PAGE:
+            return items, replace(cursor, low=cursor.low + _MS, seen="", drain_from=None)
+        return items, replace(cursor, drain_from=_id(items[-1]) + 1)
+    stamps = [_updated(item) for item in items]
+    seen = cursor.seen_ids
+    kept = [
+        i for i, at in zip(items, stamps, strict=True) if at != cursor.low or _id(i) not in seen
+    ]
+    if len(items) < PAGE:
+        return kept, replace(cursor, low=cursor.high + _MS, seen="")  # the window is read
+    last = stamps[-1]
+    if last == cursor.low:  # a full page within one millisecond: read it by id
+        return kept, replace(cursor, drain_from=0)
+    at_last = [str(_id(i)) for i, at in zip(items, stamps, strict=True) if at == last]
+    return kept, replace(cursor, low=last, seen=",".join(at_last))
+
+
+def _keep(
+    store: Store, report: Report, name: str, items: list[dict[str, Any]], cursor: Cursor
+) -> None:
+    """A page's rows and the cursor after it, in one transaction."""
+    source = f"{name} page at {_text(cursor.low) if cursor.low else ''}"
+    with store.transaction() as writer:
+        counts = merge_records(writer, name, ((source, n, r) for n, r in enumerate(items, 1)))
+        if cursor.full_run:
+            cursors.note_seen(writer, cursor.key, [_id(item) for item in items])
+        cursors.save(writer, cursor)
+    own = counts[name]
+    report.pages += 1
+    report.rows += len(items)
+    report.counts.inserted += own.inserted
+    report.counts.updated += own.updated
+    report.counts.unchanged += own.unchanged
+
+
+def _delete_missing(
+    store: Store,
+    upstream: Upstream,
+    target: Target,
+    now: dt.datetime,
+    cursor: Cursor,
+    report: Report,
+) -> None:
+    """Local rows (within the narrowing) that the --full window never met: kept if the
+    upstream still has them (updated during the sync), deleted if not."""
+    resource, name = target.resource, target.resource.name
+    conditions = parse_list(resource, target.narrowing).conditions
+    clause, params = where(None, conditions, store.mark, now)
+    while True:
+        ids = [
+            int(row[0])
+            for row in store.fetch(
+                f"SELECT id FROM {resource.table} WHERE {clause} AND "
+                f"{cursors.unseen_clause(store.mark)} ORDER BY id LIMIT {PAGE}",
+                [*params, cursor.key],
+            )
+        ]
+        if not ids:
+            return
+        items, _ = upstream.get(
+            f"/v2/{name}",
+            [("filter[id]", ",".join(map(str, ids))), ("page[size]", str(PAGE))],
+        )
+        present = {_id(item) for item in items}
+        gone = [i for i in ids if i not in present]
+        with store.transaction() as writer:
+            merge_records(writer, name, ((f"{name} by id", n, r) for n, r in enumerate(items, 1)))
+            cursors.note_seen(writer, cursor.key, ids)
+            writer.delete(TABLES[resource.table], gone)
+        report.deleted += len(gone)
+
+
+def _id(item: dict[str, Any]) -> int:
+    value = item.get("id") if isinstance(item, dict) else None
+    if type(value) is not int:
+        raise UpstreamError(f"the upstream sent a row without an integer id: {item!r:.200}")
+    return value
+
+
+def _updated(item: dict[str, Any]) -> dt.datetime:
+    try:
+        text = timestamp(item, "updated_at")
+    except BadRecord as error:
+        raise UpstreamError(f"row {_id(item)}: {error}") from None
+    assert text is not None
+    return _ms(dt.datetime.fromisoformat(text).replace(tzinfo=dt.UTC))
+
+
+def _ms(moment: dt.datetime) -> dt.datetime:
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
+def _text(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

@@ -1,0 +1,351 @@
+"""`intragraph sync` against intragraph itself as the upstream 42 API, on a local port, seeded
+with demo data: the copy must equal the upstream row for row and graph for graph, through rate
+limits, dropped connections, expiring tokens, a kill -9 and upstream changes between syncs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from click.testing import CliRunner
+
+from intragraph.cli import main
+from intragraph.graphs import graph
+from intragraph.ingest import demo
+from intragraph.ingest.load import merge_records
+from intragraph.query import parse_graph
+from intragraph.resources import PROJECTS_USERS
+from intragraph.store import cursors, open_store
+from intragraph.store.base import Store
+from intragraph.store.tables import TABLES
+from intragraph.sync.run import Report, sync, targets
+from intragraph.sync.upstream import Upstream, UpstreamError
+from tests.upstream import FlakyProxy, serve
+from tests.upstream import Upstream as Served
+
+UNLIMITED = ("1000000/second",)
+# 250 rows updated in one millisecond (as an update_all does): more than a page, so the sync
+# must read that millisecond by id
+BURST_AT = "2024-03-01T12:00:00.123Z"
+BURST = 250
+
+
+def record(
+    id_: int, updated_at: str, status: str = "in_progress", user: int = 42
+) -> dict[str, Any]:
+    """A projects_user as the 42 API sends it."""
+    return {
+        "id": id_,
+        "occurrence": 0,
+        "final_mark": None,
+        "status": status,
+        "validated?": None,
+        "current_team_id": None,
+        "project": {"id": 1, "name": "Libft", "slug": "42cursus-libft"},
+        "marked_at": None,
+        "marked": False,
+        "retriable_at": None,
+        "created_at": "2024-01-02T03:04:05.678Z",
+        "updated_at": updated_at,
+        "user": {"id": user, "login": "jdoe"},
+    }
+
+
+def put(store: Store, records: list[dict[str, Any]]) -> None:
+    with store.transaction() as writer:
+        merge_records(writer, "projects_users", (("test", n, r) for n, r in enumerate(records)))
+
+
+def stamp(moment: dt.datetime) -> str:
+    return f"{moment:%Y-%m-%dT%H:%M:%S}.{moment.microsecond // 1000:03d}Z"
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A demo network (2,000 rows, memberships) plus a burst, made once; each test copies it."""
+    path = tmp_path_factory.mktemp("upstream") / "seed.duckdb"
+    store = open_store(str(path))
+    try:
+        until = int(dt.datetime.now(dt.UTC).timestamp()) - 86400
+        demo.fill(store, demo.Plan(2000, 3, until), replace=False)
+        put(store, [record(10_000_000 + i, BURST_AT) for i in range(BURST)])
+    finally:
+        store.close()
+    return path
+
+
+@pytest.fixture
+def upstream_store(seeded: Path, tmp_path: Path) -> Iterator[Store]:
+    copy = tmp_path / "upstream.duckdb"
+    copy.write_bytes(seeded.read_bytes())
+    store = open_store(str(copy))
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def upstream(upstream_store: Store) -> Iterator[Served]:
+    with serve(upstream_store, UNLIMITED) as served:
+        yield served
+
+
+def client(served: Served, base: str | None = None) -> Upstream:
+    return Upstream(base or served.base, served.uid, served.secret, backoff=0.01)
+
+
+def run(store: Store, served: Served, full: bool = False, **kw: Any) -> list[Report]:
+    remote = client(served, **kw)
+    try:
+        return sync(store, remote, targets([], []), dt.datetime.now(dt.UTC), full, noop)
+    finally:
+        remote.close()
+
+
+def noop(*_: Any) -> None:
+    pass
+
+
+def rows(store: Store, table: str, where: str = "TRUE") -> list[tuple[Any, ...]]:
+    columns = ", ".join(TABLES[table].columns)
+    found = store.fetch(f"SELECT {columns} FROM {table} WHERE {where} ORDER BY id", [])
+    return [
+        tuple(
+            v.astimezone(dt.UTC).replace(tzinfo=None)
+            if isinstance(v, dt.datetime) and v.tzinfo
+            else v
+            for v in row
+        )
+        for row in found
+    ]
+
+
+GRAPHS = [
+    ("created_at", "day", []),
+    ("updated_at", "week", [("time_zone", "Europe/Paris")]),
+    ("created_at", "hour_of_day", [("time_zone", "Asia/Kolkata"), ("filter[campus]", "1")]),
+    ("retriable_at", "month", [("filter[status]", "finished")]),
+]
+
+
+def assert_same(copy: Store, source: Store) -> None:
+    """Every synced table row for row; the projects the copy has (a sync meets only those
+    the rows embed: each of them) as upstream has them; and the graphs."""
+    for table in ("projects_users", "campus_users", "cursus_users", "users"):
+        assert rows(copy, table) == rows(source, table), table
+    copied = rows(copy, "projects")
+    ids = ", ".join(str(row[0]) for row in copied)
+    assert copied == rows(source, "projects", f"id IN ({ids})")
+    named = copy.fetch("SELECT DISTINCT project_id FROM projects_users", [])
+    assert {row[0] for row in named} <= {row[0] for row in copied}
+    now = dt.datetime.now(dt.UTC)
+    for field, interval, params in GRAPHS:
+        query = parse_graph(PROJECTS_USERS, field, interval, params)
+        assert graph(copy, query, now) == graph(source, query, now), (field, interval)
+
+
+def test_a_sync_copies_the_upstream_exactly(store: Store, upstream: Served) -> None:
+    reports = run(store, upstream)
+    assert_same(store, upstream.store)
+    projects_users = reports[-1]
+    assert projects_users.resource == "projects_users"
+    assert projects_users.counts.inserted == 2000 + BURST == store.count("projects_users")
+    # 100 a page; the burst's millisecond adds pages read by id
+    assert projects_users.pages > (2000 + BURST) // 100
+    again = run(store, upstream)
+    assert all(r.counts.inserted == r.counts.updated == 0 for r in again)
+    assert sum(r.pages for r in again) == 3  # one short page each: nothing was updated since
+
+
+def test_changes_upstream_reach_the_copy_on_the_next_sync(store: Store, upstream: Served) -> None:
+    run(store, upstream)
+    now = stamp(dt.datetime.now(dt.UTC))
+    changed = [record(i, now, status="finished") for i in (1, 2, 10_000_000, 10_000_001)]
+    put(upstream.store, [*changed, record(20_000_000, now), record(20_000_001, now)])
+    reports = run(store, upstream)
+    assert_same(store, upstream.store)
+    counts = reports[-1].counts
+    assert (counts.inserted, counts.updated) == (2, 4)
+
+
+def test_full_removes_rows_gone_upstream(store: Store, upstream: Served) -> None:
+    run(store, upstream)
+    gone = [5, 6, 10_000_100]
+    with upstream.store.transaction() as writer:
+        writer.delete(TABLES["projects_users"], gone)
+        writer.delete(TABLES["campus_users"], [84])
+    assert all(r.deleted == 0 for r in run(store, upstream))  # an increment cannot know
+    assert store.count("projects_users") == 2000 + BURST
+    reports = run(store, upstream, full=True)
+    assert [r.deleted for r in reports] == [1, 0, 3]
+    assert_same(store, upstream.store)
+    assert store.fetch("SELECT count(*) FROM sync_seen", [])[0][0] == 0
+
+
+def test_429s_are_waited_out(store: Store, upstream_store: Store) -> None:
+    """Another client of the same application (5/second) has just spent the window: the
+    sync's first page meets a 429, waits Retry-After, and keeps within the budget after."""
+    with serve(upstream_store, ("5/second",)) as served:
+        token = requests.post(
+            f"{served.base}/oauth/token",
+            data={"grant_type": "client_credentials"},
+            auth=(served.uid, served.secret),
+            timeout=10,
+        ).json()["access_token"]
+        with requests.Session() as other:
+            while (
+                other.get(
+                    f"{served.base}/v2/campus_users",
+                    headers={"Authorization": f"Bearer {token}"},
+                    timeout=10,
+                ).status_code
+                != 429
+            ):
+                pass
+        remote = client(served)
+        sync(store, remote, targets([1], []), dt.datetime.now(dt.UTC), False, noop)
+        remote.close()
+    assert remote.tally.throttled >= 1
+    assert remote.tally.requests >= 8  # so the budget mattered after the first wait too
+    members = "user_id IN (SELECT user_id FROM campus_users WHERE campus_id = 1)"
+    assert rows(store, "projects_users") == rows(upstream_store, "projects_users", members)
+    assert rows(store, "cursus_users") == rows(upstream_store, "cursus_users")
+
+
+def test_dropped_connections_are_retried(store: Store, upstream: Served) -> None:
+    proxy = FlakyProxy(int(upstream.base.rsplit(":", 1)[1]))
+    try:
+        remote = client(upstream, f"http://127.0.0.1:{proxy.port}")
+        sync(store, remote, targets([], []), dt.datetime.now(dt.UTC), False, noop)
+        remote.close()
+    finally:
+        proxy.close()
+    assert proxy.cut >= 5 and remote.tally.retried >= 5
+    assert_same(store, upstream.store)
+
+
+def test_an_expired_token_is_replaced(store: Store, upstream_store: Store) -> None:
+    with serve(upstream_store, ("8/second",), token_ttl=1) as served:
+        remote = client(served)
+        sync(store, remote, targets([], []), dt.datetime.now(dt.UTC), False, noop)
+        remote.close()
+    assert remote.tally.tokens >= 2
+    assert_same(store, upstream_store)
+
+
+def test_a_sync_killed_mid_way_continues_where_it_stopped(
+    database_url: str, upstream: Served
+) -> None:
+    """kill -9 while the 8th page of projects_users is being answered: the 7 pages before it
+    are kept with their cursor; the next run reads the rest, and the copy is exact."""
+    upstream.gate.at = 8
+    environment = {
+        **os.environ,
+        "INTRAGRAPH_SYNC_CLIENT_ID": upstream.uid,
+        "INTRAGRAPH_SYNC_CLIENT_SECRET": upstream.secret,
+    }
+    command = [sys.executable, "-m", "intragraph", "sync", "--from", upstream.base]
+    process = subprocess.Popen(
+        [*command, "--database", database_url],
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert upstream.gate.reached.wait(60), "the sync never asked for the 8th page"
+        process.send_signal(signal.SIGKILL)
+        process.wait(10)
+    finally:
+        process.kill()
+        upstream.gate.release.set()
+    store = open_store(database_url)
+    try:
+        kept = store.count("projects_users")
+        assert 600 < kept <= 700  # 7 pages: rows at a page's last millisecond come again
+        cursor = cursors.load(store, f"{upstream.base} projects_users")
+        assert cursor is not None and cursor.high is not None  # a window in progress
+        reports = run(store, upstream)
+        assert reports[-1].resumed and reports[-1].counts.inserted == 2000 + BURST - kept
+        assert_same(store, upstream.store)
+    finally:
+        store.close()
+
+
+def test_narrowed_to_one_campus(store: Store, upstream: Served) -> None:
+    remote = client(upstream)
+    sync(store, remote, targets([1], []), dt.datetime.now(dt.UTC), False, noop)
+    remote.close()
+    members = "user_id IN (SELECT user_id FROM campus_users WHERE campus_id = 1)"
+    assert rows(store, "campus_users") == rows(upstream.store, "campus_users", "campus_id = 1")
+    assert rows(store, "projects_users") == rows(upstream.store, "projects_users", members)
+    assert rows(store, "cursus_users") == rows(upstream.store, "cursus_users")  # not narrowed
+    assert 0 < store.count("projects_users") < 2000
+
+
+def test_refused_credentials_say_so_without_the_secret(store: Store, upstream: Served) -> None:
+    remote = Upstream(upstream.base, upstream.uid, "not-the-secret")
+    with pytest.raises(UpstreamError, match="refused the application") as raised:
+        sync(store, remote, targets([], []), dt.datetime.now(dt.UTC), False, noop)
+    assert "not-the-secret" not in str(raised.value)
+
+
+def test_an_unreachable_upstream_fails_after_its_retries(store: Store) -> None:
+    remote = Upstream("http://127.0.0.1:9", "id", "secret", attempts=3, backoff=0.01)
+    with pytest.raises(UpstreamError, match="3 times in a row"):
+        sync(store, remote, targets([], []), dt.datetime.now(dt.UTC), False, noop)
+    assert remote.tally.retried == 2
+
+
+def test_the_command(tmp_path: Path, upstream: Served) -> None:
+    database = str(tmp_path / "copy.duckdb")
+    environment = {
+        "INTRAGRAPH_SYNC_CLIENT_ID": upstream.uid,
+        "INTRAGRAPH_SYNC_CLIENT_SECRET": upstream.secret,
+    }
+    arguments = ["sync", "--from", upstream.base, "--database", database, "--campus", "1"]
+    done = CliRunner().invoke(main, arguments, env=environment)
+    assert done.exit_code == 0, done.output
+    assert "projects_users: " in done.stdout and " 0 deleted" in done.stdout
+    assert upstream.secret not in done.output
+    for wrong, message in (
+        (["--every", "soon"], "write a duration"),
+        (["--campus", "one"], "write ids separated by commas"),
+    ):
+        refused = CliRunner().invoke(main, [*arguments, *wrong], env=environment)
+        assert refused.exit_code == 2 and message in refused.output
+
+
+def test_every_keeps_syncing(tmp_path: Path, upstream: Served) -> None:
+    environment = {
+        **os.environ,
+        "INTRAGRAPH_SYNC_CLIENT_ID": upstream.uid,
+        "INTRAGRAPH_SYNC_CLIENT_SECRET": upstream.secret,
+    }
+    database = str(tmp_path / "copy.duckdb")
+    command = [sys.executable, "-m", "intragraph", "sync", "--from", upstream.base]
+    process = subprocess.Popen(
+        [*command, "--every", "1s", "--database", database],
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert process.stdout is not None
+    runs = 0
+    try:
+        for line in process.stdout:
+            runs += line.startswith("upstream: ")
+            if runs == 2:
+                break
+    finally:
+        process.terminate()
+        process.wait(10)
+        process.stdout.close()
+    assert runs == 2
