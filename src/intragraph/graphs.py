@@ -8,10 +8,14 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+import numpy as np
+
 from intragraph import periods, rollup, zones
 from intragraph.errors import NotFound
 from intragraph.query import Condition, GraphQuery, ParentKey
-from intragraph.store.base import Store
+from intragraph.store.base import Ints, Store
+
+_HOUR, _DAY = 3600, 86400
 
 
 def parent_conditions(store: Store, key: ParentKey | None) -> tuple[Condition, ...]:
@@ -27,18 +31,34 @@ def parent_conditions(store: Store, key: ParentKey | None) -> tuple[Condition, .
 def graph(store: Store, query: GraphQuery, now: dt.datetime) -> dict[str, int]:
     """The answer to a graph request, keys in order, zero-filled, as of `now` (aware)."""
     extra = parent_conditions(store, query.parent)
-    size = zones.QUARTER_HOUR
     if query.conditions or extra:
-        granules, counts = store.granule_counts(query, now, size, extra)
+        granules, counts, size = _filtered(store, query, now, extra)
     else:  # an unfiltered graph reads the rollups, not every row
+        size = zones.QUARTER_HOUR
         granules, counts = store.rollup_counts(query, now)
-    if granules.size:
-        # Rows older than the zone's quarter-hour era (local mean time...) need finer granules.
-        finer = zones.granule(query.zone, int(granules.min()) * size, int(now.timestamp()), size)
-        if finer != size:
-            size = finer
-            granules, counts = store.granule_counts(query, now, size, extra)
+        if granules.size:
+            # Rows older than the zone's quarter-hour era (local mean time...) need finer
+            # granules.
+            finer = zones.granule(query.zone, int(granules.min()) * size, int(now.timestamp()))
+            if finer != size:
+                size = finer
+                granules, counts = store.granule_counts(query, now, size)
     sparse = rollup.period_counts(
         granules, counts, size, query.zone, query.interval, query.week_start
     )
     return periods.series(sparse, query.interval, ZoneInfo(query.zone), query.week_start, now)
+
+
+def _filtered(
+    store: Store, query: GraphQuery, now: dt.datetime, extra: tuple[Condition, ...]
+) -> tuple[Ints, Ints, int]:
+    """Counts of the matching rows per UTC granule, on the coarsest granule that stays exact
+    over every row the field has: a day in UTC, an hour in Paris, half an hour in Kolkata.
+    Fewer groups make the scan's aggregation several times cheaper than quarter-hours."""
+    first = store.first_granule(query)
+    if first is None:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), zones.QUARTER_HOUR
+    coarsest = _HOUR if query.interval == "hour_of_day" else _DAY
+    size = zones.granule(query.zone, first * zones.QUARTER_HOUR, int(now.timestamp()), coarsest)
+    granules, counts = store.granule_counts(query, now, size, extra)
+    return granules, counts, size

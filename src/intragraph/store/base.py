@@ -127,6 +127,11 @@ class Store(ABC):
         """`granule_counts` of a query without conditions, at 900 s, from the rollups."""
         return rollups.counts(self, query, now)
 
+    def first_granule(self, query: GraphQuery) -> int | None:
+        """The earliest UTC quarter-hour of the query's field over every row (not only the
+        query's), from the rollups; None when the field is never set."""
+        return rollups.first(self, query)
+
     def granule_counts(
         self, query: GraphQuery, now: dt.datetime, size: int, extra: tuple[Condition, ...] = ()
     ) -> tuple[Ints, Ints]:

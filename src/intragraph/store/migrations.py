@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from intragraph.resources import RESOURCES
 from intragraph.store.tables import ACCOUNT_TABLES, SYNC_TABLES, TABLES, ColumnType, Table
 
 
@@ -58,18 +59,33 @@ def _rollups(dialect: Dialect) -> list[str]:
     ]
 
 
-def _sync(dialect: Dialect) -> list[str]:
+def _sync_and_indexes(dialect: Dialect) -> list[str]:
     statements = [_create(dialect, table) for table in SYNC_TABLES.values()]
     statements.append("CREATE UNIQUE INDEX IF NOT EXISTS sync_cursors_key ON sync_cursors (key)")
     if dialect.indexes:
         statements.append("CREATE INDEX IF NOT EXISTS sync_seen_key ON sync_seen (key, id)")
+        # a graph's first quarter-hour and its rollups, without reading every field's
+        statements.append(
+            "CREATE INDEX IF NOT EXISTS rollups_field ON rollups (resource, field, granule)"
+        )
+        # ranges on a graph field, and the exact count of now's quarter-hour next to the
+        # rollups, read a slice of the rows instead of all of them
+        statements += [
+            f"CREATE INDEX IF NOT EXISTS {r.table}_{f} ON {r.table} ({f})"
+            for r in RESOURCES.values()
+            for f in r.graph_fields
+        ]
     return statements
 
 
 MIGRATIONS = (
     Migration(1, "projects_users, projects, users, memberships, applications, tokens", _initial),
     Migration(2, "rollups: rows per UTC quarter-hour of each graph field", _rollups),
-    Migration(3, "sync_cursors, sync_seen: where `intragraph sync` stands", _sync),
+    Migration(
+        3,
+        "sync_cursors, sync_seen (where `intragraph sync` stands); indexes on graph fields",
+        _sync_and_indexes,
+    ),
 )
 LATEST = MIGRATIONS[-1].version
 VERSION_TABLE = "intragraph_schema"

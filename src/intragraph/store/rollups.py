@@ -65,6 +65,14 @@ def counts(store: Store, query: GraphQuery, now: dt.datetime) -> tuple[Ints, Int
     return granules, counts
 
 
+def first(store: Store, query: GraphQuery) -> int | None:
+    found = store.fetch(
+        f"SELECT min(granule) FROM rollups WHERE resource = {store.mark} AND field = {store.mark}",
+        [query.resource.name, query.field],
+    )[0][0]
+    return None if found is None else int(found)
+
+
 def adjustable(writer: Writer, target: str, changes: int) -> bool:
     """Whether a merge changes few enough rows that adjusting the rollups beats
     recomputing them: under a quarter of the rows already there (which the rollup of the

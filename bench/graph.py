@@ -1,0 +1,573 @@
+"""The speed issue's benchmark: Q1-Q9 on both engines against the real API's way of counting.
+
+    python bench/graph.py --rows 10000000 [--postgres URL] [--redis URL] [--reuse]
+
+Loads `intragraph demo --rows N --seed 1` (one fixed --until for both) into a DuckDB file and a
+PostgreSQL schema, then times every query through the route's code path (`graphs.graph`) on each
+engine, beside two baselines on the same rows: the SQL groupdate generates on PostgreSQL (what
+the 42 API runs), with b-tree indexes on the filtered columns, and numpy's bincount over
+precomputed bucket numbers (a lower bound: counting alone). Every answer is checked equal across
+engines and baselines before it is timed: the bucket numbers come from DuckDB's ICU time zones and
+the baseline from PostgreSQL's, so three independent implementations agree. Then a second pass
+over real HTTP (one worker per engine, the server's peak memory), and a load test: `serve
+--workers 2` on PostgreSQL and Redis, 64 concurrent keep-alive clients on Q6-like requests.
+Medians and p95 of 5 warm runs (p95 of 5 interpolates between the two slowest).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import http.client
+import json
+import os
+import random
+import resource
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, quote, urlsplit
+
+import duckdb
+import numpy as np
+import numpy.typing as npt
+import psycopg
+
+from intragraph.graphs import graph
+from intragraph.query import ParentKey, parse_graph
+from intragraph.resources import PROJECTS_USERS
+from intragraph.store import open_store
+
+CLI = [sys.executable, "-m", "intragraph"]
+RUNS = 5
+
+
+@dataclass
+class Query:
+    name: str
+    label: str
+    path: str  # as a client sends it
+
+    @property
+    def parts(self) -> tuple[str, str, list[tuple[str, str]], tuple[str, str] | None]:
+        """field, interval, parameters, and the parent route (name, key) if nested."""
+        split = urlsplit(self.path)
+        words = split.path.split("/")
+        parent = (words[2], words[3]) if words[2] in ("users", "projects") else None
+        field, interval = words[words.index("on") + 1], words[words.index("by") + 1]
+        return field, interval, parse_qsl(split.query), parent
+
+
+def queries(campus: int, projects: list[int], user: str) -> list[Query]:
+    base = "/v2/projects_users/graph/on"
+    ids = ",".join(map(str, projects))
+    return [
+        Query("Q1", "by day, UTC", f"{base}/created_at/by/day"),
+        Query("Q2", "by week, Europe/Paris", f"{base}/created_at/by/week?time_zone=Europe/Paris"),
+        Query(
+            "Q3",
+            "hour_of_day, Europe/Paris",
+            f"{base}/created_at/by/hour_of_day?time_zone=Europe/Paris",
+        ),
+        Query("Q4", "by month, 3 projects", f"{base}/created_at/by/month?filter[project_id]={ids}"),
+        Query(
+            "Q5",
+            f"by day, finished, campus {campus}",
+            f"{base}/created_at/by/day?filter[status]=finished&filter[campus]={campus}",
+        ),
+        Query(
+            "Q6",
+            f"by month, user {user}",
+            f"/v2/users/{user}/projects_users/graph/on/created_at/by/month",
+        ),
+        Query(
+            "Q7",
+            "by day, 3-month range",
+            f"{base}/created_at/by/day?range[created_at]=2024-01-01,2024-03-31",
+        ),
+        Query(
+            "Q8",
+            "day_of_week, updated_at, Kolkata",
+            f"{base}/updated_at/by/day_of_week?time_zone=Asia/Kolkata",
+        ),
+        Query(
+            "Q9",
+            "quarter, retriable_at, Sao_Paulo",
+            f"{base}/retriable_at/by/quarter?time_zone=America/Sao_Paulo",
+        ),
+    ]
+
+
+# -- timing ------------------------------------------------------------------------------------
+
+
+def timed(run: Callable[[], object], runs: int = RUNS) -> tuple[float, float]:
+    """(median, p95) in ms of `runs` warm runs, after one to warm up."""
+    run()
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        run()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times), float(np.percentile(times, 95))
+
+
+# -- loading -----------------------------------------------------------------------------------
+
+
+def load(url: str, rows: int, until: str, reuse: bool) -> tuple[float, float] | None:
+    """`intragraph demo` into `url`: (seconds, peak MiB of the command); None if reused."""
+    if reuse:
+        store = open_store(url)
+        try:
+            if store.count("projects_users") == rows:
+                return None
+        finally:
+            store.close()
+    start = time.perf_counter()
+    subprocess.run(
+        [
+            *CLI,
+            "demo",
+            "--rows",
+            str(rows),
+            "--seed",
+            "1",
+            "--until",
+            until,
+            "--replace",
+            *("--database", url),
+        ],
+        check=True,
+        stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+    )
+    seconds = time.perf_counter() - start
+    # the largest child so far: the DuckDB load runs first, so each figure is its own
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return seconds, peak
+
+
+def postgres_schema(base: str, name: str) -> str:
+    with psycopg.connect(base, autocommit=True) as connection:
+        connection.execute(f"CREATE SCHEMA IF NOT EXISTS {name}")
+    return f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{name}"
+
+
+def baseline_indexes(url: str) -> None:
+    """Plain b-tree indexes on every column the queries filter on (those intragraph's schema
+    lacks), as a Rails app would add them; statistics fresh."""
+    with psycopg.connect(url, autocommit=True) as connection:
+        for table, column in (
+            ("projects_users", "status"),
+            ("projects_users", "project_id"),
+            ("projects_users", "user_id"),
+            ("projects_users", "created_at"),
+            ("campus_users", "campus_id"),
+            ("campus_users", "user_id"),
+        ):
+            connection.execute(
+                f"CREATE INDEX IF NOT EXISTS bench_{table}_{column} ON {table} ({column})"
+            )
+        connection.execute("VACUUM ANALYZE")
+
+
+# -- the baselines -----------------------------------------------------------------------------
+
+
+def _conditions(query: Query, mark: str) -> tuple[list[str], list[Any]]:
+    """The WHERE of a query as the Rails side writes it (`mark` is the driver's placeholder)."""
+    field, _, params, parent = query.parts
+    texts, values = [f"{field} IS NOT NULL", f"{field} <= {mark}"], list[Any]()
+    for name, value in params:
+        if name == "filter[project_id]":
+            texts.append(f"project_id IN ({', '.join([mark] * len(value.split(',')))})")
+            values += [int(v) for v in value.split(",")]
+        elif name == "filter[status]":
+            texts.append(f"status = {mark}")
+            values.append(value)
+        elif name == "filter[campus]":
+            texts.append(f"user_id IN (SELECT user_id FROM campus_users WHERE campus_id = {mark})")
+            values.append(int(value))
+        elif name == "range[created_at]":
+            low, high = value.split(",")
+            texts.append(f"created_at >= {mark} AND created_at < {mark}")
+            values += [dt.date.fromisoformat(low), dt.date.fromisoformat(high) + dt.timedelta(1)]
+    if parent is not None:
+        texts.append(f"user_id = (SELECT id FROM users WHERE login = {mark})")
+        values.append(parent[1])
+    return texts, values
+
+
+def _zone(query: Query) -> str:
+    return dict(query.parts[2]).get("time_zone", "UTC")
+
+
+def groupdate_sql(query: Query, now: dt.datetime) -> tuple[str, list[Any]]:
+    """groupdate 6's PostgreSQL adapter, week_start sunday, day_start 0 (Rails keeps UTC in
+    `timestamp` columns and sets the session's zone to UTC)."""
+    field, interval, _, _ = query.parts
+    start = f"{field}::timestamptz AT TIME ZONE %s - INTERVAL '0 second'"
+    zone = _zone(query)
+    key_params: list[Any]
+    if interval in ("day", "month", "quarter", "year"):
+        key, key_params = f"DATE_TRUNC(%s, {start})::date", [interval, zone]
+    elif interval == "week":
+        key = (
+            f"(DATE_TRUNC('day', {start} - INTERVAL '1 day' * ((%s + EXTRACT(DOW FROM "
+            f"{start})::integer) %% 7)) + INTERVAL '0 second')::date"
+        )
+        key_params = [zone, 13 - 6, zone]
+    else:
+        part = {"hour_of_day": "HOUR", "day_of_week": "DOW"}[interval]
+        key, key_params = f"EXTRACT({part} FROM {start})::integer", [zone]
+    texts, values = _conditions(query, "%s")
+    sql = f"SELECT {key} AS key, COUNT(*) FROM projects_users WHERE {' AND '.join(texts)} "
+    return sql + "GROUP BY 1", [*key_params, now, *values]
+
+
+def _key(value: Any) -> str:
+    return value.isoformat() if isinstance(value, dt.date) else str(value)
+
+
+def bucket_codes(
+    db: duckdb.DuckDBPyConnection, query: Query, now: dt.datetime
+) -> tuple[npt.NDArray[np.int64], list[str]]:
+    """Every matching row's bucket number (0..k-1) and the k keys, from DuckDB's ICU zones."""
+    field, interval, _, _ = query.parts
+    local = f"timezone(?, {field}::TIMESTAMPTZ)"
+    key = {
+        "day": f"CAST({local} AS DATE)",
+        "week": f"CAST({local} AS DATE) - CAST(dayofweek({local}) AS INTEGER)",
+        "month": f"CAST(date_trunc('month', {local}) AS DATE)",
+        "quarter": f"CAST(date_trunc('quarter', {local}) AS DATE)",
+        "hour_of_day": f"hour({local})",
+        "day_of_week": f"dayofweek({local})",
+    }[interval]
+    zone = _zone(query)
+    texts, values = _conditions(query, "?")
+    sql = f"SELECT {key} AS key FROM projects_users WHERE {' AND '.join(texts)}"
+    column = db.execute(sql, [*[zone] * key.count("?"), now.replace(tzinfo=None), *values])
+    keys = column.fetchnumpy()["key"]
+    if keys.dtype.kind == "M":
+        keys = keys.astype("datetime64[D]")
+    unique, codes = np.unique(np.asarray(keys), return_inverse=True)
+    texts_ = (
+        list(np.datetime_as_string(unique))
+        if unique.dtype.kind == "M"
+        else [str(int(k)) for k in unique]
+    )
+    return codes.astype(np.int64).ravel(), texts_
+
+
+# -- HTTP --------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class Server:
+    """`intragraph serve` on a database, with an application whose limits no run reaches."""
+
+    def __init__(self, url: str, workers: int = 1, redis: str | None = None) -> None:
+        made = subprocess.run(
+            [
+                *CLI,
+                "apps",
+                "create",
+                f"bench-{time.time_ns()}",
+                "--json",
+                "--database",
+                url,
+                *("--rate-limit", "1000000/second"),
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        credentials = json.loads(made.stdout)
+        self.port = free_port()
+        environment = {**os.environ, "INTRAGRAPH_LOG_LEVEL": "warning"}
+        if redis:
+            environment["INTRAGRAPH_REDIS_URL"] = redis
+        self.process = subprocess.Popen(
+            [
+                *CLI,
+                "serve",
+                "--port",
+                str(self.port),
+                "--database",
+                url,
+                *("--workers", str(workers)),
+            ],
+            env=environment,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(300):
+            try:
+                self._request("GET", "/openapi.json")
+                break
+            except OSError:
+                time.sleep(0.1)
+        form = (
+            f"grant_type=client_credentials&client_id={credentials['uid']}"
+            f"&client_secret={credentials['secret']}"
+        )
+        status, body = self._request(
+            "POST", "/oauth/token", form, {"Content-Type": "application/x-www-form-urlencoded"}
+        )
+        assert status == 200, body
+        self.token = json.loads(body)["access_token"]
+        self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+
+    def _request(
+        self, method: str, path: str, body: str | None = None, headers: dict[str, str] | None = None
+    ) -> tuple[int, bytes]:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        try:
+            connection.request(method, path, body, headers or {})
+            answer = connection.getresponse()
+            return answer.status, answer.read()
+        finally:
+            connection.close()
+
+    def get(self, path: str) -> Any:
+        self.connection.request("GET", quote(path, safe="/?=&,[]"), headers=self.auth)
+        answer = self.connection.getresponse()
+        body = answer.read()
+        assert answer.status == 200, body
+        return json.loads(body)
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def peak_mib(self) -> float:
+        """The high-water mark of the server's resident memory, children (workers) included."""
+        pids = [self.process.pid]
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        if children.exists():
+            pids += [int(p) for p in children.read_text().split()]
+        peak = 0
+        for pid in pids:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peak = max(peak, int(line.split()[1]))
+        return peak / 1024
+
+    def close(self) -> None:
+        self.connection.close()
+        self.process.terminate()
+        self.process.wait(30)
+
+
+async def _client(
+    port: int, paths: list[str], token: str, until: float, tally: dict[str, Any]
+) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        while time.perf_counter() < until:
+            path = random.choice(paths)
+            start = time.perf_counter()
+            request = f"GET {path} HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer {token}\r\n\r\n"
+            writer.write(request.encode())
+            head = await reader.readuntil(b"\r\n\r\n")
+            status = int(head.split(b" ", 2)[1])
+            length = next(
+                int(line.split(b":", 1)[1])
+                for line in head.split(b"\r\n")
+                if line.lower().startswith(b"content-length:")
+            )
+            await reader.readexactly(length)
+            tally["latencies"].append(time.perf_counter() - start)
+            tally["ok" if status == 200 else "errors"] += 1
+    except (OSError, asyncio.IncompleteReadError):
+        tally["errors"] += 1
+    finally:
+        writer.close()
+
+
+def load_test(server: Server, paths: list[str], clients: int, seconds: float) -> dict[str, Any]:
+    tally: dict[str, Any] = {"ok": 0, "errors": 0, "latencies": []}
+
+    async def main() -> None:
+        until = time.perf_counter() + seconds
+        await asyncio.gather(
+            *(_client(server.port, paths, server.token, until, tally) for _ in range(clients))
+        )
+
+    start = time.perf_counter()
+    asyncio.run(main())
+    elapsed = time.perf_counter() - start
+    latencies = sorted(tally["latencies"]) or [0.0]
+    return {
+        "rps": tally["ok"] / elapsed,
+        "ok": tally["ok"],
+        "errors": tally["errors"],
+        "p50": latencies[len(latencies) // 2] * 1000,
+        "p99": latencies[int(len(latencies) * 0.99)] * 1000,
+    }
+
+
+# -- the run -----------------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get(
+            "INTRAGRAPH_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+        ),
+    )
+    parser.add_argument(
+        "--redis", default=os.environ.get("INTRAGRAPH_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    )
+    parser.add_argument("--folder", type=Path, default=Path(tempfile.gettempdir()))
+    parser.add_argument("--reuse", action="store_true", help="keep data already loaded")
+    parser.add_argument("--clients", type=int, default=64)
+    parser.add_argument("--seconds", type=float, default=15.0)
+    args = parser.parse_args()
+
+    until = dt.date.today().isoformat()
+    now = dt.datetime.now(dt.UTC)
+    duck_url = str(args.folder / f"intragraph-bench-{args.rows}.duckdb")
+    pg_url = postgres_schema(args.postgres, f"intragraph_bench_{args.rows}")
+    print(f"# bench/graph.py --rows {args.rows:,} ({dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC)")
+    for engine, url in (("DuckDB", duck_url), ("PostgreSQL", pg_url)):
+        loaded = load(url, args.rows, until, args.reuse)
+        if loaded:
+            seconds, peak = loaded
+            print(
+                f"load {engine}: {seconds:.1f} s = {seconds / args.rows * 1e6:.2f} s per million "
+                f"rows ({args.rows / seconds:,.0f} rows/s), peak {peak:,.0f} MiB"
+            )
+    baseline_indexes(pg_url)
+
+    duck, pg = open_store(duck_url), open_store(pg_url)
+    campus = int(
+        duck.fetch(
+            "SELECT campus_id FROM campus_users GROUP BY 1 ORDER BY count(*) DESC LIMIT 1", []
+        )[0][0]
+    )
+    projects = [
+        int(row[0])
+        for row in duck.fetch(
+            "SELECT project_id FROM projects_users GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 3",
+            [],
+        )
+    ]
+    chosen = queries(campus, projects, "jdoe")
+    reference = psycopg.connect(pg_url, autocommit=True)
+    reference.execute("SET TIME ZONE 'UTC'")
+    reference.execute("SET jit = off")  # the fairer baseline: JIT only slows these down
+    icu = duckdb.connect(duck_url)  # the same database instance as the store's, in-process
+    icu.execute("SET TimeZone = 'UTC'")
+
+    results = []
+    for query in chosen:
+        field, interval, params, parent = query.parts
+        key = ParentKey(PROJECTS_USERS.parents[parent[0]], parent[1]) if parent else None
+        parsed = parse_graph(PROJECTS_USERS, field, interval, params, parent=key)
+        answers = {}
+        for name, store in (("duckdb", duck), ("postgres", pg)):
+            answers[name] = graph(store, parsed, now)
+        assert answers["duckdb"] == answers["postgres"], f"{query.name}: engines differ"
+        nonzero = {k: v for k, v in answers["duckdb"].items() if v}
+        sql, values = groupdate_sql(query, now)
+        found = {_key(k): n for k, n in reference.execute(sql, values).fetchall()}
+        assert found == nonzero, f"{query.name}: groupdate's SQL differs"
+        codes, keys = bucket_codes(icu, query, now)
+        counted = np.bincount(codes) if codes.size else np.zeros(0, np.int64)
+        assert dict(zip(keys, counted.tolist(), strict=True)) == nonzero, query.name
+        row: dict[str, Any] = {"query": query, "answer": answers["duckdb"], "rows": codes.size}
+        row["duckdb"] = timed(lambda s=duck, p=parsed: graph(s, p, now))  # type: ignore[misc]
+        row["postgres"] = timed(lambda s=pg, p=parsed: graph(s, p, now))  # type: ignore[misc]
+        row["groupdate"] = timed(
+            lambda s=sql, v=values: reference.execute(s, v).fetchall()  # type: ignore[misc]
+        )
+        row["numpy"] = timed(lambda c=codes: np.bincount(c))  # type: ignore[misc]
+        results.append(row)
+        print(f"{query.name} checked and timed", file=sys.stderr)
+    icu.close()
+    duck.close()
+    pg.close()
+    reference.close()
+
+    for engine, url in (("duckdb", duck_url), ("postgres", pg_url)):
+        server = Server(url)
+        try:
+            for row in results:
+                query = row["query"]
+                assert server.get(query.path) == row["answer"], f"HTTP {query.name} differs"
+                row[f"http {engine}"] = timed(lambda p=query.path, s=server: s.get(p))  # type: ignore[misc]
+            peak = server.peak_mib()
+            print(
+                f"server peak memory, {engine}, one worker, after Q1-Q9 over HTTP: {peak:,.0f} MiB"
+            )
+        finally:
+            server.close()
+
+    report(results)
+
+    users = [
+        int(row[0])
+        for row in psycopg.connect(pg_url)
+        .execute("SELECT DISTINCT user_id FROM projects_users ORDER BY 1 LIMIT 2000")
+        .fetchall()
+    ]
+    paths = [f"/v2/users/{u}/projects_users/graph/on/created_at/by/month" for u in users]
+    server = Server(pg_url, workers=2, redis=args.redis)
+    try:
+        load_test(server, paths, args.clients, 2)  # warm the workers' pools
+        result = load_test(server, paths, args.clients, args.seconds)
+        print(
+            f"\nHTTP load, serve --workers 2 on PostgreSQL + Redis, {args.clients} keep-alive "
+            f"clients, {args.seconds:.0f} s of Q6-like requests over {len(paths)} users: "
+            f"**{result['rps']:,.0f} requests/s**, {result['ok']:,} answered 200, "
+            f"{result['errors']} errors, latency p50 {result['p50']:.1f} ms, "
+            f"p99 {result['p99']:.1f} ms; server peak {server.peak_mib():,.0f} MiB per process"
+        )
+    finally:
+        server.close()
+
+
+def _ms(pair: tuple[float, float]) -> str:
+    return f"{pair[0]:,.1f} / {pair[1]:,.1f}"
+
+
+def report(results: list[dict[str, Any]]) -> None:
+    print(
+        "\n| query | keys | rows counted | DuckDB | PostgreSQL | groupdate SQL on PostgreSQL "
+        "| numpy bincount | DuckDB x faster than groupdate | PostgreSQL x faster than "
+        "groupdate | DuckDB / numpy | HTTP DuckDB | HTTP PostgreSQL |"
+    )
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for row in results:
+        query, base = row["query"], row["groupdate"][0]
+        print(
+            f"| {query.name} {query.label} | {len(row['answer'])} | {row['rows']:,} "
+            f"| {_ms(row['duckdb'])} | {_ms(row['postgres'])} | {_ms(row['groupdate'])} "
+            f"| {row['numpy'][0]:,.1f} | {base / row['duckdb'][0]:,.0f} "
+            f"| {base / row['postgres'][0]:,.1f} | {row['duckdb'][0] / row['numpy'][0]:,.1f} "
+            f"| {_ms(row['http duckdb'])} | {_ms(row['http postgres'])} |"
+        )
+    print("\n(median / p95 in ms of 5 warm runs; ratios of medians)")
+
+
+if __name__ == "__main__":
+    main()
