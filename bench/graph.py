@@ -23,7 +23,6 @@ import http.client
 import json
 import os
 import random
-import resource
 import socket
 import statistics
 import subprocess
@@ -133,27 +132,16 @@ def load(url: str, rows: int, until: str, reuse: bool) -> tuple[float, float] | 
         finally:
             store.close()
     start = time.perf_counter()
-    subprocess.run(
-        [
-            *CLI,
-            "demo",
-            "--rows",
-            str(rows),
-            "--seed",
-            "1",
-            "--until",
-            until,
-            "--replace",
-            *("--database", url),
-        ],
-        check=True,
+    command = [*CLI, "demo", "--rows", str(rows), "--seed", "1", "--until", until]
+    child = subprocess.Popen(
+        [*command, "--replace", "--database", url],
         stderr=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
     )
-    seconds = time.perf_counter() - start
-    # the largest child so far: the DuckDB load runs first, so each figure is its own
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return seconds, peak
+    _, status, usage = os.wait4(child.pid, 0)  # this child's own peak memory
+    child.returncode = os.waitstatus_to_exitcode(status)
+    assert child.returncode == 0, f"intragraph demo into {url} failed"
+    return time.perf_counter() - start, usage.ru_maxrss / 1024
 
 
 def postgres_schema(base: str, name: str) -> str:
@@ -503,6 +491,7 @@ def main() -> None:
         row["numpy"] = timed(lambda c=codes: np.bincount(c))  # type: ignore[misc]
         results.append(row)
         print(f"{query.name} checked and timed", file=sys.stderr)
+    report(results)
     icu.close()
     duck.close()
     pg.close()
@@ -513,7 +502,8 @@ def main() -> None:
         try:
             for row in results:
                 query = row["query"]
-                assert server.get(query.path) == row["answer"], f"HTTP {query.name} differs"
+                answer = server.get(query.path)
+                assert _past(answer) == _past(row["answer"]), f"HTTP {query.name} differs"
                 row[f"http {engine}"] = timed(lambda p=query.path, s=server: s.get(p))  # type: ignore[misc]
             peak = server.peak_mib()
             print(
@@ -522,7 +512,7 @@ def main() -> None:
         finally:
             server.close()
 
-    report(results)
+    report_http(results)
 
     users = [
         int(row[0])
@@ -553,20 +543,34 @@ def _ms(pair: tuple[float, float]) -> str:
 def report(results: list[dict[str, Any]]) -> None:
     print(
         "\n| query | keys | rows counted | DuckDB | PostgreSQL | groupdate SQL on PostgreSQL "
-        "| numpy bincount | DuckDB x faster than groupdate | PostgreSQL x faster than "
-        "groupdate | DuckDB / numpy | HTTP DuckDB | HTTP PostgreSQL |"
+        "| numpy bincount | groupdate / DuckDB | groupdate / PostgreSQL | DuckDB / numpy |"
     )
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for row in results:
         query, base = row["query"], row["groupdate"][0]
         print(
             f"| {query.name} {query.label} | {len(row['answer'])} | {row['rows']:,} "
             f"| {_ms(row['duckdb'])} | {_ms(row['postgres'])} | {_ms(row['groupdate'])} "
-            f"| {row['numpy'][0]:,.1f} | {base / row['duckdb'][0]:,.0f} "
-            f"| {base / row['postgres'][0]:,.1f} | {row['duckdb'][0] / row['numpy'][0]:,.1f} "
-            f"| {_ms(row['http duckdb'])} | {_ms(row['http postgres'])} |"
+            f"| {row['numpy'][0]:,.2f} | {base / row['duckdb'][0]:,.1f} "
+            f"| {base / row['postgres'][0]:,.1f} | {row['duckdb'][0] / row['numpy'][0]:,.1f} |"
         )
-    print("\n(median / p95 in ms of 5 warm runs; ratios of medians)")
+    print("\n(median / p95 in ms of 5 warm runs; ratios of medians)", flush=True)
+
+
+def report_http(results: list[dict[str, Any]]) -> None:
+    print("\n| query | HTTP DuckDB | HTTP PostgreSQL |\n| --- | ---: | ---: |")
+    for row in results:
+        print(
+            f"| {row['query'].name} {row['query'].label} | {_ms(row['http duckdb'])} "
+            f"| {_ms(row['http postgres'])} |"
+        )
+    print(flush=True)
+
+
+def _past(answer: dict[str, int]) -> dict[str, int]:
+    """An answer without its last period: the one holding now, which moves on between the
+    code path's run and the HTTP one (retriable_at has rows in the future)."""
+    return dict(list(answer.items())[:-1])
 
 
 if __name__ == "__main__":

@@ -297,10 +297,22 @@ def test_refused_credentials_say_so_without_the_secret(store: Store, upstream: S
 
 
 def test_an_unreachable_upstream_fails_after_its_retries(store: Store) -> None:
-    remote = Upstream("http://127.0.0.1:9", "id", "secret", attempts=3, backoff=0.01)
-    with pytest.raises(UpstreamError, match="3 times in a row"):
+    """Backoff doubles (10 s, 20 s: a long wait is announced), then the run stops."""
+    waits: list[tuple[float, str]] = []
+    remote = Upstream(
+        "http://127.0.0.1:9",
+        "id",
+        "secret",
+        attempts=3,
+        backoff=10,
+        sleep=lambda seconds: None,
+        on_wait=lambda seconds, why: waits.append((seconds, why)),
+    )
+    with pytest.raises(UpstreamError, match="ConnectionError, 3 times in a row"):
         sync(store, remote, targets([], []), dt.datetime.now(dt.UTC), False, noop)
     assert remote.tally.retried == 2
+    why = "POST /oauth/token: ConnectionError"
+    assert waits == [(10, why), (20, why)]
 
 
 def test_the_command(tmp_path: Path, upstream: Served) -> None:

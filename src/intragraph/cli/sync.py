@@ -66,6 +66,10 @@ class _Bars:
             self.bar = None
 
 
+def _waiting(seconds: float, why: str) -> None:
+    click.echo(f"\n{why}: waiting {seconds:.0f} s", err=True)
+
+
 def _summary(report: Report) -> str:
     c = report.counts
     text = (
@@ -118,7 +122,7 @@ def sync_command(
     settings = config.load({"database_url": database_url})
     if not source.startswith(("http://", "https://")):
         raise click.BadParameter(f"{source!r}: give the API's http(s) URL", param_hint="--from")
-    upstream = Upstream(source, client_id, client_secret)
+    upstream = Upstream(source, client_id, client_secret, on_wait=_waiting)
     try:
         with store_for(settings) as store:
             while True:

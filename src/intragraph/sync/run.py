@@ -203,7 +203,7 @@ def _delete_missing(
             int(row[0])
             for row in store.fetch(
                 f"SELECT id FROM {resource.table} WHERE {clause} AND "
-                f"{cursors.unseen_clause(store.mark)} ORDER BY id LIMIT {PAGE}",
+                f"{cursors.unseen_clause(resource.table, store.mark)} ORDER BY id LIMIT {PAGE}",
                 [*params, cursor.key],
             )
         ]

@@ -44,6 +44,8 @@ class Upstream:
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.monotonic
     tally: Tally = field(default_factory=Tally)
+    # told of every wait of 10 s or more (seconds, why), so that a long pause is explained
+    on_wait: Callable[[float, str], None] = lambda seconds, why: None
 
     def __post_init__(self) -> None:
         self.base = self.base.rstrip("/")
@@ -114,7 +116,7 @@ class Upstream:
                 if answer.status_code == 429:
                     self.tally.throttled += 1
                     retry = answer.headers.get("Retry-After", "1")
-                    self._next_at = self.clock() + (float(retry) if _number(retry) else 1.0)
+                    self._wait(float(retry) if _number(retry) else 1.0, "the upstream answered 429")
                     continue
                 if answer.status_code < 500:
                     return answer
@@ -126,7 +128,12 @@ class Upstream:
                     "run the sync again later: it continues where it stopped"
                 )
             self.tally.retried += 1
-            self._next_at = self.clock() + min(60.0, self.backoff * 2 ** (failures - 1))
+            self._wait(min(60.0, self.backoff * 2 ** (failures - 1)), f"{method} {path}: {problem}")
+
+    def _wait(self, seconds: float, why: str) -> None:
+        if seconds >= 10:
+            self.on_wait(seconds, why)
+        self._next_at = self.clock() + seconds
 
     def _pace(self, headers: Any) -> None:
         """Spread requests over the upstream's secondly window; wait out an exhausted one."""
