@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import json
 import resource
-import socket
 import statistics
 import subprocess
 import sys
@@ -21,6 +20,8 @@ import urllib.parse
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
+
+import common
 
 from intragraph.graphs import graph
 from intragraph.query import parse_graph
@@ -82,13 +83,6 @@ def _split(path: str) -> tuple[str | None, str | None, list[tuple[str, str]]]:
     return field, interval, params  # type: ignore[return-value]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -124,24 +118,8 @@ def main() -> None:
         print(f"{name:45} {len(answer):>6} {cold:>8.1f} {median:>10.1f}")
     store.close()
 
-    made = subprocess.run(
-        [
-            *cli,
-            "apps",
-            "create",
-            f"bench-{time.time_ns()}",
-            "--json",
-            "--database",
-            str(db),
-            "--rate-limit",
-            "1000000/second",
-        ],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    credentials = json.loads(made.stdout)
-    port = _free_port()
+    credentials = common.credentials(str(db))
+    port = common.free_port()
     server = subprocess.Popen(
         [*cli, "serve", "--port", str(port), "--database", str(db)],
         stderr=subprocess.DEVNULL,

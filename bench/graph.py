@@ -23,7 +23,6 @@ import http.client
 import json
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -35,6 +34,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit
 
+import common
 import duckdb
 import numpy as np
 import numpy.typing as npt
@@ -45,7 +45,6 @@ from intragraph.query import ParentKey, parse_graph
 from intragraph.resources import PROJECTS_USERS
 from intragraph.store import open_store
 
-CLI = [sys.executable, "-m", "intragraph"]
 RUNS = 5
 
 
@@ -132,7 +131,7 @@ def load(url: str, rows: int, until: str, reuse: bool) -> tuple[float, float] | 
         finally:
             store.close()
     start = time.perf_counter()
-    command = [*CLI, "demo", "--rows", str(rows), "--seed", "1", "--until", until]
+    command = [*common.CLI, "demo", "--rows", str(rows), "--seed", "1", "--until", until]
     child = subprocess.Popen(
         [*command, "--replace", "--database", url],
         stderr=subprocess.DEVNULL,
@@ -259,40 +258,18 @@ def bucket_codes(
 # -- HTTP --------------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 class Server:
     """`intragraph serve` on a database, with an application whose limits no run reaches."""
 
     def __init__(self, url: str, workers: int = 1, redis: str | None = None) -> None:
-        made = subprocess.run(
-            [
-                *CLI,
-                "apps",
-                "create",
-                f"bench-{time.time_ns()}",
-                "--json",
-                "--database",
-                url,
-                *("--rate-limit", "1000000/second"),
-            ],
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        credentials = json.loads(made.stdout)
-        self.port = free_port()
+        credentials = common.credentials(url)
+        self.port = common.free_port()
         environment = {**os.environ, "INTRAGRAPH_LOG_LEVEL": "warning"}
         if redis:
             environment["INTRAGRAPH_REDIS_URL"] = redis
         self.process = subprocess.Popen(
             [
-                *CLI,
+                *common.CLI,
                 "serve",
                 "--port",
                 str(self.port),
@@ -416,12 +393,7 @@ def load_test(server: Server, paths: list[str], clients: int, seconds: float) ->
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument(
-        "--postgres",
-        default=os.environ.get(
-            "INTRAGRAPH_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
-        ),
-    )
+    parser.add_argument("--postgres", default=common.POSTGRES)
     parser.add_argument(
         "--redis", default=os.environ.get("INTRAGRAPH_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
     )

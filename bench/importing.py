@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -19,6 +18,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import common
 import psycopg
 
 from intragraph.ingest import demo
@@ -100,12 +100,7 @@ def timed_import(path: Path, database: str) -> tuple[float, str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument(
-        "--postgres",
-        default=os.environ.get(
-            "INTRAGRAPH_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
-        ),
-    )
+    parser.add_argument("--postgres", default=common.POSTGRES)
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="intragraph-import-"))
     path = folder / "projects_users.json"

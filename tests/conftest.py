@@ -173,7 +173,7 @@ class Server:
     log: Path
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
@@ -191,7 +191,7 @@ def demo_server(folder: Path, *app_options: str) -> Iterator[Server]:
         main, ["apps", "create", "dashboard", "--json", *app_options, "--database", db]
     )
     credentials = json.loads(made.stdout)
-    port, log = _free_port(), folder / "server.log"
+    port, log = free_port(), folder / "server.log"
     with open(log, "w") as sink:
         process = subprocess.Popen(
             [sys.executable, "-m", "intragraph", "serve", "--port", str(port), "--database", db],

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 import subprocess
 import sys
 import threading
@@ -24,7 +23,15 @@ from intragraph.config import Settings
 from intragraph.store import open_store
 from intragraph.store.migrations import LATEST
 from intragraph.store.postgres import PostgresStore
-from tests.conftest import REDIS_URL, add, client_for, postgres_or_skip, postgres_schema, utc
+from tests.conftest import (
+    REDIS_URL,
+    add,
+    client_for,
+    free_port,
+    postgres_or_skip,
+    postgres_schema,
+    utc,
+)
 
 GRAPH = "/v2/projects_users/graph/on/created_at/by/day"
 SCAN = f"{GRAPH}?filter[status]=finished"
@@ -141,13 +148,6 @@ def test_schema_versions(schema_url: str) -> None:
     )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def test_two_workers_share_tokens_and_limits(schema_url: str, tmp_path: Path) -> None:
     import redis
 
@@ -172,7 +172,7 @@ def test_two_workers_share_tokens_and_limits(schema_url: str, tmp_path: Path) ->
         ],
     )
     credentials = json.loads(made.stdout)
-    port, log = _free_port(), tmp_path / "workers.log"
+    port, log = free_port(), tmp_path / "workers.log"
     env = {"INTRAGRAPH_REDIS_URL": REDIS_URL, "PATH": "/usr/bin:/bin"}
     with open(log, "w") as sink:
         server = subprocess.Popen(

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +26,11 @@ from intragraph.query import parse_graph
 from intragraph.resources import PROJECTS_USERS
 from intragraph.store import cursors, open_store
 from intragraph.store.base import Store
+from intragraph.store.cursors import Cursor
 from intragraph.store.tables import TABLES
-from intragraph.sync.run import Report, sync, targets
+from intragraph.sync.run import Report, _advance, sync, targets
 from intragraph.sync.upstream import Upstream, UpstreamError
+from tests.conftest import utc
 from tests.upstream import FlakyProxy, serve
 from tests.upstream import Upstream as Served
 
@@ -361,3 +364,34 @@ def test_every_keeps_syncing(tmp_path: Path, upstream: Served) -> None:
         process.wait(10)
         process.stdout.close()
     assert runs == 2
+
+
+def test_the_keyset_steps() -> None:
+    """Where a window stands after a page: past the ids kept at the page's last millisecond,
+    by id through a millisecond that fills a page, at its end after a short page; and a page
+    out of order is refused rather than trusted."""
+    low, high = utc("2024-01-01 00:00:00"), utc("2024-02-01 00:00:00")
+    cursor = Cursor("k", "projects_users", None).started(low, high, False)
+
+    def page(*pairs: tuple[int, str]) -> list[dict[str, Any]]:
+        return [{"id": i, "updated_at": at} for i, at in pairs]
+
+    t1, t2 = "2024-01-05T10:00:00.250Z", "2024-01-05T10:00:00.251Z"
+    # updated_at then id as the upstream sorts them: 3 and 7 share a millisecond that also
+    # has rows past the page (an upstream keeping microseconds may order them 7, 3)
+    full = page(*((i, t1) for i in range(1, 99)), (7, t2), (3, t2))
+    with pytest.raises(UpstreamError, match="sorted by id"):
+        _advance(replace(cursor, drain_from=5), page((6, t1), (5, t1)))
+    kept, after = _advance(cursor, full)
+    assert len(kept) == 100 and after.low == utc("2024-01-05 10:00:00.251") and after.seen == "7,3"
+    kept, again = _advance(after, page((3, t2), (7, t2), (9, t2)))
+    assert [row["id"] for row in kept] == [9] and again.low == high + dt.timedelta(milliseconds=1)
+    crowded = page(*((i, t2) for i in range(100)))
+    _, draining = _advance(after, crowded)
+    assert draining.drain_from == 0 and draining.low == after.low
+    _, drained = _advance(draining, page((5, t2)))
+    assert drained.drain_from is None and drained.low == after.low + dt.timedelta(milliseconds=1)
+    with pytest.raises(UpstreamError, match="sorted by updated_at"):
+        _advance(cursor, page((1, t2), (2, t1)))
+    with pytest.raises(UpstreamError, match="within range"):
+        _advance(cursor, page((1, "2025-01-01T00:00:00.000Z")))

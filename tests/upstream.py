@@ -22,6 +22,7 @@ from intragraph.auth import applications
 from intragraph.auth.ratelimit import RateLimiter
 from intragraph.config import Settings
 from intragraph.store.base import Store
+from tests.conftest import free_port
 
 Scope = MutableMapping[str, Any]
 Asgi = Callable[[Scope, Any, Any], Awaitable[None]]
@@ -54,13 +55,6 @@ class Upstream:
     secret: str
     store: Store
     gate: Gate
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @contextmanager

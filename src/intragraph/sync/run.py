@@ -105,9 +105,9 @@ def _resource(
     name = target.resource.name
     key = _key(upstream, target)
     cursor = cursors.load(store, key) or Cursor(key, name, None)
-    report = Report(name, resumed=cursor.high is not None)
-    if cursor.high is None or (full and not cursor.full_run):
-        report.resumed = False
+    fresh = cursor.high is None or (full and not cursor.full_run)
+    report = Report(name, resumed=not fresh)
+    if fresh:
         since = cursor.synced_until
         low = EPOCH if full or since is None else since - OVERLAP
         cursor = cursor.started(_ms(low), _ms(now), full)
@@ -150,10 +150,20 @@ def _advance(cursor: Cursor, items: list[dict[str, Any]]) -> tuple[list[dict[str
     """The rows of a page not kept yet, and where the window stands after it."""
     assert cursor.low is not None and cursor.high is not None
     if cursor.drain_from is not None:
+        ids = [_id(item) for item in items]
+        if ids != sorted(ids) or (ids and ids[0] < cursor.drain_from):
+            raise UpstreamError(f"the upstream did not answer rows sorted by id from {ids[0]}")
         if len(items) < PAGE:
             return items, replace(cursor, low=cursor.low + _MS, seen="", drain_from=None)
         return items, replace(cursor, drain_from=_id(items[-1]) + 1)
     stamps = [_updated(item) for item in items]
+    inside = not stamps or (cursor.low <= stamps[0] and stamps[-1] <= cursor.high)
+    if not inside or stamps != sorted(stamps):
+        # the keyset reading relies on both: better stop than skip rows
+        raise UpstreamError(
+            "the upstream did not answer rows sorted by updated_at within "
+            f"range[updated_at]={_text(cursor.low)},{_text(cursor.high)}"
+        )
     seen = cursor.seen_ids
     kept = [
         i for i, at in zip(items, stamps, strict=True) if at != cursor.low or _id(i) not in seen
