@@ -329,7 +329,7 @@ def _memberships(
         ),
         "is_primary": np.concatenate([~moved, np.ones(int(moved.sum()), dtype=bool)]),
         # a membership is made when its user arrives (a transfer 30 days later) and not touched
-        # since: every row has the updated_at that syncs page by
+        # since; every row has an updated_at, which `intragraph sync` pages by
         "created_at": np.concatenate([start, start[moved] + 30 * _DAY]),
     }
     admitted = users["admitted"][part]
