@@ -6,11 +6,10 @@ This is the one code path behind the HTTP route and the CLI.
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from intragraph import periods, rollup, zones
+from intragraph import rollup, zones
 from intragraph.errors import NotFound
 from intragraph.query import Condition, GraphQuery, ParentKey
 from intragraph.store.base import Ints, Store
@@ -43,10 +42,7 @@ def graph(store: Store, query: GraphQuery, now: dt.datetime) -> dict[str, int]:
             if finer != size:
                 size = finer
                 granules, counts = store.granule_counts(query, now, size)
-    sparse = rollup.period_counts(
-        granules, counts, size, query.zone, query.interval, query.week_start
-    )
-    return periods.series(sparse, query.interval, ZoneInfo(query.zone), query.week_start, now)
+    return rollup.answer(granules, counts, size, query.zone, query.interval, query.week_start, now)
 
 
 def _filtered(

@@ -8,10 +8,13 @@ The keys produced here are those of `periods.bucket`; tests hold the two equal.
 
 from __future__ import annotations
 
+import datetime as dt
+from zoneinfo import ZoneInfo
+
 import numpy as np
 import numpy.typing as npt
 
-from intragraph import zones
+from intragraph import periods, zones
 
 Ints = npt.NDArray[np.int64]
 
@@ -61,18 +64,55 @@ def _keys(ordinals: Ints, interval: str) -> list[str]:
     return [str(key) for key in ordinals.tolist()]
 
 
-def period_counts(
+def _periods(
     granules: Ints, counts: Ints, size: int, zone_name: str, interval: str, week_start: int
-) -> dict[str, int]:
-    """Sparse counts per period key from counts per granule (granule number * size = UTC s)."""
-    if granules.size == 0:
-        return {}
+) -> tuple[Ints, Ints]:
+    """Counts per period ordinal (a day, month or year number, or a cycle position)."""
     local = zones.local_seconds(zone_name, granules * size)
     if interval == "hour_of_day":
-        ordinals, totals = _dense((local % _DAY) // 3600, counts)
-    else:
-        # hundreds of thousands of granules fold into a few thousand local days first: the
-        # calendar arithmetic then runs on those
-        days, per_day = _dense(local // _DAY, counts)
-        ordinals, totals = _dense(_by_day(days, interval, week_start), per_day)
-    return dict(zip(_keys(ordinals, interval), totals.tolist(), strict=True))
+        return _dense((local % _DAY) // 3600, counts)
+    # hundreds of thousands of granules fold into a few thousand local days first: the
+    # calendar arithmetic then runs on those
+    days, per_day = _dense(local // _DAY, counts)
+    return _dense(_by_day(days, interval, week_start), per_day)
+
+
+def _ordinal(key: str, interval: str) -> int:
+    """The ordinal of a series key ("2024-01-01"), as `_by_day` numbers it."""
+    day = np.datetime64(key, "D")
+    if interval in ("day", "week"):
+        return int(day.astype(np.int64))
+    months = int(day.astype("datetime64[M]").astype(np.int64))
+    return months // 12 if interval == "year" else months
+
+
+_STEP = {"day": 1, "week": 7, "month": 1, "quarter": 3, "year": 1}
+
+
+def answer(
+    granules: Ints,
+    counts: Ints,
+    size: int,
+    zone_name: str,
+    interval: str,
+    week_start: int,
+    now: dt.datetime,
+) -> dict[str, int]:
+    """The graph's answer from counts per UTC granule (granule number * size = UTC s): what
+    `periods.series` makes of the sparse counts, zero-filled in NumPy (a day series has
+    thousands of keys)."""
+    if interval in periods.CYCLES:
+        found: dict[str, int] = {}
+        if granules.size:
+            ordinals, totals = _periods(granules, counts, size, zone_name, interval, week_start)
+            found = dict(zip(_keys(ordinals, interval), totals.tolist(), strict=True))
+        return periods.series(found, interval, ZoneInfo(zone_name), week_start, now)
+    if granules.size == 0:
+        return {}
+    ordinals, totals = _periods(granules, counts, size, zone_name, interval, week_start)
+    step, first = _STEP[interval], int(ordinals[0])
+    last = _ordinal(periods.bucket(now, interval, ZoneInfo(zone_name), week_start), interval)
+    every = np.arange(first, last + 1, step, dtype=np.int64)
+    filled = np.zeros(every.size, dtype=np.int64)
+    filled[(ordinals - first) // step] = totals
+    return dict(zip(_keys(every, interval), filled.tolist(), strict=True))

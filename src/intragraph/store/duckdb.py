@@ -70,6 +70,10 @@ class DuckDBStore(Store):
         return cursor
 
     def granule_sql(self, column: str, size: int) -> tuple[str, list[Value]]:
+        if size == 86400:
+            # whole days (a filtered graph in UTC and its like): DuckDB's date cast floors
+            # too, and is a few ms faster over millions of rows than the division
+            return f"CAST(CAST({column} AS DATE) - DATE '1970-01-01' AS BIGINT)", []
         return (
             f"(epoch_us({column}) + {_SHIFT_SECONDS * 1_000_000}) // ? - ?",
             [size * 1_000_000, _SHIFT_SECONDS // size],
