@@ -1,4 +1,4 @@
-"""Counts per UTC granule -> counts per local period, vectorized.
+"""Counts per UTC granule -> the graph's answer (counts per local period, zero-filled), vectorized.
 
 Engines count rows per UTC granule (a whole number of seconds, 900 in practice) because a
 per-row time-zone conversion is what makes a graph query slow. `zones.granule` guarantees that
