@@ -96,7 +96,9 @@ class Upstream:
         self.tally.tokens += 1
         return token
 
-    def _send(self, method: str, path: str, auth: str | None = None, **kw: Any) -> Any:
+    def _send(
+        self, method: str, path: str, auth: str | None = None, **kw: Any
+    ) -> requests.Response:
         """One request, answered by anything but 429, a 5xx or a network failure, which are
         waited out and retried."""
         headers = {"Authorization": f"Bearer {auth}"} if auth else {}
@@ -110,7 +112,7 @@ class Upstream:
                 )
                 answer.content  # noqa: B018 -- read the whole body here: a cut one fails now
             except requests.RequestException as error:
-                problem = f"{type(error).__name__}"
+                problem = type(error).__name__
             else:
                 self._pace(answer.headers)
                 if answer.status_code == 429:
