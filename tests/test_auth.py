@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import os
 import re
 import uuid
 from collections.abc import Iterator
@@ -17,7 +16,7 @@ from intragraph.auth import applications
 from intragraph.auth.ratelimit import RateLimiter
 from intragraph.config import Settings
 from intragraph.store.base import Store
-from tests.conftest import NOW
+from tests.conftest import NOW, REDIS_URL, unavailable
 
 GRAPH = "/v2/projects_users/graph/on/created_at/by/hour_of_day"
 INVALID = (
@@ -320,9 +319,6 @@ def test_the_secondly_limit(api: TestClient, store: Store, clock: Clock) -> None
     assert statuses[2].headers["x-secondly-ratelimit-remaining"] == "0"
 
 
-REDIS_URL = os.environ.get("INTRAGRAPH_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-
-
 @pytest.fixture
 def redis_limiters() -> Iterator[tuple[RateLimiter, RateLimiter]]:
     import redis
@@ -330,7 +326,7 @@ def redis_limiters() -> Iterator[tuple[RateLimiter, RateLimiter]]:
     try:
         redis.Redis.from_url(REDIS_URL, socket_timeout=2).ping()
     except redis.RedisError:
-        pytest.skip(
+        unavailable(
             f"no Redis at {REDIS_URL}: start one (redis-server) or set INTRAGRAPH_TEST_REDIS_URL"
         )
     yield RateLimiter(REDIS_URL), RateLimiter(REDIS_URL)

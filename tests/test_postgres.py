@@ -30,6 +30,7 @@ from tests.conftest import (
     free_port,
     postgres_or_skip,
     postgres_schema,
+    unavailable,
     utc,
 )
 
@@ -154,7 +155,9 @@ def test_two_workers_share_tokens_and_limits(schema_url: str, tmp_path: Path) ->
     try:
         redis.Redis.from_url(REDIS_URL, socket_timeout=2).ping()
     except redis.RedisError:
-        pytest.skip(f"no Redis at {REDIS_URL}: start one (redis-server)")
+        unavailable(
+            f"no Redis at {REDIS_URL}: start one (redis-server) or set INTRAGRAPH_TEST_REDIS_URL"
+        )
     runner = CliRunner()
     made = runner.invoke(
         main,
