@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, fields
 from typing import Any
 
-from intragraph.store.base import Store
+from intragraph.store.base import Store, aware
 from intragraph.store.tables import ACCOUNT_TABLES
 
 
@@ -36,15 +36,8 @@ class TokenRecord:
 _APPLICATION = ", ".join(f"a.{f.name}" for f in fields(Application))
 
 
-def _utc(value: Any) -> Any:
-    """Timestamps come back naive from DuckDB and aware from PostgreSQL: make them aware."""
-    if isinstance(value, dt.datetime) and value.tzinfo is None:
-        return value.replace(tzinfo=dt.UTC)
-    return value
-
-
 def _application(row: tuple[Any, ...]) -> Application:
-    return Application(*(_utc(value) for value in row))
+    return Application(*(aware(value) for value in row))
 
 
 def application(store: Store, column: str, value: str) -> Application | None:
@@ -114,4 +107,4 @@ def token(store: Store, token_hash: str) -> TokenRecord | None:
     if not rows:
         return None
     scopes, created, expires, *app = rows[0]
-    return TokenRecord(_application(tuple(app)), scopes, _utc(created), _utc(expires))
+    return TokenRecord(_application(tuple(app)), scopes, aware(created), aware(expires))

@@ -36,6 +36,14 @@ class UpsertCounts:
     unchanged: int = 0
 
 
+def aware(value: Any) -> Any:
+    """Timestamps come back naive from DuckDB and aware from PostgreSQL: make them aware
+    (UTC); any other value as it is."""
+    if isinstance(value, dt.datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC)
+    return value
+
+
 class Store(ABC):
     """One database. Methods are safe to call from several threads at once."""
 

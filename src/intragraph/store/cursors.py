@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, fields, replace
-from typing import Any
 
-from intragraph.store.base import Store, Writer
+from intragraph.store.base import Store, Writer, aware
 from intragraph.store.tables import SYNC_TABLES
 
 
@@ -41,17 +40,11 @@ _COLUMNS = tuple(f.name for f in fields(Cursor))
 assert SYNC_TABLES["sync_cursors"].columns == _COLUMNS
 
 
-def _utc(value: Any) -> Any:
-    if isinstance(value, dt.datetime):
-        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
-    return value
-
-
 def load(store: Store, key: str) -> Cursor | None:
     found = store.fetch(
         f"SELECT {', '.join(_COLUMNS)} FROM sync_cursors WHERE key = {store.mark}", [key]
     )
-    return Cursor(*(_utc(value) for value in found[0])) if found else None
+    return Cursor(*(aware(value) for value in found[0])) if found else None
 
 
 def save(writer: Writer, cursor: Cursor) -> None:
