@@ -28,7 +28,7 @@ from intragraph.auth import applications, tokens
 from intragraph.auth.ratelimit import RateLimiter
 from intragraph.cli import main
 from intragraph.config import Settings
-from intragraph.ingest.load import column_arrays
+from intragraph.ingest.load import column_arrays, columns_of
 from intragraph.store import open_store
 from intragraph.store.base import Store
 from intragraph.store.tables import TABLES
@@ -142,7 +142,9 @@ def add(store: Store, table: str, *rows: dict[str, Any]) -> None:
     ]
     ordered = [tuple(row[name] for name in TABLES[table].columns) for row in full]
     with store.transaction() as writer:
-        writer.append(TABLES[table], column_arrays(TABLES[table], ordered))
+        writer.append(
+            TABLES[table], column_arrays(TABLES[table], columns_of(ordered, TABLES[table]))
+        )
 
 
 def client_for(

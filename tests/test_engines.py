@@ -170,7 +170,7 @@ def test_rollups_follow_every_import(
     for batch in batches:
         lines = "\n".join(_record(id_, when) for id_, when in batch)
         import_sources(
-            store, "projects_users", [Source("batch", io.StringIO(lines))], lambda _: None
+            store, "projects_users", [Source("batch", io.BytesIO(lines.encode()))], lambda _: None
         )
         for field in PROJECTS_USERS.graph_fields:
             query = parse_graph(PROJECTS_USERS, field, "day", [])
@@ -183,7 +183,7 @@ def test_rollups_follow_every_import(
 
 def test_a_small_import_adjusts_the_rollups(store: Store) -> None:
     def load(records: list[str]) -> None:
-        source = Source("batch", io.StringIO("\n".join(records)))
+        source = Source("batch", io.BytesIO("\n".join(records).encode()))
         import_sources(store, "projects_users", [source], lambda _: None)
 
     day = dt.datetime(2018, 1, 1, tzinfo=dt.UTC)

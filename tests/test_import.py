@@ -142,6 +142,32 @@ def test_concatenated_pages_and_stdin(tmp_path: Path, database_url: str) -> None
         (json.dumps([projects_user(1, user={"login": "x"})]), "record 1: 'id' is missing"),
         (json.dumps([projects_user(True)]), "record 1: 'id' must be an integer, not True"),
         (json.dumps(projects_user(1)) + '\n{"id": ', "record 2: invalid JSON: Expecting value"),
+        (
+            json.dumps([projects_user(1)]) + "[" + json.dumps(projects_user(2)) + ", ",
+            "record 3: the file ends inside an array",
+        ),
+        # the first bad record is named, and in it the first bad key, though timestamps are
+        # read a whole column at a time and other keys one record at a time
+        (
+            json.dumps(
+                [
+                    projects_user(1),
+                    projects_user(2, created_at="yesterday"),
+                    projects_user(3, status=3),
+                ]
+            ),
+            "record 2: 'created_at' is not an ISO 8601 timestamp: 'yesterday'",
+        ),
+        (
+            json.dumps(
+                [projects_user(1, marked_at="soon"), projects_user(2, created_at="yesterday")]
+            ),
+            "record 1: 'marked_at' is not an ISO 8601 timestamp: 'soon'",
+        ),
+        (
+            json.dumps([projects_user(1, marked_at="soon", created_at="yesterday")]),
+            "record 1: 'created_at' is not an ISO 8601 timestamp: 'yesterday'",
+        ),
     ],
 )
 def test_a_malformed_record_stops_and_keeps_nothing(
@@ -231,7 +257,7 @@ def test_an_impossible_date_names_its_record(tmp_path: Path, database_url: str) 
     code, output = _run(database_url, "import", "projects_users", bad)
     assert code == 1
     assert output.splitlines()[-1] == (
-        f"Error: {bad}: record 3: 'marked_at' is not an ISO 8601 timestamp: '2024-02-30T10:00:00'"
+        f"Error: {bad}: record 3: 'marked_at' is not an ISO 8601 timestamp: '2024-02-30T10:00:00Z'"
     )
 
 

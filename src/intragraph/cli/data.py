@@ -42,7 +42,7 @@ def import_(kind: str, files: tuple[str, ...], database_url: str | None) -> None
         streams = [
             Source(
                 name,
-                sys.stdin if name == "-" else stack.enter_context(open(name, encoding="utf-8")),
+                sys.stdin.buffer if name == "-" else stack.enter_context(open(name, "rb")),
             )
             for name in files
         ]

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import bisect
+import datetime as dt
+import io
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, TextIO
+from itertools import compress
+from typing import Any, BinaryIO
 
 import numpy as np
 import numpy.typing as npt
 
 from intragraph.errors import ImportFailed
-from intragraph.ingest.jsonstream import MalformedJSON, records
-from intragraph.ingest.records import KINDS, BadRecord, read
+from intragraph.ingest.jsonstream import MalformedJSON, Resumed, Undelimited, records, tops
+from intragraph.ingest.pages import READERS, Page
+from intragraph.ingest.records import KINDS, BadRecord, instant, read
 from intragraph.store.base import Store, UpsertCounts, Writer
 from intragraph.store.tables import TABLES, Table
 
@@ -22,85 +27,170 @@ _BATCH = 50_000
 @dataclass
 class Source:
     name: str  # as the user wrote it: a path, or "-" for standard input
-    stream: TextIO
+    stream: BinaryIO
 
 
 Origin = Callable[[int], tuple[str, int]]  # row index -> (source, record position)
 
+# The 42 API writes every instant as "2023-12-20T09:12:44.000Z": the values of a column that have
+# its length are checked byte by byte against this form in one NumPy pass (a digit where it has
+# 0, the same character elsewhere) and parsed by NumPy; every other value goes through
+# records.instant, one by one.
+_FORM = "0000-00-00T00:00:00.000Z"
+_LOW = np.frombuffer(_FORM.encode(), dtype=np.uint8)
+_HIGH = np.frombuffer(_FORM.replace("0", "9").encode(), dtype=np.uint8)
 
-def _timestamps(values: list[Any], origin: Origin, name: str) -> Any:
-    """ISO texts (naive UTC) or datetimes -> datetime64[us], NULL as NaT; a text NumPy cannot
-    read (a 30th of February...) is reported with the record it came from."""
+
+class _BadValue(Exception):
+    def __init__(self, index: int, reason: str) -> None:
+        super().__init__(reason)
+        self.index, self.reason = index, reason
+
+
+def _usual(texts: list[Any]) -> tuple[npt.NDArray[np.bool_], npt.NDArray[Any]]:
+    """Which texts are in the API's own form, and those as datetime64[us] (ValueError for one
+    that is not on the calendar)."""
+    usual = np.zeros(len(texts), dtype=bool)
     try:
-        return np.array(values, dtype="datetime64[us]")
-    except ValueError:
-        for index, value in enumerate(values):
+        sized = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) == len(_FORM)
+        joined = "".join(compress(texts, sized)).encode("ascii")
+    except (TypeError, UnicodeEncodeError):  # a datetime, or a text not ASCII: one by one
+        return usual, np.empty(0, dtype="datetime64[us]")
+    grid = np.frombuffer(joined, dtype=np.uint8).reshape(-1, len(_FORM))
+    formed = ((grid >= _LOW) & (grid <= _HIGH)).all(axis=1)
+    usual[sized] = formed
+    stamps = np.ascontiguousarray(grid[formed, : len(_FORM) - 1])  # without the Z
+    return usual, stamps.view(f"S{len(_FORM) - 1}").ravel().astype("datetime64[us]")
+
+
+def _timestamps(values: list[Any], name: str) -> Any:
+    """ISO texts (or naive UTC datetimes) -> datetime64[us], None as NaT. _BadValue names the
+    first value that is no instant, or that is none on the calendar (a 30th of February)."""
+    moments = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[us]")
+    places = [i for i, value in enumerate(values) if value is not None] if None in values else []
+    present = [values[i] for i in places] if places or None in values else values
+    try:
+        usual, parsed = _usual(present)
+        if places or None in values:
+            slots = np.array(places, dtype=np.int64)
+            moments[slots[usual]] = parsed
+            others = slots[~usual].tolist()
+        else:
+            moments[usual] = parsed
+            others = np.flatnonzero(~usual).tolist()
+        for index in others:
+            value = values[index]
+            if not isinstance(value, dt.datetime):
+                value = instant(value, name)
+            moments[index] = np.datetime64(value, "us")
+    except (ValueError, BadRecord):
+        for index, value in enumerate(values):  # find the first culprit, in order
             try:
-                np.datetime64(value, "us")
+                if isinstance(value, str):
+                    np.datetime64(instant(value, name), "us")
+            except BadRecord as error:
+                raise _BadValue(index, str(error)) from None
             except ValueError:
                 reason = f"{name!r} is not an ISO 8601 timestamp: {value!r}"
-                raise ImportFailed(*origin(index), reason) from None
+                raise _BadValue(index, reason) from None
         raise
+    return moments
 
 
 def column_arrays(
     table: Table,
-    rows: list[tuple[Any, ...]],
+    columns: Sequence[list[Any]],
     origin: Origin = lambda index: ("rows", index + 1),
 ) -> dict[str, npt.NDArray[Any]]:
-    """Rows (values in column order) as the column arrays a Writer stages; NULLs stay None
-    (NaT for timestamps)."""
-    columns = list(zip(*rows, strict=True)) if rows else [() for _ in table.types]
+    """Columns (lists of values, in the table's column order) as the arrays a Writer stages;
+    NULLs stay None (NaT for timestamps). A bad timestamp raises ImportFailed naming the first
+    row that has one (and, in that row, the first such column)."""
     arrays: dict[str, npt.NDArray[Any]] = {}
+    first: _BadValue | None = None
     for (name, kind), values in zip(table.types.items(), columns, strict=True):
-        items = list(values)
         if kind == "timestamp":
-            arrays[name] = _timestamps(items, origin, name)
-        elif kind == "int" and None not in items:
-            arrays[name] = np.array(items, dtype=np.int64)
+            try:
+                arrays[name] = _timestamps(values, name)
+            except _BadValue as bad:
+                first = bad if first is None or bad.index < first.index else first
+        elif kind == "int" and None not in values:
+            arrays[name] = np.array(values, dtype=np.int64)
         else:
-            arrays[name] = np.array(items, dtype=object)
+            arrays[name] = np.array(values, dtype=object)
+    if first is not None:
+        raise ImportFailed(*origin(first.index), first.reason)
     return arrays
 
 
+def columns_of(rows: Iterable[tuple[Any, ...]], table: Table) -> list[list[Any]]:
+    """Rows (values in the table's column order) as columns."""
+    return [list(column) for column in zip(*rows, strict=True)] or [[] for _ in table.types]
+
+
 class _Stager:
-    """Rows per table, with where each came from, staged in batches. The embedded objects
-    (projects, users) repeat in nearly every record: only the last copy of each is kept.
-    Batches go to the database from one background thread while the next batch is parsed."""
+    """The import's rows, column by column, with where each came from, staged in batches. The
+    embedded objects (projects, users) repeat in nearly every record: only the last copy of
+    each is kept. Batches go to the database from one background thread while the next batch
+    is read."""
 
     def __init__(self, writer: Writer, kind: str, tables: Iterable[str]) -> None:
         self.writer, self.kind = writer, kind
         self._sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="intragraph-stage")
         self._pending: list[Future[None]] = []
-        self.rows: dict[str, list[tuple[Any, ...]]] = {name: [] for name in tables}
-        self.origins: dict[str, list[tuple[str, int]]] = {name: [] for name in tables}
+        self.columns: list[list[Any]] = [[] for _ in TABLES[kind].types]  # a row a record
+        self.count = 0
+        # where the rows came from: (first row, source, its record's position) for each run of
+        # consecutive records of one source
+        self.origins: list[tuple[int, str, int]] = []
         self.embedded: dict[str, dict[Any, tuple[Any, ...]]] = {
             name: {} for name in tables if name != kind
         }
         self.seq = 0
 
-    def add(self, table: str, values: tuple[Any, ...], origin: tuple[str, int]) -> None:
-        if table == self.kind:
-            self.rows[table].append(values)
-            self.origins[table].append(origin)
-        else:
-            self.embedded[table][values[0]] = values  # embedded objects carry no timestamp
+    def add(self, rows: list[tuple[str, tuple[Any, ...]]], origin: tuple[str, int]) -> None:
+        """The rows of one record (records.read)."""
+        for table, values in rows:
+            if table == self.kind:
+                self.origins.append((self.count, *origin))
+                for column, value in zip(self.columns, values, strict=True):
+                    column.append(value)
+                self.count += 1
+            else:
+                self.embedded[table][values[0]] = values  # embedded objects carry no timestamp
+
+    def add_page(self, page: Page, origin: tuple[str, int]) -> None:
+        """The rows of `page.count` records, the first of them at `origin`."""
+        self.origins.append((self.count, *origin))
+        for column, values in zip(self.columns, page.columns, strict=True):
+            column.extend(values)
+        self.count += page.count
+        for table, objects in page.embedded.items():
+            self.embedded[table].update(objects)
+
+    def origin(self, index: int) -> tuple[str, int]:
+        at = bisect.bisect_right(self.origins, index, key=lambda origin: origin[0]) - 1
+        first, source, position = self.origins[at]
+        return source, position + index - first
+
+    def check(self) -> None:
+        """ImportFailed for the first bad value of the rows not yet staged: called before an
+        error of a later record is reported, so that the first bad record is the one named."""
+        column_arrays(TABLES[self.kind], self.columns, self.origin)
 
     def flush(self, last: bool = False) -> None:
+        batches = [(self.kind, column_arrays(TABLES[self.kind], self.columns, self.origin))]
+        self.columns, self.count, self.origins = [[] for _ in self.columns], 0, []
         if last:
             for name, objects in self.embedded.items():
-                self.rows[name] = list(objects.values())
-                self.origins[name] = [("embedded objects", 0)] * len(objects)
-        for name, rows in self.rows.items():
-            origins = self.origins[name]
-            arrays = column_arrays(TABLES[name], rows, origins.__getitem__)
-            arrays["seq"] = np.arange(self.seq, self.seq + len(rows), dtype=np.int64)
-            self.seq += len(rows)
+                table = TABLES[name]
+                batches.append((name, column_arrays(table, columns_of(objects.values(), table))))
+        for name, arrays in batches:
+            count = len(next(iter(arrays.values())))
+            arrays["seq"] = np.arange(self.seq, self.seq + count, dtype=np.int64)
+            self.seq += count
             if len(self._pending) >= 6:  # bounded memory: wait for the oldest batch
                 self._pending.pop(0).result()
             self._pending.append(self._sender.submit(self.writer.stage, TABLES[name], arrays))
-            rows.clear()
-            origins.clear()
 
     def wait(self, quiet: bool = False) -> None:
         """Every batch staged (or the first failure raised, unless `quiet`: another error is
@@ -118,28 +208,31 @@ def import_sources(
 ) -> dict[str, UpsertCounts]:
     """Counts per table. Any bad record raises ImportFailed and nothing of the run is kept."""
     with store.transaction() as writer:
-        return merge_records(writer, kind, _records(sources, progress))
+        return merge_records(writer, kind, _records(kind, sources, progress))
 
 
 def merge_records(
     writer: Writer, kind: str, items: Iterable[tuple[str, int, Any]]
 ) -> dict[str, UpsertCounts]:
-    """Upsert 42 JSON records of `kind`, given with where each came from (source, position);
-    counts per table. A bad record raises ImportFailed naming where it came from."""
+    """Upsert 42 JSON records of `kind`, given with where each came from (source, position),
+    or a Page of them with where its first came from; counts per table. A bad record raises
+    ImportFailed naming where it came from."""
     _, tables = KINDS[kind]
     stager = _Stager(writer, kind, tables)
     try:
-        stager.flush()  # every stage exists, even for a run without rows
         for name, position, record in items:
-            try:
-                rows = read(kind, record)
-            except BadRecord as error:
-                raise ImportFailed(name, position, str(error)) from None
-            for table, values in rows:
-                stager.add(table, values, (name, position))
-            if len(stager.rows[kind]) >= _BATCH:
+            if isinstance(record, Page):
+                stager.add_page(record, (name, position))
+            else:
+                try:
+                    rows = read(kind, record)
+                except BadRecord as error:
+                    stager.check()
+                    raise ImportFailed(name, position, str(error)) from None
+                stager.add(rows, (name, position))
+            if stager.count >= _BATCH:
                 stager.flush()
-        stager.flush(last=True)
+        stager.flush(last=True)  # also when there were no rows: every stage exists
     except BaseException:
         stager.wait(quiet=True)
         raise
@@ -148,11 +241,29 @@ def merge_records(
 
 
 def _records(
-    sources: Iterable[Source], progress: Callable[[int], None]
-) -> Iterable[tuple[str, int, Any]]:
+    kind: str, sources: Iterable[Source], progress: Callable[[int], None]
+) -> Iterator[tuple[str, int, Any]]:
+    """(source, position, record or Page) of every source, in order: whole pages where the
+    kind has a page reader and the page is a plain one, else record by record."""
+    read_page = READERS.get(kind)
     for source in sources:
+        rest, position = Resumed(b"", source.stream), 0
         try:
-            for position, record in enumerate(records(source.stream, progress), 1):
+            for value, page in tops(source.stream, read_page, progress) if read_page else ():
+                if page is not None:
+                    yield source.name, position + 1, page
+                    position += page.count
+                    continue
+                for record in records(Resumed(value, io.BytesIO()).text(), start=position):
+                    position += 1
+                    yield source.name, position, record
+        except Undelimited as undelimited:
+            rest = undelimited.stream
+        except MalformedJSON as error:  # cannot happen: `values` gives whole values
+            raise ImportFailed(source.name, error.position, error.reason) from None
+        try:
+            for record in records(rest.text(), progress, start=position):
+                position += 1
                 yield source.name, position, record
         except MalformedJSON as error:
             raise ImportFailed(source.name, error.position, error.reason) from None

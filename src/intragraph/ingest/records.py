@@ -2,8 +2,9 @@
 
 A reader keeps the keys it needs and ignores every other one (real pages carry full user and
 team objects); it fails only on a missing or ill-typed key that it needs, naming the key.
-This runs once per imported record, so it is plain, direct code: timestamps are checked for
-their shape here and parsed in bulk by NumPy later (`load.py`), which also names a bad one.
+This runs once per imported record, so it is plain, direct code: a timestamp is only checked
+to be a string here; `load.py` reads a whole column of them at once and calls `instant` for any
+value that is not in the 42 API's own form.
 """
 
 from __future__ import annotations
@@ -57,12 +58,15 @@ def boolean(record: Record, key: str) -> bool | None:
 
 
 def timestamp(record: Record, key: str, required: bool = True) -> str | None:
-    """An ISO 8601 instant as naive UTC text ("2023-12-20T09:12:44.000"); no offset is UTC."""
-    value = text(record, key, required)
-    if value is None:
-        return None
+    """An ISO 8601 instant as given; `instant` says what it means (load.py reads it)."""
+    return text(record, key, required)
+
+
+def instant(value: str, key: str) -> str:
+    """An ISO 8601 instant as naive UTC text ("2023-12-20T09:12:44.000"); no offset is UTC.
+    BadRecord, naming `key`, for anything else."""
     if value.endswith(("Z", "z")) and _STAMP.fullmatch(value, 0, len(value) - 1):
-        return value[:-1]  # the 42 API's own form: the fast path
+        return value[:-1]  # the 42 API's own form
     if _STAMP.fullmatch(value):
         return value
     try:

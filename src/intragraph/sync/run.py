@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from intragraph.ingest.load import merge_records
-from intragraph.ingest.records import BadRecord, timestamp
+from intragraph.ingest.records import BadRecord, instant, timestamp
 from intragraph.query import parse_list
 from intragraph.resources import LISTED, Resource
 from intragraph.store import cursors
@@ -253,10 +253,9 @@ def _id(item: dict[str, Any]) -> int:
 
 def _updated(item: dict[str, Any]) -> dt.datetime:
     try:
-        text = timestamp(item, "updated_at")
+        text = instant(timestamp(item, "updated_at") or "", "updated_at")
     except BadRecord as error:
         raise UpstreamError(f"row {_id(item)}: {error}") from None
-    assert text is not None
     return _ms(dt.datetime.fromisoformat(text).replace(tzinfo=dt.UTC))
 
 
