@@ -53,6 +53,13 @@ def api(store: Store, clock: Clock) -> TestClient:
     return TestClient(create_app(Settings(), store, clock, RateLimiter()))
 
 
+@pytest.fixture(params=["memory", "redis"])
+def limited(request: pytest.FixtureRequest, store: Store, clock: Clock) -> TestClient:
+    """The API with its windows counted in memory (one process) or in Redis (shared)."""
+    limiter = RateLimiter(_redis() if request.param == "redis" else "")
+    return TestClient(create_app(Settings(), store, clock, limiter))
+
+
 def _app(store: Store, clock: Clock, **options: object) -> applications.Credentials:
     options.setdefault("rate_limits", ("1000/second",))
     return applications.create(store, f"app-{uuid.uuid4()}", clock.now, **options)  # type: ignore[arg-type]
@@ -290,7 +297,8 @@ def test_missing_scope_is_403(api: TestClient, store: Store, clock: Clock) -> No
     }
 
 
-def test_rate_limit_headers_and_429(api: TestClient, store: Store, clock: Clock) -> None:
+def test_rate_limit_headers_and_429(limited: TestClient, store: Store, clock: Clock) -> None:
+    api = limited
     made = _app(store, clock, rate_limits=("100/second", "3/hour"))
     auth = {"Authorization": f"Bearer {_token(api, made)}"}
     seen = [api.get(GRAPH, headers=auth) for _ in range(2)]
@@ -308,7 +316,8 @@ def test_rate_limit_headers_and_429(api: TestClient, store: Store, clock: Clock)
     assert refused.json()["message"].startswith("rate limit exceeded: 3 requests per hour")
 
 
-def test_the_secondly_limit(api: TestClient, store: Store, clock: Clock) -> None:
+def test_the_secondly_limit(limited: TestClient, store: Store, clock: Clock) -> None:
+    api = limited
     made = _app(store, clock, rate_limits=("2/second", "1200/hour"))
     auth = {"Authorization": f"Bearer {_token(api, made)}"}
     statuses = [api.get(GRAPH, headers=auth) for _ in range(3)]
@@ -319,8 +328,7 @@ def test_the_secondly_limit(api: TestClient, store: Store, clock: Clock) -> None
     assert statuses[2].headers["x-secondly-ratelimit-remaining"] == "0"
 
 
-@pytest.fixture
-def redis_limiters() -> Iterator[tuple[RateLimiter, RateLimiter]]:
+def _redis() -> str:
     import redis
 
     try:
@@ -329,7 +337,12 @@ def redis_limiters() -> Iterator[tuple[RateLimiter, RateLimiter]]:
         unavailable(
             f"no Redis at {REDIS_URL}: start one (redis-server) or set INTRAGRAPH_TEST_REDIS_URL"
         )
-    yield RateLimiter(REDIS_URL), RateLimiter(REDIS_URL)
+    return REDIS_URL
+
+
+@pytest.fixture
+def redis_limiters() -> Iterator[tuple[RateLimiter, RateLimiter]]:
+    yield RateLimiter(_redis()), RateLimiter(_redis())
 
 
 def test_two_instances_share_one_budget_in_redis(

@@ -58,7 +58,7 @@ def create_app(
     app.state.clock = clock
     app.state.limiter = limiter or RateLimiter(settings.redis_url)
     errors.install(app)
-    app.middleware("http")(access_log.access_log)
+    app.add_middleware(access_log.AccessLog)
     app.include_router(oauth.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

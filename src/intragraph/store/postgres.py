@@ -1,7 +1,7 @@
 """PostgreSQL, the production engine: many API workers on one or more machines.
 
-Connections come from a psycopg pool that checks each one before lending it, so that a database
-restart costs only the requests made while it was down. Graph queries run under a statement
+Connections come from a psycopg pool that checks each one before lending it (`_check`), so that a
+database restart costs only the requests made while it was down. Graph queries run under a statement
 timeout; an outage or a timeout answers 503, never a hung worker.
 """
 
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import select
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -82,6 +83,16 @@ def _unavailable(label: str, timeout_ms: int) -> Iterator[None]:
         raise Unavailable(f"the database {label} is unavailable; try again shortly") from None
 
 
+def _check(connection: psycopg.Connection[Any]) -> None:
+    """Before the pool lends a connection. An idle connection has nothing to read unless the
+    server ended it (a restart, pg_terminate_backend: it says so, then closes), which select
+    sees without a round trip; only then is it checked the slow way, which raises, and the pool
+    takes another. The round trip at every loan (psycopg_pool's check_connection) cost a
+    third of the throughput of one-user graphs, which borrow a connection four times."""
+    if select.select([connection.fileno()], [], [], 0)[0]:
+        psycopg_pool.ConnectionPool.check_connection(connection)
+
+
 class PostgresStore(Store):
     mark = "%s"
     dialect = DIALECT
@@ -103,7 +114,7 @@ class PostgresStore(Store):
             timeout=pool_timeout,
             kwargs={"connect_timeout": max(1, int(pool_timeout)), "application_name": "intragraph"},
             configure=_configure(statement_timeout_ms),
-            check=psycopg_pool.ConnectionPool.check_connection,
+            check=_check,
             open=False,
         )
         try:
