@@ -259,7 +259,7 @@ def _records(
                     yield source.name, position, record
         except Undelimited as undelimited:
             rest = undelimited.stream
-        except MalformedJSON as error:  # cannot happen: `values` gives whole values
+        except MalformedJSON as error:  # msgspec found a whole value that json does not take
             raise ImportFailed(source.name, error.position, error.reason) from None
         try:
             for record in records(rest.text(), progress, start=position):
