@@ -3,12 +3,14 @@ the record-by-record reader reads, to the same rows, or hand the page over to it
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
@@ -18,7 +20,7 @@ from intragraph.cli import main
 from intragraph.ingest import jsonstream, load
 from intragraph.ingest.load import columns_of
 from intragraph.ingest.pages import Page, projects_users
-from intragraph.ingest.records import BadRecord, read
+from intragraph.ingest.records import BadRecord, instant, read
 from intragraph.store import open_store
 from intragraph.store.tables import TABLES
 from tests.conftest import postgres_schema
@@ -237,3 +239,52 @@ def test_both_readers_store_the_same_rows(
         assert _import(other, path) == fast
     assert [row[0] for row in fast[0][-8:]] == [249, 300, 301, 302, 303, 400, 401, 500, 501][1:]
     assert (9, "][ [x]", "}{") in fast[1]
+
+
+_STAMP_TEXTS = st.one_of(
+    st.none(),
+    # the API's own form: instants, and digits anywhere (impossible ones: month 13, day 31...)
+    st.datetimes(dt.datetime(1000, 1, 1), dt.datetime(9999, 12, 31)).map(
+        lambda moment: moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    ),
+    st.from_regex(
+        r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z", fullmatch=True
+    ),
+    st.sampled_from(
+        [
+            "2024-01-12T15:03:21+01:00",
+            "2024-01-12 14:03:21.5",
+            "2024-01-12",
+            "2024-01-12T14:03:21.000z",
+            "2024-01-12T14:03:21.000ZZ",
+            "\uff12\uff10\uff12\uff14-01-12T14:03:21.000Z",  # full-width digits
+            "yesterday",
+        ]
+    ),
+)
+
+
+def _one_by_one(values: list[Any]) -> list[Any] | str:
+    """The reference: records.instant and NumPy, value by value; the first error's text."""
+    moments = []
+    for value in values:
+        try:
+            moments.append(np.datetime64("NaT" if value is None else instant(value, "t"), "us"))
+        except (BadRecord, ValueError):
+            return f"'t' is not an ISO 8601 timestamp: {value!r}"
+    return moments
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_STAMP_TEXTS, max_size=12))
+def test_a_column_of_timestamps_reads_as_each_value_alone(values: list[Any]) -> None:
+    expected = _one_by_one(values)
+    try:
+        got: list[Any] | str = list(load._timestamps(values, "t"))
+    except load._BadValue as bad:
+        got = bad.reason
+        assert values[bad.index] is not None
+    if isinstance(expected, str) or isinstance(got, str):
+        assert got == expected
+    else:
+        assert [str(m) for m in got] == [str(m) for m in expected]
