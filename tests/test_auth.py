@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from intragraph.api.app import create_app
 from intragraph.auth import applications
-from intragraph.auth.ratelimit import RateLimiter
+from intragraph.auth.ratelimit import RateLimiter, parse_limits
 from intragraph.config import Settings
 from intragraph.store.base import Store
 from tests.conftest import NOW, REDIS_URL, unavailable
@@ -377,3 +377,20 @@ def test_a_nul_in_a_client_id_is_an_unknown_client(api: TestClient) -> None:
         data={"grant_type": "client_credentials", "client_id": "a\x00b", "client_secret": "x"},
     )
     assert (response.status_code, response.json()) == (401, INVALID_CLIENT)
+
+
+def test_a_shared_window_left_without_expiry_gets_one() -> None:
+    import redis
+
+    url = _redis()
+    items = parse_limits(("1000/second", "5/hour"))
+    key = f"app-{uuid.uuid4()}"
+    hourly = items[1].key_for("intragraph", key)
+    client = redis.Redis.from_url(url)
+    client.set(hourly, 2)  # as a worker that died between INCR and EXPIRE would leave it
+    headers = RateLimiter(url).hit(key, items)
+    assert headers["X-Hourly-RateLimit-Remaining"] == "2"
+    assert headers["X-Secondly-RateLimit-Remaining"] == "999"
+    ttl: int = client.ttl(hourly)  # type: ignore[assignment]
+    assert 3590 <= ttl <= 3600
+    client.delete(hourly)

@@ -38,14 +38,16 @@ def _prefix(item: RateLimitItem) -> str:
 
 
 # KEYS: a counter per window, shortest first; ARGV: each window's limit and seconds. A window
-# that refuses the request stops the counting: the longer windows are only read.
+# that refuses the request stops the counting: the longer windows are only read. A counter
+# without an expiry gets one whenever it is met (not only when created), so that no window is
+# left to last forever.
 _HIT = """
 local refused, out = 0, {}
 for i, key in ipairs(KEYS) do
   local count
   if refused == 0 then
     count = redis.call('INCR', key)
-    if count == 1 then redis.call('EXPIRE', key, ARGV[2 * i]) end
+    if redis.call('TTL', key) < 0 then redis.call('EXPIRE', key, ARGV[2 * i]) end
     if count > tonumber(ARGV[2 * i - 1]) then refused = i end
   else
     count = tonumber(redis.call('GET', key) or '0')
