@@ -22,6 +22,7 @@ _CHUNK = 1 << 20
 _MAX_RECORD = 64 << 20  # a record that does not parse within this many characters is malformed
 _decoder = json.JSONDecoder()
 _SPACE = " \t\r\n"
+_TOO_DEEP = "invalid JSON: nested too deeply"
 
 
 class MalformedJSON(ValueError):
@@ -66,6 +67,8 @@ class _Buffer:
                 if len(self.text) - self.at < _MAX_RECORD and self.more():
                     continue
                 raise MalformedJSON(position, f"invalid JSON: {error.msg}") from None
+            except RecursionError:  # Python's JSON reader recurses once per level
+                raise MalformedJSON(position, _TOO_DEEP) from None
             self.at = end
             return value
 
@@ -148,7 +151,7 @@ T = TypeVar("T")
 def _whole(value: bytes) -> bool:
     try:
         _SKIP.decode(value)
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, RecursionError):  # msgspec has a depth limit too
         return False
     return True
 
@@ -212,6 +215,8 @@ def _end(data: bytes, at: int, eof: bool) -> int:
     _MALFORMED if it never will."""
     try:
         _SKIP.decode(memoryview(data)[at:])
+    except RecursionError:
+        return _MALFORMED
     except msgspec.DecodeError as error:
         found = _TRAILING.search(str(error))
         if found:

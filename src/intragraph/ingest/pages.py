@@ -67,7 +67,7 @@ def projects_users(value: bytes) -> Page | None:
     """A page (an array, or one object) of projects_users, or None for records.py to read."""
     try:
         decoded = _PROJECTS_USERS.decode(value)
-    except msgspec.DecodeError:  # ValidationError is one
+    except (msgspec.DecodeError, RecursionError):  # ValidationError is a DecodeError
         return None
     items = decoded if isinstance(decoded, list) else [decoded]
     # as records.py: the embedded object's id if there is one, else the plain key
