@@ -13,9 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
+
+from intragraph.ingest.records import INT_MAX, INT_MIN
 
 
 @dataclass
@@ -31,31 +33,34 @@ class Page:
 
 # msgspec is as strict as records.py: an int is no float nor bool, a str is no number, unknown
 # keys are ignored, the last of two equal keys wins; a field with no default is required.
+Int = Annotated[int, msgspec.Meta(ge=INT_MIN, le=INT_MAX)]
+
+
 class _Project(msgspec.Struct, gc=False):
-    id: int
+    id: Int
     name: str | None = None
     slug: str | None = None
 
 
 class _User(msgspec.Struct, gc=False):
-    id: int
+    id: Int
     login: str | None = None
 
 
 class _ProjectsUser(msgspec.Struct, gc=False):
-    id: int
+    id: Int
     status: str
     created_at: str
     updated_at: str
     project: _Project | None = None
-    project_id: int | None = None
+    project_id: Int | None = None
     user: _User | None = None
-    user_id: int | None = None
-    occurrence: int | None = None
-    final_mark: int | None = None
+    user_id: Int | None = None
+    occurrence: Int | None = None
+    final_mark: Int | None = None
     validated: bool | None = msgspec.field(default=None, name="validated?")
     marked: bool | None = None
-    current_team_id: int | None = None
+    current_team_id: Int | None = None
     retriable_at: str | None = None
     marked_at: str | None = None
 

@@ -17,6 +17,7 @@ from typing import Any
 Record = dict[str, Any]
 Row = tuple[str, tuple[Any, ...]]  # (table, values in the table's column order)
 
+INT_MIN, INT_MAX = -(2**63), 2**63 - 1  # every integer column is a BIGINT
 _STAMP = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)?")
 
 
@@ -38,7 +39,10 @@ def _typed(record: Record, key: str, required: bool, types: tuple[type, ...], no
 
 
 def integer(record: Record, key: str, required: bool = True) -> int | None:
+    """An integer the tables can hold (BIGINT)."""
     value: int | None = _typed(record, key, required, (int,), "an integer")
+    if value is not None and not INT_MIN <= value <= INT_MAX:
+        raise BadRecord(f"{key!r} is out of range: {value}")
     return value
 
 
