@@ -288,3 +288,14 @@ def test_a_column_of_timestamps_reads_as_each_value_alone(values: list[Any]) -> 
         assert got == expected
     else:
         assert [str(m) for m in got] == [str(m) for m in expected]
+
+
+@pytest.mark.parametrize("key", ["id", "final_mark", "project_id", "user_id"])
+def test_an_integer_out_of_bigint_range_is_left_to_the_exact_reader(key: str) -> None:
+    def page(value: int) -> Page | None:
+        record = {**projects_user(1), "project": None, "user": None, "project_id": 2, "user_id": 3}
+        record[key] = value
+        return projects_users(json.dumps([record]).encode())
+
+    assert page(2**63 - 1) is not None and page(-(2**63)) is not None
+    assert page(2**63) is None and page(-(2**63) - 1) is None
