@@ -142,6 +142,10 @@ def test_concatenated_pages_and_stdin(tmp_path: Path, database_url: str) -> None
         (json.dumps([projects_user(1, user={"login": "x"})]), "record 1: 'id' is missing"),
         (json.dumps([projects_user(True)]), "record 1: 'id' must be an integer, not True"),
         (
+            json.dumps([projects_user(1, user={"id": 2, "login": "a\x00b"})]),
+            "record 1: 'login' holds a NUL character: 'a\\x00b'",
+        ),
+        (
             json.dumps([projects_user(1), projects_user(2, final_mark=2**63)]),
             "record 2: 'final_mark' is out of range: 9223372036854775808",
         ),

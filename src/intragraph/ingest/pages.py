@@ -82,6 +82,11 @@ def projects_users(value: bytes) -> Page | None:
     user_ids = [i.user_id if i.user is None else i.user.id for i in items]
     if None in project_ids or None in user_ids:
         return None
+    statuses = [item.status for item in items]
+    texts = [t for p in projects if p is not None for t in (p.name, p.slug) if t is not None]
+    texts += [u.login for u in users if u is not None and u.login is not None]
+    if "\x00" in "".join(statuses + texts):  # records.text refuses NUL: let it say so
+        return None
     columns = (
         [item.id for item in items],
         project_ids,

@@ -52,7 +52,11 @@ def number(record: Record, key: str) -> float | None:
 
 
 def text(record: Record, key: str, required: bool = True) -> str | None:
+    """A string PostgreSQL can hold: without NUL (DuckDB could, but a file must import the
+    same on every engine)."""
     value: str | None = _typed(record, key, required, (str,), "a string")
+    if value is not None and "\x00" in value:
+        raise BadRecord(f"{key!r} holds a NUL character: {value!r}")
     return value
 
 
