@@ -67,18 +67,15 @@ def _timestamps(values: list[Any], name: str) -> Any:
     """ISO texts (or naive UTC datetimes) -> datetime64[us], None as NaT. _BadValue names the
     first value that is no instant, or that is none on the calendar (a 30th of February)."""
     moments = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[us]")
-    places = [i for i, value in enumerate(values) if value is not None] if None in values else []
-    present = [values[i] for i in places] if places or None in values else values
+    if None in values:
+        slots = np.array([i for i, value in enumerate(values) if value is not None], dtype=int)
+        present = [values[i] for i in slots.tolist()]
+    else:  # created_at, updated_at: no list to build
+        slots, present = np.arange(len(values)), values
     try:
         usual, parsed = _usual(present)
-        if places or None in values:
-            slots = np.array(places, dtype=np.int64)
-            moments[slots[usual]] = parsed
-            others = slots[~usual].tolist()
-        else:
-            moments[usual] = parsed
-            others = np.flatnonzero(~usual).tolist()
-        for index in others:
+        moments[slots[usual]] = parsed
+        for index in slots[~usual].tolist():
             value = values[index]
             if not isinstance(value, dt.datetime):
                 value = instant(value, name)
