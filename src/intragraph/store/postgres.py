@@ -87,8 +87,8 @@ def _check(connection: psycopg.Connection[Any]) -> None:
     """Before the pool lends a connection. An idle connection has nothing to read unless the
     server ended it (a restart, pg_terminate_backend: it says so, then closes), which select
     sees without a round trip; only then is it checked the slow way, which raises, and the pool
-    takes another. The round trip at every loan (psycopg_pool's check_connection) cost a
-    third of the throughput of one-user graphs, which borrow a connection four times."""
+    takes another (anything else there, a NOTIFY, passes that check). psycopg_pool's own
+    check_connection costs a round trip at every loan: four more for a one-user graph."""
     if select.select([connection.fileno()], [], [], 0)[0]:
         psycopg_pool.ConnectionPool.check_connection(connection)
 
