@@ -148,20 +148,12 @@ _MALFORMED = -2
 T = TypeVar("T")
 
 
-def _whole(value: bytes) -> bool:
-    try:
-        _SKIP.decode(value)
-    except (msgspec.DecodeError, RecursionError):  # msgspec has a depth limit too
-        return False
-    return True
-
-
 def tops(
     stream: BinaryIO, decode: Callable[[bytes], T | None], progress: Callable[[int], None]
 ) -> Iterator[tuple[bytes, T | None]]:
     """Every top-level array or object of the stream: its bytes, and what `decode` made of
     them (None: it would not). `decode` succeeding on a slice proves the slice one whole value;
-    otherwise msgspec skips over the value to find where it ends."""
+    otherwise msgspec skips over the value to find where it really ends."""
     data, at, eof = b"", 0, False
     order = list(_BETWEEN)
     while True:
@@ -175,13 +167,15 @@ def tops(
             continue
         if data[at] not in _CLOSER:
             raise Undelimited(Resumed(data[at:], stream))
-        end = _guess(data, at, order) or (len(data) if eof else -1)
-        decoded = decode(data[at:end]) if end > 0 else None
-        if decoded is None and not (end > 0 and _whole(data[at:end])):
-            end = _end(data, at, eof)  # no guess, or a wrong one
+        guess = _guess(data, at, order) or (len(data) if eof else -1)
+        decoded = decode(data[at:guess]) if guess > 0 else None
+        end = guess
+        if decoded is None:  # no guess, a wrong one, or a value `decode` would not have
+            end = _end(data, at, eof)
             if end == _MALFORMED:
                 raise Undelimited(Resumed(data[at:], stream))
-            decoded = decode(data[at:end]) if end > 0 else None
+            if 0 < end != guess:
+                decoded = decode(data[at:end])
         if end < 0:
             if len(data) - at > _MAX_RECORD:
                 raise Undelimited(Resumed(data[at:], stream))
@@ -215,7 +209,7 @@ def _end(data: bytes, at: int, eof: bool) -> int:
     _MALFORMED if it never will."""
     try:
         _SKIP.decode(memoryview(data)[at:])
-    except RecursionError:
+    except RecursionError:  # msgspec has a depth limit too
         return _MALFORMED
     except msgspec.DecodeError as error:
         found = _TRAILING.search(str(error))

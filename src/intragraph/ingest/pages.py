@@ -6,7 +6,7 @@ when every record in it is one that `records.py` would accept, into the very row
 (timestamps as given: load.py reads those in bulk either way). A page with anything else in it
 (a missing key, a wrong type, a null where a value is needed) gives None, and the caller reads
 it with `records.py`, which says what is wrong. So this changes how fast a page is read, never
-what is read from it; tests/test_import.py holds the two to that on the same files.
+what is read from it; tests/test_pages.py holds the two to that.
 """
 
 from __future__ import annotations
