@@ -1,10 +1,9 @@
-"""What the benchmarks share: the command, the PostgreSQL they use, a free port, credentials."""
+"""What the benchmarks share: the command, the PostgreSQL they use, credentials."""
 
 from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -13,13 +12,6 @@ CLI = [sys.executable, "-m", "intragraph"]
 POSTGRES = os.environ.get(
     "INTRAGRAPH_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def credentials(database: str) -> dict[str, str]:

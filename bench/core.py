@@ -24,6 +24,7 @@ from pathlib import Path
 import common
 
 from intragraph.graphs import graph
+from intragraph.ports import free_port
 from intragraph.query import parse_graph
 from intragraph.resources import PROJECTS_USERS
 from intragraph.store import open_store
@@ -119,7 +120,7 @@ def main() -> None:
     store.close()
 
     credentials = common.credentials(str(db))
-    port = common.free_port()
+    port = free_port()
     server = subprocess.Popen(
         [*cli, "serve", "--port", str(port), "--database", str(db)],
         stderr=subprocess.DEVNULL,

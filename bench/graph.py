@@ -42,10 +42,13 @@ import numpy as np
 import numpy.typing as npt
 import psycopg
 
+from intragraph.conditions import ParentKey
 from intragraph.graphs import graph
-from intragraph.query import ParentKey, parse_graph
+from intragraph.ports import free_port
+from intragraph.query import parse_graph
 from intragraph.resources import PROJECTS_USERS
 from intragraph.store import open_store
+from intragraph.store import rows as stored
 
 RUNS = 5
 
@@ -128,7 +131,7 @@ def load(url: str, rows: int, until: str, reuse: bool) -> tuple[float, float] | 
     if reuse:
         store = open_store(url)
         try:
-            if store.count("projects_users") == rows:
+            if stored.count(store, "projects_users") == rows:
                 return None
         finally:
             store.close()
@@ -265,7 +268,7 @@ class Server:
 
     def __init__(self, url: str, workers: int = 1, redis: str | None = None) -> None:
         credentials = common.credentials(url)
-        self.port = common.free_port()
+        self.port = free_port()
         environment = {**os.environ, "INTRAGRAPH_LOG_LEVEL": "warning"}
         if redis:
             environment["INTRAGRAPH_REDIS_URL"] = redis

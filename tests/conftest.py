@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -29,7 +28,8 @@ from intragraph.auth.ratelimit import RateLimiter
 from intragraph.cli import main
 from intragraph.config import Settings
 from intragraph.ingest.load import column_arrays, columns_of
-from intragraph.store import open_store
+from intragraph.ports import free_port
+from intragraph.store import open_store, writes
 from intragraph.store.base import Store
 from intragraph.store.tables import TABLES
 
@@ -141,9 +141,9 @@ def add(store: Store, table: str, *rows: dict[str, Any]) -> None:
         for index, row in enumerate(rows)
     ]
     ordered = [tuple(row[name] for name in TABLES[table].columns) for row in full]
-    with store.transaction() as writer:
-        writer.append(
-            TABLES[table], column_arrays(TABLES[table], columns_of(ordered, TABLES[table]))
+    with writes.transaction(store) as writer:
+        writes.append(
+            writer, TABLES[table], column_arrays(TABLES[table], columns_of(ordered, TABLES[table]))
         )
 
 
@@ -173,13 +173,6 @@ class Server:
     uid: str
     secret: str
     log: Path
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @contextmanager

@@ -17,6 +17,7 @@ from intragraph.graphs import graph
 from intragraph.ingest.load import Source, import_sources
 from intragraph.query import parse_graph
 from intragraph.resources import PROJECTS_USERS
+from intragraph.store import counts, rollups, writes
 from intragraph.store.base import Store
 from intragraph.store.tables import TABLES
 from tests.conftest import add
@@ -89,8 +90,8 @@ def test_engine_equals_reference(
     week_start: str,
     now: dt.datetime,
 ) -> None:
-    with store.transaction() as writer:
-        writer.clear(TABLES["projects_users"])
+    with writes.transaction(store) as writer:
+        writes.clear(writer, TABLES["projects_users"])
     if rows:
         add(store, "projects_users", *({"created_at": row} for row in rows))
     params = [("time_zone", zone), ("week_start", week_start)]
@@ -116,8 +117,8 @@ def test_zones_off_the_quarter_hour_are_exact(store: Store) -> None:
     now = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
     for zone, interval, texts in FINE_GRANULES:
         rows = [dt.datetime.fromisoformat(text).replace(tzinfo=dt.UTC) for text in texts]
-        with store.transaction() as writer:
-            writer.clear(TABLES["projects_users"])
+        with writes.transaction(store) as writer:
+            writes.clear(writer, TABLES["projects_users"])
         add(store, "projects_users", *({"created_at": row} for row in rows))
         query = parse_graph(PROJECTS_USERS, "created_at", interval, [("time_zone", zone)])
         answer = graph(store, query, now)
@@ -164,8 +165,8 @@ def test_rollups_follow_every_import(
 ) -> None:
     """Imports insert, replace and keep rows; the rollups they maintain must always say what
     counting the rows says, for every graph field."""
-    with store.transaction() as writer:
-        writer.clear(TABLES["projects_users"])
+    with writes.transaction(store) as writer:
+        writes.clear(writer, TABLES["projects_users"])
     now = dt.datetime(2040, 1, 1, tzinfo=dt.UTC)
     for batch in batches:
         lines = "\n".join(_record(id_, when) for id_, when in batch)
@@ -174,9 +175,9 @@ def test_rollups_follow_every_import(
         )
         for field in PROJECTS_USERS.graph_fields:
             query = parse_graph(PROJECTS_USERS, field, "day", [])
-            kept = dict(zip(*(a.tolist() for a in store.rollup_counts(query, now)), strict=True))
+            kept = dict(zip(*(a.tolist() for a in rollups.counts(store, query, now)), strict=True))
             counted = dict(
-                zip(*(a.tolist() for a in store.granule_counts(query, now, 900)), strict=True)
+                zip(*(a.tolist() for a in counts.granules(store, query, now, 900)), strict=True)
             )
             assert kept == counted, field
 

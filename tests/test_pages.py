@@ -1,5 +1,5 @@
-"""The page reader of `intragraph import` (ingest/pages.py, jsonstream.tops): it must read what
-the record-by-record reader reads, to the same rows, or hand the page over to it."""
+"""The page reader of `intragraph import` (ingest/pages.py, jsonstream.top_level_values): it must
+read what the record-by-record reader reads, to the same rows, or hand the page over to it."""
 
 from __future__ import annotations
 
@@ -127,14 +127,14 @@ def test_pages_as_the_api_gives_them_are_read_whole(ids: list[int]) -> None:
     assert one is not None and one.count == 1
 
 
-def _tops(data: bytes, chunk: int, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    """What `tops` gives for `data` read `chunk` bytes at a time: ("whole", bytes, decoded)
-    per value, then ("rest", bytes) if it handed the rest over."""
+def _top_level_values(data: bytes, chunk: int, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """What `top_level_values` gives for `data` read `chunk` bytes at a time: ("whole", bytes,
+    decoded) per value, then ("rest", bytes) if it handed the rest over."""
     monkeypatch.setattr(jsonstream, "_CHUNK", chunk)
     got: list[Any] = []
     stream = io.BytesIO(data)
     try:
-        for value, decoded in jsonstream.tops(stream, _decode, lambda _: None):
+        for value, decoded in jsonstream.top_level_values(stream, _decode, lambda _: None):
             got.append(("whole", value, decoded))
     except jsonstream.Undelimited as rest:
         got.append(("rest", rest.stream.read()))
@@ -168,10 +168,10 @@ def _decode(value: bytes) -> Any:
         (b" \n", []),
     ],
 )
-def test_tops_delimits_values_and_hands_over_the_rest(
+def test_top_level_values_delimits_values_and_hands_over_the_rest(
     data: bytes, expected: list[Any], chunk: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert _tops(data, chunk, monkeypatch) == expected
+    assert _top_level_values(data, chunk, monkeypatch) == expected
 
 
 def test_a_value_over_the_limit_is_left_to_the_exact_reader(
@@ -179,7 +179,7 @@ def test_a_value_over_the_limit_is_left_to_the_exact_reader(
 ) -> None:
     monkeypatch.setattr(jsonstream, "_MAX_RECORD", 10)
     long = b"[" + b"2, " * 20 + b"2]"
-    assert _tops(b"[1]" + long + b"[8]", 4, monkeypatch) == [
+    assert _top_level_values(b"[1]" + long + b"[8]", 4, monkeypatch) == [
         ("whole", b"[1]", [1]),
         ("rest", long + b"[8]"),
     ]

@@ -20,6 +20,7 @@ from click.testing import CliRunner
 
 from intragraph.cli import main
 from intragraph.config import Settings
+from intragraph.ports import free_port
 from intragraph.store import open_store
 from intragraph.store.migrations import LATEST
 from intragraph.store.postgres import PostgresStore
@@ -27,7 +28,6 @@ from tests.conftest import (
     REDIS_URL,
     add,
     client_for,
-    free_port,
     postgres_or_skip,
     postgres_schema,
     unavailable,

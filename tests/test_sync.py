@@ -24,7 +24,8 @@ from intragraph.ingest import demo
 from intragraph.ingest.load import merge_records
 from intragraph.query import parse_graph
 from intragraph.resources import PROJECTS_USERS
-from intragraph.store import cursors, open_store
+from intragraph.store import cursors, open_store, writes
+from intragraph.store import rows as stored
 from intragraph.store.base import Store
 from intragraph.store.cursors import Cursor
 from intragraph.store.tables import TABLES
@@ -63,7 +64,7 @@ def record(
 
 
 def put(store: Store, records: list[dict[str, Any]]) -> None:
-    with store.transaction() as writer:
+    with writes.transaction(store) as writer:
         merge_records(writer, "projects_users", (("test", n, r) for n, r in enumerate(records)))
 
 
@@ -159,7 +160,7 @@ def test_a_sync_copies_the_upstream_exactly(store: Store, upstream: Served) -> N
     assert_same(store, upstream.store)
     projects_users = reports[-1]
     assert projects_users.resource == "projects_users"
-    assert projects_users.counts.inserted == 2000 + BURST == store.count("projects_users")
+    assert projects_users.counts.inserted == 2000 + BURST == stored.count(store, "projects_users")
     # 100 a page; the burst's millisecond adds pages read by id
     assert projects_users.pages > (2000 + BURST) // 100
     again = run(store, upstream)
@@ -181,11 +182,11 @@ def test_changes_upstream_reach_the_copy_on_the_next_sync(store: Store, upstream
 def test_full_removes_rows_gone_upstream(store: Store, upstream: Served) -> None:
     run(store, upstream)
     gone = [5, 6, 10_000_100]
-    with upstream.store.transaction() as writer:
-        writer.delete(TABLES["projects_users"], gone)
-        writer.delete(TABLES["campus_users"], [84])
+    with writes.transaction(upstream.store) as writer:
+        writes.remove(writer, TABLES["projects_users"], gone)
+        writes.remove(writer, TABLES["campus_users"], [84])
     assert all(r.deleted == 0 for r in run(store, upstream))  # an increment cannot know
-    assert store.count("projects_users") == 2000 + BURST
+    assert stored.count(store, "projects_users") == 2000 + BURST
     reports = run(store, upstream, full=True)
     assert [r.deleted for r in reports] == [1, 0, 3]
     assert_same(store, upstream.store)
@@ -271,7 +272,7 @@ def test_a_sync_killed_mid_way_continues_where_it_stopped(
         upstream.gate.release.set()
     store = open_store(database_url)
     try:
-        kept = store.count("projects_users")
+        kept = stored.count(store, "projects_users")
         assert 0 < kept <= 1400  # rows at a page's last millisecond come again
         cursor = cursors.load(store, f"{upstream.base} projects_users")
         assert cursor is not None and cursor.high is not None  # a window in progress
@@ -290,7 +291,7 @@ def test_narrowed_to_one_campus(store: Store, upstream: Served) -> None:
     assert rows(store, "campus_users") == rows(upstream.store, "campus_users", "campus_id = 1")
     assert rows(store, "projects_users") == rows(upstream.store, "projects_users", members)
     assert rows(store, "cursus_users") == rows(upstream.store, "cursus_users")  # not narrowed
-    assert 0 < store.count("projects_users") < 2000
+    assert 0 < stored.count(store, "projects_users") < 2000
 
 
 def test_refused_credentials_say_so_without_the_secret(store: Store, upstream: Served) -> None:

@@ -21,8 +21,8 @@ from intragraph.api.app import create_app
 from intragraph.auth import applications
 from intragraph.auth.ratelimit import RateLimiter
 from intragraph.config import Settings
+from intragraph.ports import free_port
 from intragraph.store.base import Store
-from tests.conftest import free_port
 
 Scope = MutableMapping[str, Any]
 Asgi = Callable[[Scope, Any, Any], Awaitable[None]]

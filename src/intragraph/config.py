@@ -1,18 +1,56 @@
 """Typed settings from INTRAGRAPH_* variables and command-line options, built by a function.
 
-`SETTINGS` is the one list: `load` reads and checks every entry (a bad value is named with its
-variable and the type expected), and a test holds the README's configuration table to it.
+`Settings` is the one list: `SETTINGS` is derived from it, `load` reads and checks every entry (a
+bad value is named with its variable and the type expected), the CLI's options and their help
+are made from it (`cli/common.py`), and a test holds the README's configuration table to it.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from intragraph.errors import BadRequest, ConfigError
 from intragraph.periods import parse_zone
+
+
+def _setting(default: Any, help: str) -> Any:
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting, with its default and its help: the one list that the environment, the
+    command-line options, their help and the README's table are derived from."""
+
+    database_url: str = _setting(
+        "./intragraph.duckdb",
+        "The database: a DuckDB file path, duckdb:///path or postgresql://user@host/db.",
+    )
+    host: str = _setting("127.0.0.1", "The address `serve` listens on.")
+    port: int = _setting(8000, "The port `serve` listens on.")
+    time_zone: str = _setting(
+        "UTC", "The time zone of graphs whose request names none (an IANA name)."
+    )
+    log_level: str = _setting("info", "debug, info, warning or error.")
+    token_ttl: int = _setting(7200, "Seconds an access token lives.")
+    redis_url: str = _setting(
+        "", "Redis for the rate-limit counters, shared by every worker (empty: in memory)."
+    )
+    workers: int = _setting(
+        1, "Worker processes of `serve` (more than 1 needs PostgreSQL and Redis)."
+    )
+    forwarded_allow_ips: str = _setting(
+        "127.0.0.1",
+        "Proxies whose X-Forwarded-For/-Proto `serve` trusts (comma-separated, * for any).",
+    )
+    pool_size: int = _setting(10, "PostgreSQL: connections per worker.")
+    pool_timeout: float = _setting(
+        5.0, "PostgreSQL: seconds to wait for a connection before a 503."
+    )
+    statement_timeout: int = _setting(30000, "PostgreSQL: milliseconds a graph query may run.")
 
 
 @dataclass(frozen=True)
@@ -25,47 +63,14 @@ class Setting:
     def variable(self) -> str:
         return f"INTRAGRAPH_{self.name.upper()}"
 
-
-SETTINGS = (
-    Setting(
-        "database_url",
-        "./intragraph.duckdb",
-        "The database: a DuckDB file path, duckdb:///path or postgresql://user@host/db.",
-    ),
-    Setting("host", "127.0.0.1", "The address `serve` listens on."),
-    Setting("port", 8000, "The port `serve` listens on."),
-    Setting(
-        "time_zone",
-        "UTC",
-        "The time zone of graphs whose request names none (an IANA name).",
-    ),
-    Setting("log_level", "info", "debug, info, warning or error."),
-    Setting("token_ttl", 7200, "Seconds an access token lives."),
-    Setting(
-        "redis_url",
-        "",
-        "Redis for the rate-limit counters, shared by every worker (empty: in memory).",
-    ),
-    Setting("workers", 1, "Worker processes of `serve` (more than 1 needs PostgreSQL and Redis)."),
-    Setting("pool_size", 10, "PostgreSQL: connections per worker."),
-    Setting("pool_timeout", 5.0, "PostgreSQL: seconds to wait for a connection before a 503."),
-    Setting("statement_timeout", 30000, "PostgreSQL: milliseconds a graph query may run."),
-)
+    @property
+    def option(self) -> str:
+        """The command-line option that sets it."""
+        return "--database" if self.name == "database_url" else f"--{self.name.replace('_', '-')}"
 
 
-@dataclass(frozen=True)
-class Settings:
-    database_url: str = "./intragraph.duckdb"
-    host: str = "127.0.0.1"
-    port: int = 8000
-    time_zone: str = "UTC"
-    log_level: str = "info"
-    token_ttl: int = 7200
-    redis_url: str = ""
-    workers: int = 1
-    pool_size: int = 10
-    pool_timeout: float = 5.0
-    statement_timeout: int = 30000
+SETTINGS = tuple(Setting(f.name, f.default, f.metadata["help"]) for f in fields(Settings))
+BY_NAME = {setting.name: setting for setting in SETTINGS}
 
 
 def _typed(setting: Setting, raw: Any) -> Any:

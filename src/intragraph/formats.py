@@ -1,8 +1,10 @@
-"""A graph answer as CSV or as a terminal table with bars; the JSON form is the answer itself."""
+"""How values are written out: a graph answer as CSV or as a terminal table with bars (the JSON
+form is the answer itself), and an instant as the 42 API writes it."""
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from collections.abc import Mapping
 
@@ -33,3 +35,12 @@ def to_table(answer: Mapping[str, int], width: int = 80) -> str:
         lines.append(f"{key:>{key_width}}  {count:>{count_width}}  {bar}".rstrip())
     lines.append(f"{'total':>{key_width}}  {sum(answer.values()):>{count_width}}")
     return "\n".join(lines) + "\n"
+
+
+def api_time(moment: dt.datetime, digits: int = 3) -> str:
+    """An instant as the 42 API writes it: UTC, with `digits` (0, 3 or 6) of the second,
+    2024-01-12T14:03:21.000Z. A naive datetime is taken as UTC."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.UTC)
+    fraction = f"{moment.microsecond:06d}"[:digits]
+    return f"{moment:%Y-%m-%dT%H:%M:%S}{'.' if digits else ''}{fraction}Z"

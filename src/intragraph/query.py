@@ -10,13 +10,22 @@ import datetime as dt
 import re
 import zoneinfo
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from intragraph import periods
+from intragraph.conditions import (
+    AnyOf,
+    Condition,
+    GraphQuery,
+    InSpans,
+    IsReached,
+    ListQuery,
+    MemberOf,
+    ParentKey,
+    Span,
+    Value,
+)
 from intragraph.errors import BadRequest, Unprocessable
-from intragraph.resources import Field, Membership, Parent, Reached, Resource
-
-Value = int | str | bool | dt.datetime
+from intragraph.resources import Field, Membership, Reached, Resource
 
 _INT = re.compile(r"-?\d{1,19}")
 _INT64 = range(-(2**63), 2**63)
@@ -25,61 +34,6 @@ _TIMESTAMP = re.compile(
     r"(?P<time>[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(?P<offset>Z|z|[+-]\d{2}(:?\d{2})?)?)?"
 )
 _BRACKETED = re.compile(r"(?P<kind>filter|range)\[(?P<name>[^\[\]]*)\]")
-
-
-@dataclass(frozen=True)
-class Span:
-    """low <= column <= high, or low <= column < high when high_open."""
-
-    low: Value
-    high: Value
-    high_open: bool = False
-
-
-@dataclass(frozen=True)
-class AnyOf:
-    column: str
-    values: tuple[Value, ...]
-
-
-@dataclass(frozen=True)
-class InSpans:
-    column: str
-    spans: tuple[Span, ...]
-
-
-@dataclass(frozen=True)
-class MemberOf:
-    membership: Membership
-    values: tuple[int, ...]
-
-
-@dataclass(frozen=True)
-class IsReached:
-    column: str
-    reached: bool
-
-
-Condition = AnyOf | InSpans | MemberOf | IsReached
-
-
-@dataclass(frozen=True)
-class ParentKey:
-    """The parent named in a nested route; the store resolves it or answers 404."""
-
-    parent: Parent
-    key: str
-
-
-@dataclass(frozen=True)
-class GraphQuery:
-    resource: Resource
-    field: str
-    interval: str
-    zone: str
-    week_start: int
-    conditions: tuple[Condition, ...] = ()
-    parent: ParentKey | None = None
 
 
 def _int(param: str, text: str) -> int:
@@ -221,16 +175,6 @@ def _conditions(
         elif (condition := _filter(resource, name, text, zone)) is not None:
             conditions.append(condition)
     return tuple(conditions)
-
-
-@dataclass(frozen=True)
-class ListQuery:
-    resource: Resource
-    conditions: tuple[Condition, ...]
-    order: tuple[tuple[str, bool], ...]  # (column, descending), ending with id
-    page: int
-    size: int
-    parent: ParentKey | None = None
 
 
 PAGE_SIZE, MAX_PAGE_SIZE = 30, 100

@@ -10,9 +10,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from intragraph import periods
+from intragraph.conditions import ParentKey
 from intragraph.formats import to_csv
 from intragraph.graphs import graph
-from intragraph.query import ParentKey, parse_graph
+from intragraph.query import parse_graph
 from intragraph.resources import Parent, Resource
 
 _SUFFIXES = ("/graph", "/graph/on/{field}", "/graph/on/{field}/by/{interval}")
@@ -72,7 +73,7 @@ def _endpoint(resource: Resource, parent: Parent | None) -> Callable[[Request], 
     return endpoint
 
 
-def scopes(resource: Resource) -> list[tuple[str, Parent | None]]:
+def route_prefixes(resource: Resource) -> list[tuple[str, Parent | None]]:
     """The resource's route prefixes: `/v2/<resource>`, and one under each of its parents."""
     found: list[tuple[str, Parent | None]] = [(f"/v2/{resource.name}", None)]
     found += [
@@ -84,7 +85,7 @@ def scopes(resource: Resource) -> list[tuple[str, Parent | None]]:
 
 def router(resource: Resource) -> APIRouter:
     routes = APIRouter(tags=[resource.name])
-    for prefix, parent in scopes(resource):
+    for prefix, parent in route_prefixes(resource):
         for suffix in _SUFFIXES:
             path = prefix + suffix
             where = f" of one {parent.label.lower()}" if parent else ""

@@ -13,19 +13,19 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from intragraph.api.graph import scopes
+from intragraph.api.graph import route_prefixes
+from intragraph.conditions import ListQuery, ParentKey
+from intragraph.formats import api_time
 from intragraph.graphs import parent_conditions
-from intragraph.query import ListQuery, ParentKey, parse_list
+from intragraph.query import parse_list
 from intragraph.resources import Parent, Resource
+from intragraph.store import rows as stored
 
 _PAGING = ("page", "page[number]", "per_page", "page[size]")
 
 
 def _stamp(value: dt.datetime | None) -> str | None:
-    """The API's form: UTC with milliseconds, 2024-01-12T14:03:21.000Z."""
-    if value is None:
-        return None
-    return f"{value:%Y-%m-%dT%H:%M:%S}.{value.microsecond // 1000:03d}Z"
+    return None if value is None else api_time(value)
 
 
 def _user(row: dict[str, Any], base: str) -> dict[str, Any] | None:
@@ -117,7 +117,7 @@ def _endpoint(resource: Resource, parent: Parent | None) -> Callable[[Request], 
             resource, request.query_params.multi_items(), state.settings.time_zone, key
         )
         now = state.clock()
-        rows, total = state.store.list_page(query, now, parent_conditions(state.store, key))
+        rows, total = stored.page(state.store, query, now, parent_conditions(state.store, key))
         base = str(request.base_url).rstrip("/")
         shape = SHAPES[resource.name]
         headers = {
@@ -133,7 +133,7 @@ def _endpoint(resource: Resource, parent: Parent | None) -> Callable[[Request], 
 
 def router(resource: Resource) -> APIRouter:
     routes = APIRouter(tags=[resource.name])
-    for path, parent in scopes(resource):
+    for path, parent in route_prefixes(resource):
         routes.add_api_route(
             path,
             _endpoint(resource, parent),

@@ -10,8 +10,10 @@ import click
 from intragraph import config
 from intragraph.auth import applications
 from intragraph.auth.ratelimit import DEFAULT as DEFAULT_LIMITS
-from intragraph.cli.common import database_option, friendly, main, store_for
+from intragraph.cli.common import main, with_store
+from intragraph.formats import api_time
 from intragraph.store import accounts
+from intragraph.store.base import Store
 
 
 @main.group()
@@ -20,7 +22,7 @@ def apps() -> None:
 
 
 def _show(credentials: applications.Credentials, settings: config.Settings, as_json: bool) -> None:
-    until = credentials.secret_valid_until.strftime("%Y-%m-%dT%H:%M:%SZ")
+    until = api_time(credentials.secret_valid_until, digits=0)
     if as_json:
         click.echo(
             json.dumps(
@@ -81,41 +83,36 @@ _ttl_option = click.option(
 )
 @_ttl_option
 @_json_option
-@database_option
-@friendly
+@with_store()
 def apps_create(
     name: str,
     scopes: tuple[str, ...],
     rate_limits: tuple[str, ...],
     secret_ttl_days: int,
     as_json: bool,
-    database_url: str | None,
+    store: Store,
+    settings: config.Settings,
 ) -> None:
     """Create an application and print its uid and secret (once)."""
-    settings = config.load({"database_url": database_url})
-    with store_for(settings) as store:
-        made = applications.create(
-            store, name, dt.datetime.now(dt.UTC), scopes, rate_limits, secret_ttl_days
-        )
+    made = applications.create(
+        store, name, dt.datetime.now(dt.UTC), scopes, rate_limits, secret_ttl_days
+    )
     _show(made, settings, as_json)
 
 
 @apps.command("list")
 @_json_option
-@database_option
-@friendly
-def apps_list(as_json: bool, database_url: str | None) -> None:
+@with_store()
+def apps_list(as_json: bool, store: Store, settings: config.Settings) -> None:
     """The applications, without their secrets."""
-    settings = config.load({"database_url": database_url})
-    with store_for(settings) as store:
-        found = accounts.applications(store)
+    found = accounts.applications(store)
     rows = [
         {
             "name": app.name,
             "uid": app.uid,
             "scopes": app.scopes,
             "rate_limits": app.rate_limits,
-            "secret_valid_until": app.secret_valid_until.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "secret_valid_until": api_time(app.secret_valid_until, digits=0),
             "revoked": app.revoked_at is not None,
         }
         for app in found
@@ -139,27 +136,26 @@ def apps_list(as_json: bool, database_url: str | None) -> None:
 )
 @_ttl_option
 @_json_option
-@database_option
-@friendly
+@with_store()
 def apps_rotate(
-    name: str, grace_hours: int, secret_ttl_days: int, as_json: bool, database_url: str | None
+    name: str,
+    grace_hours: int,
+    secret_ttl_days: int,
+    as_json: bool,
+    store: Store,
+    settings: config.Settings,
 ) -> None:
     """Give an application a new secret; the current one works for --grace-hours more."""
-    settings = config.load({"database_url": database_url})
-    with store_for(settings) as store:
-        made = applications.rotate_secret(
-            store, name, dt.datetime.now(dt.UTC), dt.timedelta(hours=grace_hours), secret_ttl_days
-        )
+    made = applications.rotate_secret(
+        store, name, dt.datetime.now(dt.UTC), dt.timedelta(hours=grace_hours), secret_ttl_days
+    )
     _show(made, settings, as_json)
 
 
 @apps.command("revoke")
 @click.argument("name")
-@database_option
-@friendly
-def apps_revoke(name: str, database_url: str | None) -> None:
+@with_store()
+def apps_revoke(name: str, store: Store, settings: config.Settings) -> None:
     """Revoke an application: its secrets and tokens stop working at once."""
-    settings = config.load({"database_url": database_url})
-    with store_for(settings) as store:
-        applications.revoke(store, name, dt.datetime.now(dt.UTC))
+    applications.revoke(store, name, dt.datetime.now(dt.UTC))
     click.echo(f"application {name} revoked")

@@ -1,4 +1,5 @@
-"""What every command shares: the group, the --database option, friendly errors, the store."""
+"""What every command shares: the group (with --database before or after the subcommand), the
+options made from the settings, friendly errors, and the store a command works on."""
 
 from __future__ import annotations
 
@@ -17,14 +18,19 @@ from intragraph.store.base import Store
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def database_option(command: F) -> F:
+def setting_option(name: str, **extra: Any) -> Callable[[F], F]:
+    """The option of a setting, with its help and default from `config.Settings`. Without an
+    envvar of click's own: `config.load` reads the environment, so that an option given on the
+    command line (here or before the subcommand) always wins over it."""
+    setting = config.BY_NAME[name]
+    default = setting.default if setting.default != "" else "none"
+    extra.setdefault("type", type(setting.default))
     return click.option(
-        "--database",
-        "database_url",
-        envvar="INTRAGRAPH_DATABASE_URL",
-        show_envvar=True,
-        help="A DuckDB file, duckdb:///path or postgresql://...  [default: ./intragraph.duckdb]",
-    )(command)
+        setting.option,
+        name,
+        help=f"{setting.help}  [env: {setting.variable}; default: {default}]",
+        **extra,
+    )
 
 
 def friendly(command: F) -> F:
@@ -40,6 +46,16 @@ def friendly(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def settings_from(**given: Any) -> config.Settings:
+    """Settings from the options given to the command, then those given before it (`intragraph
+    --database X import ...`), then the environment."""
+    context = click.get_current_context(silent=True)
+    outer = context.find_root().params if context is not None else {}
+    chosen = {name: value for name, value in outer.items() if value is not None}
+    chosen.update({name: value for name, value in given.items() if value is not None})
+    return config.load(chosen)
+
+
 @contextmanager
 def store_for(settings: config.Settings, check_schema: bool = True) -> Iterator[Store]:
     store = open_store(settings.database_url, settings, check_schema=check_schema)
@@ -49,7 +65,24 @@ def store_for(settings: config.Settings, check_schema: bool = True) -> Iterator[
         store.close()
 
 
+def with_store(check_schema: bool = True) -> Callable[[F], F]:
+    """A command that works on the database: it takes --database, and is called with the
+    `store`, open for its run, and the `settings`."""
+
+    def decorate(command: F) -> F:
+        @functools.wraps(command)
+        def wrapper(*args: Any, database_url: str | None = None, **kwargs: Any) -> Any:
+            settings = settings_from(database_url=database_url)
+            with store_for(settings, check_schema) as store:
+                return command(*args, store=store, settings=settings, **kwargs)
+
+        return setting_option("database_url")(friendly(wrapper))  # type: ignore[return-value]
+
+    return decorate
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="intragraph")
-def main() -> None:
+@setting_option("database_url")
+def main(database_url: str | None) -> None:
     """The 42 intra API's graph endpoints, self-hosted."""

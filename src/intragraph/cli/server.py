@@ -7,33 +7,34 @@ import os
 import click
 
 from intragraph import config
-from intragraph.cli.common import database_option, friendly, main, store_for
-from intragraph.store import is_postgres
+from intragraph.cli.common import (
+    friendly,
+    main,
+    setting_option,
+    settings_from,
+    store_for,
+    with_store,
+)
+from intragraph.ports import bind_error
+from intragraph.store import is_postgres, schema
+from intragraph.store.base import Store
 from intragraph.store.migrations import LATEST
+
+_SERVED = ("host", "port", "workers", "forwarded_allow_ips", "database_url")
 
 
 @main.command()
-@click.option("--host", envvar="INTRAGRAPH_HOST", show_envvar=True, help="[default: 127.0.0.1]")
-@click.option(
-    "--port", type=int, envvar="INTRAGRAPH_PORT", show_envvar=True, help="[default: 8000]"
-)
-@click.option(
-    "--workers",
-    type=click.IntRange(1),
-    envvar="INTRAGRAPH_WORKERS",
-    show_envvar=True,
-    help="Worker processes; more than 1 needs PostgreSQL and Redis.  [default: 1]",
-)
-@database_option
+@setting_option("host")
+@setting_option("port", type=click.IntRange(1, 65535))
+@setting_option("workers", type=click.IntRange(1))
+@setting_option("forwarded_allow_ips")
+@setting_option("database_url")
 @friendly
-def serve(
-    host: str | None, port: int | None, workers: int | None, database_url: str | None
-) -> None:
+def serve(**given: str | int | None) -> None:
     """Serve the API (and its OpenAPI docs at /docs)."""
     import uvicorn
 
-    given = {"host": host, "port": port, "workers": workers, "database_url": database_url}
-    settings = config.load(given)
+    settings = settings_from(**given)
     if settings.workers > 1 and not is_postgres(settings.database_url):
         raise click.ClickException(
             "--workers above 1 needs PostgreSQL: a DuckDB file is written by one process"
@@ -42,12 +43,17 @@ def serve(
         raise click.ClickException(
             "--workers above 1 needs INTRAGRAPH_REDIS_URL: the workers must share the rate limits"
         )
+    refused = bind_error(settings.host, settings.port)
+    if refused is not None:
+        raise click.ClickException(
+            f"cannot listen on {settings.host}:{settings.port}: {refused} (another server? "
+            "choose another with --port)"
+        )
     with store_for(settings) as store:  # a clear message now rather than a traceback per worker
         label = store.label
-    # each worker builds its app from the environment: hand it the options given here
-    for name, value in given.items():
-        if value is not None:
-            os.environ[f"INTRAGRAPH_{name.upper()}"] = str(value)
+    # each worker builds its app from the environment: hand it the settings chosen here
+    for name in _SERVED:
+        os.environ[config.BY_NAME[name].variable] = str(getattr(settings, name))
     address = f"http://{settings.host}:{settings.port}"
     click.echo(
         f"intragraph on {address}/ (docs: {address}/docs), {settings.workers} worker(s), "
@@ -64,6 +70,8 @@ def serve(
         workers=settings.workers,
         log_level=settings.log_level,
         access_log=False,
+        proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
     )
 
 
@@ -73,24 +81,17 @@ def db() -> None:
 
 
 @db.command("version")
-@database_option
-@friendly
-def db_version(database_url: str | None) -> None:
+@with_store(check_schema=False)
+def db_version(store: Store, settings: config.Settings) -> None:
     """Print the schema version of the database and the one this intragraph needs."""
-    settings = config.load({"database_url": database_url})
-    with store_for(settings, check_schema=False) as store:
-        version = store.schema_version()
-    click.echo(f"schema {version or 0} (this intragraph: {LATEST})")
+    click.echo(f"schema {schema.version(store) or 0} (this intragraph: {LATEST})")
 
 
 @db.command("upgrade")
-@database_option
-@friendly
-def db_upgrade(database_url: str | None) -> None:
+@with_store(check_schema=False)
+def db_upgrade(store: Store, settings: config.Settings) -> None:
     """Bring the schema to this intragraph's version."""
-    settings = config.load({"database_url": database_url})
-    with store_for(settings, check_schema=False) as store:
-        applied = store.upgrade()
+    applied = schema.upgrade(store)
     for migration in applied:
         click.echo(f"applied {migration.version}: {migration.description}")
     click.echo(f"schema {LATEST}" + ("" if applied else ", already current"))

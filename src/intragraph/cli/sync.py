@@ -11,16 +11,19 @@ from typing import Any
 import click
 
 from intragraph import config
-from intragraph.cli.common import database_option, friendly, main, store_for
+from intragraph.cli.common import main, with_store
 from intragraph.errors import IntragraphError
+from intragraph.store.base import Store
 from intragraph.sync.run import Report, sync, targets
 from intragraph.sync.upstream import Tally, Upstream
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
-def _duration(text: str) -> int:
+def _duration(context: click.Context, param: click.Parameter, text: str | None) -> int | None:
     """'15m', '1h30m', '90s' -> seconds."""
+    if text is None:
+        return None
     parts = re.fullmatch(r"(?:\d+[smhd])+", text.strip().lower())
     seconds = sum(int(n) * _UNITS[u] for n, u in re.findall(r"(\d+)([smhd])", text.lower()))
     if not parts or seconds <= 0:
@@ -28,7 +31,7 @@ def _duration(text: str) -> int:
     return seconds
 
 
-def _ids(text: str | None) -> list[int]:
+def _ids(context: click.Context, param: click.Parameter, text: str | None) -> list[int]:
     if not text:
         return []
     try:
@@ -70,6 +73,12 @@ def _waiting(seconds: float, why: str) -> None:
     click.echo(f"\n{why}: waiting {seconds:.0f} s", err=True)
 
 
+def _url(context: click.Context, param: click.Parameter, text: str) -> str:
+    if not text.startswith(("http://", "https://")):
+        raise click.BadParameter(f"{text!r}: give the API's http(s) URL")
+    return text
+
+
 def _summary(report: Report) -> str:
     c = report.counts
     text = (
@@ -87,6 +96,7 @@ def _summary(report: Report) -> str:
     envvar="INTRAGRAPH_SYNC_FROM",
     show_envvar=True,
     metavar="URL",
+    callback=_url,
     help="The upstream API, e.g. https://api.intra.42.fr",
 )
 @click.option("--client-id", required=True, envvar="INTRAGRAPH_SYNC_CLIENT_ID", show_envvar=True)
@@ -97,59 +107,64 @@ def _summary(report: Report) -> str:
     show_envvar=True,
     help="Better in the environment than on a command line that others can read.",
 )
-@click.option("--campus", metavar="IDS", help="Only these campus ids (comma-separated).")
-@click.option("--cursus", metavar="IDS", help="Only these cursus ids (comma-separated).")
+@click.option(
+    "--campus", metavar="IDS", callback=_ids, help="Only these campus ids (comma-separated)."
+)
+@click.option(
+    "--cursus", metavar="IDS", callback=_ids, help="Only these cursus ids (comma-separated)."
+)
 @click.option("--full", is_flag=True, help="Read everything again and delete rows gone upstream.")
-@click.option("--every", metavar="DURATION", help="Keep running: sync again every 15m, 1h...")
-@database_option
-@friendly
+@click.option(
+    "--every",
+    "period",
+    metavar="DURATION",
+    callback=_duration,
+    help="Keep running: sync again every 15m, 1h...",
+)
+@with_store()
 def sync_command(
     source: str,
     client_id: str,
     client_secret: str,
-    campus: str | None,
-    cursus: str | None,
+    campus: list[int],
+    cursus: list[int],
     full: bool,
-    every: str | None,
-    database_url: str | None,
+    period: int | None,
+    store: Store,
+    settings: config.Settings,
 ) -> None:
     """Copy projects_users, campus_users and cursus_users from a 42-compatible API.
 
     Incremental: each run reads the rows updated since the last completed one. An interrupted
     run (Ctrl-C, kill, network failure) continues where it stopped on the next."""
-    period = _duration(every) if every else None
-    chosen = targets(_ids(campus), _ids(cursus))
-    settings = config.load({"database_url": database_url})
-    if not source.startswith(("http://", "https://")):
-        raise click.BadParameter(f"{source!r}: give the API's http(s) URL", param_hint="--from")
+    chosen = targets(campus, cursus)
     upstream = Upstream(source, client_id, client_secret, on_wait=_waiting)
     try:
-        with store_for(settings) as store:
-            while True:
-                started, upstream.tally = time.monotonic(), Tally()
-                bars = _Bars()
-                try:
-                    reports = sync(store, upstream, chosen, dt.datetime.now(dt.UTC), full, bars)
-                except IntragraphError as error:
-                    if period is None:
-                        raise
-                    click.echo(f"sync failed: {error.message}", err=True)
-                    reports = []
-                finally:
-                    bars.close()
-                for report in reports:
-                    click.echo(_summary(report))
-                tally = upstream.tally
-                click.echo(
-                    f"upstream: {tally.requests} requests, {tally.throttled} answered 429 "
-                    f"(waited out), {tally.retried} retried, {tally.tokens} tokens"
-                )
+        while True:
+            started, upstream.tally = time.monotonic(), Tally()
+            bars = _Bars()
+            try:
+                reports = sync(store, upstream, chosen, dt.datetime.now(dt.UTC), full, bars)
+            except IntragraphError as error:
                 if period is None:
-                    return
-                full = False  # --full once, then incremental
-                wait = max(0.0, period - (time.monotonic() - started))
-                click.echo(f"next sync in {wait:.0f} s", err=True)
-                time.sleep(wait)
+                    raise
+                click.echo(f"sync failed: {error.message}", err=True)
+                reports = []
+            finally:
+                bars.close()
+            for report in reports:
+                click.echo(_summary(report))
+            tally = upstream.tally
+            click.echo(
+                f"upstream: {tally.requests} requests, {tally.throttled} answered 429 "
+                f"(waited out), {tally.retried} retried, {tally.tokens} tokens"
+            )
+            if period is None:
+                return
+            full = False  # --full once, then incremental
+            wait = max(0.0, period - (time.monotonic() - started))
+            click.echo(f"next sync in {wait:.0f} s", err=True)
+            time.sleep(wait)
     except KeyboardInterrupt:
         raise click.ClickException(
             "interrupted: every page read so far is kept; run the same command to continue"

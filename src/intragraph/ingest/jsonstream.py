@@ -3,9 +3,9 @@ arrays one after the other (pages concatenated), or one object per line (NDJSON)
 
 Read incrementally, so a file of any size needs only one record's worth of memory at a time.
 Two readers: `records`, the exact one, gives one record at a time and says what is malformed
-where; `tops` gives whole top-level values (a page each) as bytes, for a decoder that reads a
-page at once, and hands the rest of the stream back (`Undelimited`) at anything it cannot
-delimit, for `records` to read and judge.
+where; `top_level_values` gives whole top-level values (a page each) as bytes, for a decoder
+that reads a page at once, and hands the rest of the stream back (`Undelimited`) at anything it
+cannot delimit, for `records` to read and judge.
 """
 
 from __future__ import annotations
@@ -102,8 +102,8 @@ def records(
 
 
 class Undelimited(Exception):
-    """`tops` met something it cannot delimit (malformed JSON, a scalar at the top, one value
-    over _MAX_RECORD bytes): `stream` reads on from there, for `records`."""
+    """`top_level_values` met something it cannot delimit (malformed JSON, a scalar at the top,
+    one value over _MAX_RECORD bytes): `stream` reads on from there, for `records`."""
 
     def __init__(self, stream: Resumed) -> None:
         super().__init__("the rest of the stream is for the exact reader")
@@ -148,7 +148,7 @@ _MALFORMED = -2
 T = TypeVar("T")
 
 
-def tops(
+def top_level_values(
     stream: BinaryIO, decode: Callable[[bytes], T | None], progress: Callable[[int], None]
 ) -> Iterator[tuple[bytes, T | None]]:
     """Every top-level array or object of the stream: its bytes, and what `decode` made of

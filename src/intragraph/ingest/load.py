@@ -15,11 +15,19 @@ import numpy as np
 import numpy.typing as npt
 
 from intragraph.errors import ImportFailed
-from intragraph.ingest.jsonstream import MalformedJSON, Resumed, Undelimited, records, tops
+from intragraph.ingest.jsonstream import (
+    MalformedJSON,
+    Resumed,
+    Undelimited,
+    records,
+    top_level_values,
+)
 from intragraph.ingest.pages import READERS, Page
 from intragraph.ingest.records import KINDS, BadRecord, instant, read
-from intragraph.store.base import Store, UpsertCounts, Writer
+from intragraph.store import writes
+from intragraph.store.base import Store, Writer
 from intragraph.store.tables import TABLES, Table
+from intragraph.store.writes import UpsertCounts
 
 _BATCH = 50_000
 
@@ -47,20 +55,20 @@ class _BadValue(Exception):
         self.index, self.reason = index, reason
 
 
-def _usual(texts: list[Any]) -> tuple[npt.NDArray[np.bool_], npt.NDArray[Any]]:
+def _in_api_form(texts: list[Any]) -> tuple[npt.NDArray[np.bool_], npt.NDArray[Any]]:
     """Which texts are in the API's own form, and those as datetime64[us] (ValueError for one
     that is not on the calendar)."""
-    usual = np.zeros(len(texts), dtype=bool)
+    in_form = np.zeros(len(texts), dtype=bool)
     try:
         sized = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) == len(_FORM)
         joined = "".join(compress(texts, sized)).encode("ascii")
     except (TypeError, UnicodeEncodeError):  # a datetime, or a text not ASCII: one by one
-        return usual, np.empty(0, dtype="datetime64[us]")
+        return in_form, np.empty(0, dtype="datetime64[us]")
     grid = np.frombuffer(joined, dtype=np.uint8).reshape(-1, len(_FORM))
     formed = ((grid >= _LOW) & (grid <= _HIGH)).all(axis=1)
-    usual[sized] = formed
+    in_form[sized] = formed
     stamps = np.ascontiguousarray(grid[formed, : len(_FORM) - 1])  # without the Z
-    return usual, stamps.view(f"S{len(_FORM) - 1}").ravel().astype("datetime64[us]")
+    return in_form, stamps.view(f"S{len(_FORM) - 1}").ravel().astype("datetime64[us]")
 
 
 def _timestamps(values: list[Any], name: str) -> Any:
@@ -73,9 +81,9 @@ def _timestamps(values: list[Any], name: str) -> Any:
     else:  # created_at, updated_at: no list to build
         slots, present = np.arange(len(values)), values
     try:
-        usual, parsed = _usual(present)
-        moments[slots[usual]] = parsed
-        for index in slots[~usual].tolist():
+        in_form, parsed = _in_api_form(present)
+        moments[slots[in_form]] = parsed
+        for index in slots[~in_form].tolist():
             value = values[index]
             if not isinstance(value, dt.datetime):
                 value = instant(value, name)
@@ -204,7 +212,7 @@ def import_sources(
     store: Store, kind: str, sources: Iterable[Source], progress: Callable[[int], None]
 ) -> dict[str, UpsertCounts]:
     """Counts per table. Any bad record raises ImportFailed and nothing of the run is kept."""
-    with store.transaction() as writer:
+    with writes.transaction(store) as writer:
         return merge_records(writer, kind, _records(kind, sources, progress))
 
 
@@ -234,7 +242,7 @@ def merge_records(
         stager.wait(quiet=True)
         raise
     stager.wait()
-    return {name: writer.merge(TABLES[name]) for name in tables}
+    return {name: writes.merge(writer, TABLES[name]) for name in tables}
 
 
 def _records(
@@ -246,7 +254,9 @@ def _records(
     for source in sources:
         rest, position = Resumed(b"", source.stream), 0
         try:
-            for value, page in tops(source.stream, read_page, progress) if read_page else ():
+            for value, page in (
+                top_level_values(source.stream, read_page, progress) if read_page else ()
+            ):
                 if page is not None:
                     yield source.name, position + 1, page
                     position += page.count

@@ -1,4 +1,10 @@
-"""Storage engines behind one small interface (`base.Store`); `open_store` picks one by URL."""
+"""Storage engines behind one small interface (`base.Store`); `open_store` picks one by URL.
+
+The only package that writes SQL. Its modules, each taking an engine: `schema` (versions and
+migrations), `writes` (appends, upserts, deletions; `rollups` kept current with them), `counts`
+(graph counts per granule), `rows` (list pages, parents), `accounts`, `cursors` (the sync's
+position), with `where` (the WHERE builder) and `tables` (the tables as data) below them.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ from pathlib import Path
 
 from intragraph.config import Settings
 from intragraph.errors import ConfigError
+from intragraph.store import schema
 from intragraph.store.base import Store
 
 POSTGRES_SCHEMES = ("postgres", "postgresql")
@@ -52,7 +59,7 @@ def open_store(
         store = DuckDBStore(duckdb_path(url))
     if check_schema:
         try:
-            store.ensure_schema()
+            schema.ensure(store)
         except BaseException:
             store.close()
             raise

@@ -46,7 +46,8 @@ def application(store: Store, column: str, value: str) -> Application | None:
     if "\x00" in value:  # no stored text holds one (and PostgreSQL refuses them)
         return None
     rows = store.fetch(
-        f"SELECT {_APPLICATION} FROM applications AS a WHERE a.{column} = {store.mark}", [value]
+        f"SELECT {_APPLICATION} FROM applications AS a WHERE a.{column} = {store.placeholder}",
+        [value],
     )
     return _application(rows[0]) if rows else None
 
@@ -58,7 +59,7 @@ def applications(store: Store) -> list[Application]:
 
 def insert_application(store: Store, values: dict[str, Any]) -> None:
     names = list(ACCOUNT_TABLES["applications"].columns)
-    marks = ", ".join([store.mark] * len(names))
+    marks = ", ".join([store.placeholder] * len(names))
     with store.transaction() as writer:
         next_id = writer.execute("SELECT coalesce(max(id), 0) + 1 FROM applications")[0][0]
         row = {**values, "id": next_id}
@@ -69,10 +70,10 @@ def insert_application(store: Store, values: dict[str, Any]) -> None:
 
 
 def update_application(store: Store, name: str, values: dict[str, Any]) -> None:
-    assignments = ", ".join(f"{column} = {store.mark}" for column in values)
+    assignments = ", ".join(f"{column} = {store.placeholder}" for column in values)
     with store.transaction() as writer:
         writer.execute(
-            f"UPDATE applications SET {assignments} WHERE name = {store.mark}",
+            f"UPDATE applications SET {assignments} WHERE name = {store.placeholder}",
             [*values.values(), name],
         )
 
@@ -88,12 +89,13 @@ def insert_token(
     with store.transaction() as writer:
         # expired tokens are of no use to anyone: drop the application's old ones on the way
         writer.execute(
-            f"DELETE FROM tokens WHERE application_id = {store.mark} AND expires_at < {store.mark}",
+            f"DELETE FROM tokens WHERE application_id = {store.placeholder} "
+            f"AND expires_at < {store.placeholder}",
             [application_id, created_at],
         )
         writer.execute(
             "INSERT INTO tokens (token_hash, application_id, scopes, created_at, expires_at) "
-            f"VALUES ({', '.join([store.mark] * 5)})",
+            f"VALUES ({', '.join([store.placeholder] * 5)})",
             [token_hash, application_id, scopes, created_at, expires_at],
         )
 
@@ -101,7 +103,8 @@ def insert_token(
 def token(store: Store, token_hash: str) -> TokenRecord | None:
     rows = store.fetch(
         f"SELECT t.scopes, t.created_at, t.expires_at, {_APPLICATION} FROM tokens AS t "
-        f"JOIN applications AS a ON a.id = t.application_id WHERE t.token_hash = {store.mark}",
+        "JOIN applications AS a ON a.id = t.application_id "
+        f"WHERE t.token_hash = {store.placeholder}",
         [token_hash],
     )
     if not rows:

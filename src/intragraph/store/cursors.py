@@ -9,8 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, fields, replace
 
+from intragraph.conditions import Condition
 from intragraph.store.base import Store, Writer, aware
 from intragraph.store.tables import SYNC_TABLES
+from intragraph.store.where import where
 
 
 @dataclass(frozen=True)
@@ -42,14 +44,14 @@ assert SYNC_TABLES["sync_cursors"].columns == _COLUMNS
 
 def load(store: Store, key: str) -> Cursor | None:
     found = store.fetch(
-        f"SELECT {', '.join(_COLUMNS)} FROM sync_cursors WHERE key = {store.mark}", [key]
+        f"SELECT {', '.join(_COLUMNS)} FROM sync_cursors WHERE key = {store.placeholder}", [key]
     )
     return Cursor(*(aware(value) for value in found[0])) if found else None
 
 
 def save(writer: Writer, cursor: Cursor) -> None:
-    writer.execute(f"DELETE FROM sync_cursors WHERE key = {writer.mark}", [cursor.key])
-    marks = ", ".join([writer.mark] * len(_COLUMNS))
+    writer.execute(f"DELETE FROM sync_cursors WHERE key = {writer.placeholder}", [cursor.key])
+    marks = ", ".join([writer.placeholder] * len(_COLUMNS))
     writer.execute(
         f"INSERT INTO sync_cursors ({', '.join(_COLUMNS)}) VALUES ({marks})",
         [getattr(cursor, name) for name in _COLUMNS],
@@ -59,7 +61,7 @@ def save(writer: Writer, cursor: Cursor) -> None:
 def note_seen(writer: Writer, key: str, ids: list[int]) -> None:
     """Ids kept by a --full window, to find the local rows it never met."""
     if ids:
-        values = ", ".join([f"({writer.mark}, {writer.mark})"] * len(ids))
+        values = ", ".join([f"({writer.placeholder}, {writer.placeholder})"] * len(ids))
         writer.execute(
             f"INSERT INTO sync_seen (key, id) VALUES {values}",
             [value for i in ids for value in (key, i)],
@@ -67,10 +69,27 @@ def note_seen(writer: Writer, key: str, ids: list[int]) -> None:
 
 
 def forget_seen(writer: Writer, key: str) -> None:
-    writer.execute(f"DELETE FROM sync_seen WHERE key = {writer.mark}", [key])
+    writer.execute(f"DELETE FROM sync_seen WHERE key = {writer.placeholder}", [key])
 
 
-def unseen_clause(table: str, mark: str) -> str:
-    """A condition on a table's rows: not kept by the --full window whose key is bound to
-    `mark`. NOT EXISTS is an anti-join on every engine, whatever sync_seen's size."""
-    return f"NOT EXISTS (SELECT 1 FROM sync_seen AS s WHERE s.key = {mark} AND s.id = {table}.id)"
+def unseen_ids(
+    store: Store,
+    table: str,
+    conditions: tuple[Condition, ...],
+    key: str,
+    now: dt.datetime,
+    limit: int,
+) -> list[int]:
+    """The first `limit` ids, ascending, of the table's rows that meet `conditions` and that the
+    --full window `key` never met (not in sync_seen). NOT EXISTS is an anti-join on every
+    engine, whatever sync_seen's size."""
+    clause, params = where(None, conditions, store.placeholder, now)
+    unseen = (
+        f"NOT EXISTS (SELECT 1 FROM sync_seen AS s WHERE s.key = {store.placeholder} "
+        f"AND s.id = {table}.id)"
+    )
+    found = store.fetch(
+        f"SELECT id FROM {table} WHERE {clause} AND {unseen} ORDER BY id LIMIT {int(limit)}",
+        [*params, key],
+    )
+    return [int(row[0]) for row in found]

@@ -16,8 +16,8 @@ import duckdb
 import numpy as np
 import numpy.typing as npt
 
+from intragraph.conditions import Value
 from intragraph.errors import ConfigError
-from intragraph.query import Value
 from intragraph.store.base import Ints, Store, Writer
 from intragraph.store.migrations import Dialect
 from intragraph.store.tables import Table
@@ -119,9 +119,8 @@ class _DuckDBWriter(Writer):
         self.execute(f"CREATE TEMP TABLE IF NOT EXISTS stage_{table.name} ({types}, seq BIGINT)")
         self._insert(f"stage_{table.name}", (*table.columns, "seq"), columns)
 
-    def append(self, table: Table, columns: dict[str, npt.NDArray[Any]]) -> None:
+    def insert(self, table: Table, columns: dict[str, npt.NDArray[Any]]) -> None:
         self._insert(table.name, table.columns, columns)
-        self.touched.add(table.name)
 
     def _insert(self, target: str, names: tuple[str, ...], columns: dict[str, Any]) -> None:
         # DuckDB scans a dict of NumPy arrays in place: far faster than executemany.

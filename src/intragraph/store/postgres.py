@@ -22,8 +22,8 @@ import numpy.typing as npt
 import psycopg
 import psycopg_pool
 
+from intragraph.conditions import Value
 from intragraph.errors import Unavailable
-from intragraph.query import Value
 from intragraph.store.base import Ints, Store, Writer
 from intragraph.store.migrations import Dialect
 from intragraph.store.tables import Table
@@ -94,7 +94,7 @@ def _check(connection: psycopg.Connection[Any]) -> None:
 
 
 class PostgresStore(Store):
-    mark = "%s"
+    placeholder = "%s"
     dialect = DIALECT
 
     def __init__(
@@ -163,7 +163,7 @@ class PostgresStore(Store):
         # date_part gives float8 seconds (extract's numeric is several times slower). Exact:
         # instants are whole microseconds and float8 holds them within 0.25 us until 2100, so
         # nothing below a granule's first microsecond rounds up into it.
-        return f"floor(date_part('epoch', {column}) / {self.mark})::bigint", [size]
+        return f"floor(date_part('epoch', {column}) / {self.placeholder})::bigint", [size]
 
     def fetch(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
         with _unavailable(self.label, self.statement_timeout_ms), self._connection() as conn:
@@ -209,9 +209,8 @@ class _PostgresWriter(Writer):
         )
         self._copy(f"stage_{table.name}", (*table.columns, "seq"), columns)
 
-    def append(self, table: Table, columns: dict[str, npt.NDArray[Any]]) -> None:
+    def insert(self, table: Table, columns: dict[str, npt.NDArray[Any]]) -> None:
         self._copy(table.name, table.columns, columns)
-        self.touched.add(table.name)
 
     def _copy(self, target: str, names: tuple[str, ...], columns: dict[str, Any]) -> None:
         """COPY, the bulk path. DuckDB writes the CSV from the arrays at C speed (psycopg's

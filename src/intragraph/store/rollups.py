@@ -9,30 +9,29 @@ more, they are recomputed (`refresh`), as after bulk appends.
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from intragraph.query import GraphQuery
+from intragraph.conditions import GraphQuery
 from intragraph.resources import RESOURCES
+from intragraph.store.base import Ints, Store, Writer
 from intragraph.zones import QUARTER_HOUR
-
-if TYPE_CHECKING:
-    from intragraph.store.base import Ints, Store, Writer
 
 # tables whose changes the rollups follow
 ROLLED_UP = frozenset(resource.table for resource in RESOURCES.values())
 
 
-def refresh(store: Store, writer: Writer) -> None:
+def refresh(writer: Writer) -> None:
     """Counts per UTC quarter-hour of every graph field, for the unfiltered graphs."""
     writer.execute("DELETE FROM rollups")
+    placeholder = writer.placeholder
     for resource in RESOURCES.values():
         for field in resource.graph_fields:
-            bucket, params = store.granule_sql(field, QUARTER_HOUR)
+            bucket, params = writer.granule_sql(field, QUARTER_HOUR)
             writer.execute(
-                f"INSERT INTO rollups (resource, field, granule, n) SELECT {store.mark}, "
-                f"{store.mark}, {bucket}, count(*) FROM {resource.table} "
+                f"INSERT INTO rollups (resource, field, granule, n) SELECT {placeholder}, "
+                f"{placeholder}, {bucket}, count(*) FROM {resource.table} "
                 # in order: scans give them back sorted, which the zone lookup likes
                 f"WHERE {field} IS NOT NULL GROUP BY 3 ORDER BY 3",
                 [resource.name, field, *params],
@@ -40,12 +39,12 @@ def refresh(store: Store, writer: Writer) -> None:
 
 
 def counts(store: Store, query: GraphQuery, now: dt.datetime) -> tuple[Ints, Ints]:
-    """What `granule_counts` answers for a query without conditions, at 900 s, from the
+    """What `counts.granules` answers for a query without conditions, at 900 s, from the
     rollups: every quarter-hour before now's from there, now's own counted exactly."""
-    current = int(now.timestamp()) // QUARTER_HOUR
+    current, placeholder = int(now.timestamp()) // QUARTER_HOUR, store.placeholder
     granules, counts = store.fetch_arrays(
-        f"SELECT granule, n FROM rollups WHERE resource = {store.mark} "
-        f"AND field = {store.mark} AND granule <= {store.mark}",
+        f"SELECT granule, n FROM rollups WHERE resource = {placeholder} "
+        f"AND field = {placeholder} AND granule <= {placeholder}",
         [query.resource.name, query.field, current],
     )
     if granules.size == 0 or granules.max() < current:
@@ -56,7 +55,7 @@ def counts(store: Store, query: GraphQuery, now: dt.datetime) -> tuple[Ints, Int
     field = query.field
     latest = store.fetch(
         f"SELECT count(*) FROM {query.resource.table} "
-        f"WHERE {field} >= {store.mark} AND {field} <= {store.mark}",
+        f"WHERE {field} >= {placeholder} AND {field} <= {placeholder}",
         [start, now],
     )[0][0]
     if latest:
@@ -66,8 +65,12 @@ def counts(store: Store, query: GraphQuery, now: dt.datetime) -> tuple[Ints, Int
 
 
 def first(store: Store, query: GraphQuery) -> int | None:
+    """The earliest UTC quarter-hour of the query's field over every row (not only the
+    query's); None when the field is never set."""
+    placeholder = store.placeholder
     found = store.fetch(
-        f"SELECT min(granule) FROM rollups WHERE resource = {store.mark} AND field = {store.mark}",
+        f"SELECT min(granule) FROM rollups WHERE resource = {placeholder} "
+        f"AND field = {placeholder}",
         [query.resource.name, query.field],
     )[0][0]
     return None if found is None else int(found)
@@ -79,31 +82,32 @@ def adjustable(writer: Writer, target: str, changes: int) -> bool:
     resource's default field counts)."""
     resource = next(r for r in RESOURCES.values() if r.table == target)
     rows = writer.execute(
-        f"SELECT sum(n) FROM rollups WHERE resource = {writer.mark} AND field = {writer.mark}",
+        f"SELECT sum(n) FROM rollups WHERE resource = {writer.placeholder} "
+        f"AND field = {writer.placeholder}",
         [resource.name, resource.default_field],
     )[0][0]
     return changes * 4 < int(rows or 0)
 
 
-def stage_delta(writer: Writer, target: str) -> None:
+def stage_delta(writer: Writer, target: str, latest: str, outcomes: str) -> None:
     """What the merge does to the rollups: -1 per replaced row's quarter-hour, +1 per new
     or replacing row's, per graph field. Kept current this way, a small import into a big
-    table costs in proportion to the import, not to the table."""
-    assert writer.bucket is not None, "the Store sets its bucketing SQL on its writers"
-    parts, params = [], list[Any]()
+    table costs in proportion to the import, not to the table. `latest` holds the merge's
+    incoming rows, `outcomes` what becomes of each id (inserted, updated, unchanged)."""
+    parts, params, placeholder = [], list[Any](), writer.placeholder
     for resource in RESOURCES.values():
         if resource.table != target:
             continue
         for field in resource.graph_fields:
-            bucket, bucket_params = writer.bucket(field, QUARTER_HOUR)
-            for source, sign, fates in (
-                (target, -1, "fate = 'updated'"),
-                ("pick", 1, "fate <> 'unchanged'"),
+            bucket, bucket_params = writer.granule_sql(field, QUARTER_HOUR)
+            for source, sign, which in (
+                (target, -1, "outcome = 'updated'"),
+                (latest, 1, "outcome <> 'unchanged'"),
             ):
                 parts.append(
-                    f"SELECT {writer.mark} AS resource, {writer.mark} AS field, {bucket} AS "
-                    f"granule, {sign} AS n FROM {source} WHERE {field} IS NOT NULL AND id IN "
-                    f"(SELECT id FROM fate WHERE {fates})"
+                    f"SELECT {placeholder} AS resource, {placeholder} AS field, "
+                    f"{bucket} AS granule, {sign} AS n FROM {source} WHERE {field} IS NOT NULL "
+                    f"AND id IN (SELECT id FROM {outcomes} WHERE {which})"
                 )
                 params += [resource.name, field, *bucket_params]
     writer.execute(

@@ -24,15 +24,17 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from intragraph.conditions import Condition
+from intragraph.formats import api_time
 from intragraph.ingest.load import merge_records
 from intragraph.ingest.records import BadRecord, instant, timestamp
 from intragraph.query import parse_list
 from intragraph.resources import LISTED, Resource
-from intragraph.store import cursors
-from intragraph.store.base import Store, UpsertCounts
+from intragraph.store import cursors, writes
+from intragraph.store.base import Store
 from intragraph.store.cursors import Cursor
 from intragraph.store.tables import TABLES
-from intragraph.store.where import where
+from intragraph.store.writes import UpsertCounts
 from intragraph.sync.upstream import Params, Upstream, UpstreamError
 
 OVERLAP = dt.timedelta(minutes=5)
@@ -48,6 +50,7 @@ ORDER = ("campus_users", "cursus_users", "projects_users")  # memberships first:
 class Target:
     resource: Resource
     narrowing: Params  # the upstream filters of `--campus` / `--cursus`
+    conditions: tuple[Condition, ...]  # the same narrowing, on the local rows
 
 
 def targets(campus: Sequence[int], cursus: Sequence[int]) -> list[Target]:
@@ -63,7 +66,10 @@ def targets(campus: Sequence[int], cursus: Sequence[int]) -> list[Target]:
         "cursus_users": [("filter[cursus_id]", ids["cursus"])] if "cursus" in ids else [],
         "projects_users": [(f"filter[{name}]", value) for name, value in ids.items()],
     }
-    return [Target(LISTED[name], filters[name]) for name in ORDER]
+    return [
+        Target(LISTED[name], filters[name], parse_list(LISTED[name], filters[name]).conditions)
+        for name in ORDER
+    ]
 
 
 @dataclass
@@ -81,6 +87,17 @@ class Report:
 Progress = Callable[[str, int, int | None], None]
 
 
+@dataclass(frozen=True)
+class Run:
+    """One sync: where from, where to, as of when, and whether it reads everything again."""
+
+    store: Store
+    upstream: Upstream
+    now: dt.datetime
+    full: bool
+    progress: Progress
+
+
 def sync(
     store: Store,
     upstream: Upstream,
@@ -89,7 +106,8 @@ def sync(
     full: bool,
     progress: Progress,
 ) -> list[Report]:
-    return [_resource(store, upstream, target, now, full, progress) for target in chosen]
+    run = Run(store, upstream, now, full, progress)
+    return [_resource(run, target) for target in chosen]
 
 
 def _key(upstream: Upstream, target: Target) -> str:
@@ -97,23 +115,16 @@ def _key(upstream: Upstream, target: Target) -> str:
     return " ".join(filter(None, (upstream.base, target.resource.name, narrowing)))
 
 
-def _resource(
-    store: Store,
-    upstream: Upstream,
-    target: Target,
-    now: dt.datetime,
-    full: bool,
-    progress: Progress,
-) -> Report:
-    name = target.resource.name
-    key = _key(upstream, target)
+def _resource(run: Run, target: Target) -> Report:
+    store, name = run.store, target.resource.name
+    key = _key(run.upstream, target)
     cursor = cursors.load(store, key) or Cursor(key, name, None)
-    fresh = cursor.high is None or (full and not cursor.full_run)
+    fresh = cursor.high is None or (run.full and not cursor.full_run)
     report = Report(name, resumed=not fresh)
     if fresh:
         since = cursor.synced_until
-        low = EPOCH if full or since is None else since - OVERLAP
-        cursor = cursor.started(_ms(low), _ms(now), full)
+        low = EPOCH if run.full or since is None else since - OVERLAP
+        cursor = cursor.started(_ms(low), _ms(run.now), run.full)
         with store.transaction() as writer:
             cursors.forget_seen(writer, key)
             cursors.save(writer, cursor)
@@ -121,13 +132,13 @@ def _resource(
     pending: list[dict[str, Any]] = []
     committed = time.monotonic()
     while _reading(cursor):
-        items, answered = upstream.get(f"/v2/{name}", target.narrowing + _page(cursor))
+        items, answered = run.upstream.get(f"/v2/{name}", target.narrowing + _page(cursor))
         if total is None:
             total = answered
         kept, cursor = _advance(cursor, items)
         pending += kept
         report.pages += 1
-        progress(name, len(kept), total)
+        run.progress(name, len(kept), total)
         # pages are committed together, with the cursor after the last of them, once enough
         # rows or time have gathered: a fast upstream then costs a transaction per thousand
         # rows, not per page; a stop loses only what a next run reads again
@@ -136,7 +147,7 @@ def _resource(
             _keep(store, report, name, pending, cursor)
             pending, committed = [], time.monotonic()
     if cursor.full_run:
-        _delete_missing(store, upstream, target, now, cursor, report)
+        _delete_missing(run, target, cursor, report)
     with store.transaction() as writer:
         cursors.forget_seen(writer, key)
         cursors.save(writer, cursor.completed())
@@ -195,7 +206,7 @@ def _keep(
 ) -> None:
     """Pages' rows and the cursor after them, in one transaction."""
     source = f"{name} pages up to {_text(cursor.low) if cursor.low else ''}"
-    with store.transaction() as writer:
+    with writes.transaction(store) as writer:
         counts = merge_records(writer, name, ((source, n, r) for n, r in enumerate(items, 1)))
         if cursor.full_run:
             cursors.note_seen(writer, cursor.key, [_id(item) for item in items])
@@ -207,40 +218,23 @@ def _keep(
     report.counts.unchanged += own.unchanged
 
 
-def _delete_missing(
-    store: Store,
-    upstream: Upstream,
-    target: Target,
-    now: dt.datetime,
-    cursor: Cursor,
-    report: Report,
-) -> None:
+def _delete_missing(run: Run, target: Target, cursor: Cursor, report: Report) -> None:
     """Local rows (within the narrowing) that the --full window never met: kept if the
     upstream still has them (updated during the sync), deleted if not."""
     resource, name = target.resource, target.resource.name
-    conditions = parse_list(resource, target.narrowing).conditions
-    clause, params = where(None, conditions, store.mark, now)
-    while True:
-        ids = [
-            int(row[0])
-            for row in store.fetch(
-                f"SELECT id FROM {resource.table} WHERE {clause} AND "
-                f"{cursors.unseen_clause(resource.table, store.mark)} ORDER BY id LIMIT {PAGE}",
-                [*params, cursor.key],
-            )
-        ]
-        if not ids:
-            return
-        items, _ = upstream.get(
+    while ids := cursors.unseen_ids(
+        run.store, resource.table, target.conditions, cursor.key, run.now, PAGE
+    ):
+        items, _ = run.upstream.get(
             f"/v2/{name}",
             [("filter[id]", ",".join(map(str, ids))), ("page[size]", str(PAGE))],
         )
         present = {_id(item) for item in items}
         gone = [i for i in ids if i not in present]
-        with store.transaction() as writer:
+        with writes.transaction(run.store) as writer:
             merge_records(writer, name, ((f"{name} by id", n, r) for n, r in enumerate(items, 1)))
             cursors.note_seen(writer, cursor.key, ids)
-            writer.delete(TABLES[resource.table], gone)
+            writes.remove(writer, TABLES[resource.table], gone)
         report.deleted += len(gone)
 
 
@@ -264,4 +258,4 @@ def _ms(moment: dt.datetime) -> dt.datetime:
 
 
 def _text(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return api_time(moment, digits=6)

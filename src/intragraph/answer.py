@@ -89,7 +89,7 @@ def _ordinal(key: str, interval: str) -> int:
 _STEP = {"day": 1, "week": 7, "month": 1, "quarter": 3, "year": 1}
 
 
-def answer(
+def from_granules(
     granules: Ints,
     counts: Ints,
     size: int,

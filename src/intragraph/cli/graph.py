@@ -1,0 +1,68 @@
+"""`intragraph graph`: a graph answered from the local database, without a server."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+
+import click
+
+from intragraph import config
+from intragraph.cli.common import main, with_store
+from intragraph.formats import FORMATS, to_csv, to_table
+from intragraph.graphs import graph as graph_answer
+from intragraph.query import parse_graph
+from intragraph.resources import PROJECTS_USERS
+from intragraph.store.base import Store
+
+
+@main.command()
+@click.argument("words", nargs=-1, metavar="[on FIELD] [by INTERVAL]")
+@click.option("--filter", "filters", multiple=True, metavar="NAME=A,B", help="Repeatable.")
+@click.option("--range", "ranges", multiple=True, metavar="NAME=MIN,MAX", help="Repeatable.")
+@click.option("--time-zone", help="An IANA name.  [default: INTRAGRAPH_TIME_ZONE or UTC]")
+@click.option("--week-start", default="sunday", show_default=True)
+@click.option("--format", "output", type=click.Choice(FORMATS), default="table", show_default=True)
+@with_store()
+def graph(
+    words: tuple[str, ...],
+    filters: tuple[str, ...],
+    ranges: tuple[str, ...],
+    time_zone: str | None,
+    week_start: str,
+    output: str,
+    store: Store,
+    settings: config.Settings,
+) -> None:
+    """Answer a projects_users graph from the local database, without a server.
+
+    intragraph graph on created_at by week --filter campus=1 --time-zone Europe/Paris"""
+    chosen = _on_by(words)
+    params = [("time_zone", time_zone or settings.time_zone), ("week_start", week_start)]
+    for kind, given in (("filter", filters), ("range", ranges)):
+        for item in given:
+            name, equals, values = item.partition("=")
+            if not equals:
+                raise click.BadParameter(f"{item!r}: write NAME=VALUES", param_hint=f"--{kind}")
+            params.append((f"{kind}[{name}]", values))
+    query = parse_graph(PROJECTS_USERS, chosen.get("on"), chosen.get("by"), params)
+    answer = graph_answer(store, query, dt.datetime.now(dt.UTC))
+    if output == "json":
+        click.echo(json.dumps(answer))
+    elif output == "csv":
+        click.echo(to_csv(answer, query.interval), nl=False)
+    else:
+        click.echo(to_table(answer, shutil.get_terminal_size().columns), nl=False)
+
+
+def _on_by(words: tuple[str, ...]) -> dict[str, str]:
+    """`on FIELD` and `by INTERVAL`, each at most once, in any order."""
+    chosen: dict[str, str] = {}
+    if len(words) % 2 or any(w not in ("on", "by") for w in words[::2]):
+        raise click.UsageError("write: intragraph graph [on FIELD] [by INTERVAL] [options]")
+    for word, value in zip(words[::2], words[1::2], strict=True):
+        if word in chosen:
+            raise click.UsageError(f"{word!r} is given twice")
+        chosen[word] = value
+    return chosen

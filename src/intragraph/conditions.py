@@ -1,0 +1,78 @@
+"""The typed request: conditions on a resource's rows, and the graph and list queries made of
+them. `query.py` builds these from request parameters; the store turns them into SQL
+(`store/where.py`). Plain data, below both: the store never imports the parser.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from intragraph.resources import Membership, Parent, Resource
+
+Value = int | str | bool | dt.datetime
+
+
+@dataclass(frozen=True)
+class Span:
+    """low <= column <= high, or low <= column < high when high_open."""
+
+    low: Value
+    high: Value
+    high_open: bool = False
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    column: str
+    values: tuple[Value, ...]
+
+
+@dataclass(frozen=True)
+class InSpans:
+    column: str
+    spans: tuple[Span, ...]
+
+
+@dataclass(frozen=True)
+class MemberOf:
+    membership: Membership
+    values: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class IsReached:
+    column: str
+    reached: bool
+
+
+Condition = AnyOf | InSpans | MemberOf | IsReached
+
+
+@dataclass(frozen=True)
+class ParentKey:
+    """The parent named in a nested route; the store resolves it or answers 404."""
+
+    parent: Parent
+    key: str
+
+
+@dataclass(frozen=True)
+class GraphQuery:
+    resource: Resource
+    field: str
+    interval: str
+    zone: str
+    week_start: int
+    conditions: tuple[Condition, ...] = ()
+    parent: ParentKey | None = None
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    resource: Resource
+    conditions: tuple[Condition, ...]
+    order: tuple[tuple[str, bool], ...]  # (column, descending), ending with id
+    page: int
+    size: int
+    parent: ParentKey | None = None

@@ -1,0 +1,77 @@
+"""A deterministic, realistic synthetic 42 network, for a first look and for benchmarks.
+
+Campuses open one after another from 2013; each year's newcomers arrive in piscine months; about
+half of them are admitted to the main cursus and then work through many projects, with marks,
+failures and retries; marks open a retry date, some still in the future. Everything is drawn with
+NumPy from `numpy.random.default_rng([seed, part])`, part by part, so that the same seed and the
+same `until` give the same rows at any size, in bounded memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import numpy as np
+
+from intragraph.ingest.demo import projects_users
+from intragraph.ingest.demo.network import (
+    FIRST_USER,
+    Array,
+    Plan,
+    memberships,
+    names,
+    projects,
+    stamped,
+    users_of,
+)
+from intragraph.store import writes
+from intragraph.store.base import Store, Writer
+from intragraph.store.tables import TABLES
+
+_USERS_PER_PART = 20_000
+
+
+def parts(plan: Plan) -> Iterator[dict[str, dict[str, Array]]]:
+    """The network, part by part: each part's rows per table."""
+    users = users_of(plan)
+    users["id"] = np.arange(FIRST_USER, FIRST_USER + plan.users, dtype=np.int64)
+    project_ids = projects(plan.seed)["id"]
+    first_id = plan.showcase + 1
+    for index, begin in enumerate(range(0, plan.users, _USERS_PER_PART)):
+        part = slice(begin, min(begin + _USERS_PER_PART, plan.users))
+        rng = np.random.default_rng([plan.seed, 2, index])
+        pu = projects_users.generate(plan, users, part, first_id, project_ids, rng)
+        first_id += pu["id"].size
+        campus_users, cursus_users = memberships(users, part, rng)
+        ids = users["id"][part]
+        yield {
+            "projects_users": stamped("projects_users", pu),
+            "users": {"id": ids, "login": names(ids, "student")},
+            "campus_users": stamped("campus_users", campus_users),
+            "cursus_users": stamped("cursus_users", cursus_users),
+        }
+
+
+def fill(
+    store: Store, plan: Plan, replace: bool, progress: Callable[[int], None] = lambda _: None
+) -> int:
+    """Write the demo network in one transaction; returns the number of projects_users."""
+    with writes.transaction(store) as writer:
+        if replace:
+            for table in TABLES.values():
+                writes.clear(writer, table)
+        _append(writer, "projects", projects(plan.seed))
+        for name, columns in projects_users.showcase(plan).items():
+            _append(writer, name, columns)
+        for tables in parts(plan):
+            for name, columns in tables.items():
+                _append(writer, name, columns)
+            progress(tables["projects_users"]["id"].size)
+    return plan.rows
+
+
+def _append(writer: Writer, table: str, columns: dict[str, Array]) -> None:
+    writes.append(writer, TABLES[table], {name: columns[name] for name in TABLES[table].columns})
+
+
+__all__ = ["Plan", "fill", "parts"]

@@ -1,0 +1,138 @@
+"""The demo's projects_users: each user's projects, with marks, failures and retries, and jdoe's
+fixed ten."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+
+from intragraph.ingest.demo.network import (
+    DAY,
+    MAIN_CURSUS,
+    PISCINE_CURSUS,
+    SHOWCASE,
+    SHOWCASE_USER,
+    Array,
+    Plan,
+    epoch,
+    local_time_of_day,
+    nullable,
+    projects,
+    stamped,
+)
+from intragraph.resources import STATUSES
+
+
+def generate(
+    plan: Plan,
+    users: dict[str, Array],
+    part: slice,
+    first_id: int,
+    project_ids: Array,
+    rng: np.random.Generator,
+) -> dict[str, Array]:
+    counts = users["rows"][part]
+    owner = np.repeat(np.arange(part.start, part.start + counts.size), counts)
+    n = owner.size
+    start, offset = users["start"][owner], users["offset"][owner]
+    admitted = users["admitted"][owner]
+    career = np.where(admitted, rng.uniform(1.0, 4.5, n) * 365, 28) * DAY
+    span = np.maximum(np.minimum(career, plan.until - start), DAY)
+    day = start + (rng.random(n) ** 1.3 * span).astype(np.int64) // DAY * DAY
+    weekend = ((day // DAY + 3) % 7) >= 5
+    day -= np.where(weekend & (rng.random(n) < 0.6), 2 * DAY, 0)  # quieter weekends
+    created = day + local_time_of_day(rng, n) - offset
+    created = np.minimum(np.maximum(created, start), plan.until - 1)
+    age = plan.until - created
+    duration = (rng.gamma(2.0, 6.0, n) * DAY).astype(np.int64) + 3600
+    marked_at = created + duration
+    marked = (marked_at < plan.until) & (rng.random(n) < np.where(age > 60 * DAY, 0.9, 0.5))
+    status_index = np.where(
+        marked, 4, rng.choice([0, 1, 2, 3, 5], size=n, p=[0.08, 0.1, 0.6, 0.12, 0.1])
+    )
+    status_index = np.where(marked & (rng.random(n) < 0.04), 5, status_index)
+    mark = np.select(
+        [rng.random(n) < 0.18, rng.random(n) < 0.25, rng.random(n) < 0.06],
+        [rng.integers(0, 50, n), np.full(n, 100), rng.integers(101, 126, n)],
+        rng.integers(50, 101, n),
+    )
+    cooldown = np.where(mark < 50, rng.integers(1, 8, n), rng.integers(10, 31, n)) * DAY
+    occurrence = np.minimum(rng.geometric(0.75, n) - 1, 5)
+    updated = np.minimum(
+        np.where(marked, marked_at, created) + rng.integers(1, 600, n), plan.until - 1
+    )
+    projects_in_cursus = np.where(
+        admitted, rng.zipf(1.4, n) % project_ids.size, rng.integers(20, 29, n)
+    )
+    millis = rng.integers(0, 1000, n)
+
+    def stamp(seconds: Array, keep: Array | None = None) -> Array:
+        values = (seconds * 1000 + millis).astype("datetime64[ms]").astype("datetime64[us]")
+        return values if keep is None else np.where(keep, values, np.datetime64("NaT"))
+
+    return {
+        "id": np.arange(first_id, first_id + n, dtype=np.int64),
+        "project_id": project_ids[projects_in_cursus % project_ids.size],
+        "user_id": users["id"][owner],
+        "occurrence": occurrence,
+        "final_mark": nullable(mark, marked),
+        "status": np.array(STATUSES, dtype=object)[status_index],
+        "validated": nullable(mark >= 50, marked),
+        "marked": marked,
+        "current_team_id": 1_000_000 + np.arange(first_id, first_id + n, dtype=np.int64),
+        "created_at": stamp(created),
+        "updated_at": stamp(updated),
+        "retriable_at": stamp(marked_at + cooldown, marked),
+        "marked_at": stamp(marked_at, marked),
+    }
+
+
+def showcase(plan: Plan) -> dict[str, dict[str, Array]]:
+    """jdoe's rows: the same in every demo, so that documented answers hold everywhere."""
+    count = plan.showcase
+    created = np.array(
+        [dt.datetime.fromisoformat(t) for t in SHOWCASE[:count]], dtype="datetime64[us]"
+    )
+    ids = np.arange(1, count + 1, dtype=np.int64)
+    rows = {
+        "id": ids,
+        "project_id": projects(plan.seed)["id"][:count],
+        "user_id": np.full(count, SHOWCASE_USER, dtype=np.int64),
+        "occurrence": np.zeros(count, dtype=np.int64),
+        "final_mark": np.full(count, 100, dtype=np.int64),
+        "status": np.full(count, "finished", dtype=object),
+        "validated": np.ones(count, dtype=bool),
+        "marked": np.ones(count, dtype=bool),
+        "created_at": created,
+        "updated_at": created + np.timedelta64(7, "D"),
+        "marked_at": created + np.timedelta64(7, "D"),
+        "retriable_at": created + np.timedelta64(8, "D"),
+    }
+    user = np.array([SHOWCASE_USER], dtype=np.int64)
+    return {
+        "users": {"id": user, "login": np.array(["jdoe"], dtype=object)},
+        "campus_users": stamped(
+            "campus_users",
+            {
+                "id": user * 2,
+                "user_id": user,
+                "campus_id": np.array([1]),
+                "is_primary": np.array([True]),
+                "created_at": np.array([epoch(2023, 7, 3)]),
+                "updated_at": np.array([epoch(2023, 7, 3)]),
+            },
+        ),
+        "cursus_users": stamped(
+            "cursus_users",
+            {
+                "id": np.array([SHOWCASE_USER * 3, SHOWCASE_USER * 3 + 1]),
+                "user_id": np.array([SHOWCASE_USER, SHOWCASE_USER]),
+                "cursus_id": np.array([PISCINE_CURSUS, MAIN_CURSUS]),
+                "begin_at": np.array([epoch(2023, 7, 3), epoch(2023, 10, 2)]),
+                "created_at": np.array([epoch(2023, 7, 3), epoch(2023, 7, 3)]),
+                "updated_at": np.array([epoch(2023, 7, 3), epoch(2023, 7, 3)]),
+            },
+        ),
+        "projects_users": stamped("projects_users", rows),
+    }

@@ -1,0 +1,101 @@
+"""Writing data tables: bulk appends, upserts by id, deletions, all in `transaction`, which
+keeps the rollups current at commit. Accounts and sync cursors, which no graph reads, use the
+engine's own `Store.transaction`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import numpy.typing as npt
+
+from intragraph.store import rollups
+from intragraph.store.base import Store, Writer
+from intragraph.store.rollups import ROLLED_UP
+from intragraph.store.tables import Table
+
+# the temporary tables of a merge: the last staged copy of each id, and what becomes of it
+_LATEST, _OUTCOMES = "merge_latest", "merge_outcomes"
+
+
+@dataclass
+class UpsertCounts:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+@contextmanager
+def transaction(store: Store) -> Iterator[Writer]:
+    """A writer whose work is kept only if the block ends without an exception; the rollups of
+    the tables it changed are brought up to date in the same transaction."""
+    with store.transaction() as writer:
+        yield writer
+        if writer.touched & ROLLED_UP:
+            rollups.refresh(writer)
+        writer.touched.clear()
+
+
+def append(writer: Writer, table: Table, columns: dict[str, npt.NDArray[Any]]) -> None:
+    """Insert rows straight into a table: bulk loads of fresh data, such as the demo's."""
+    writer.insert(table, columns)
+    writer.touched.add(table.name)
+
+
+def clear(writer: Writer, table: Table) -> None:
+    writer.execute(f"DELETE FROM {table.name}")
+    writer.touched.add(table.name)
+
+
+def remove(writer: Writer, table: Table, ids: Sequence[int]) -> None:
+    """Remove rows by id; the rollups are recomputed at commit (deletions are rare)."""
+    if ids:
+        marks = ", ".join([writer.placeholder] * len(ids))
+        writer.execute(f"DELETE FROM {table.name} WHERE id IN ({marks})", list(ids))
+        writer.touched.add(table.name)
+
+
+def merge(writer: Writer, table: Table) -> UpsertCounts:
+    """Upsert the staged rows (`Writer.stage`) by id: new ids are inserted, a newer
+    `updated_at` (or, for a table without one, different content) replaces the row, anything
+    else is unchanged."""
+    stage, target, names = f"stage_{table.name}", table.name, ", ".join(table.columns)
+    staged = int(writer.execute(f"SELECT count(*) FROM {stage}")[0][0])
+    # the last copy of each id in the run, newest updated_at first
+    order = f"{table.version} DESC NULLS LAST, seq DESC" if table.version else "seq DESC"
+    writer.execute(
+        f"CREATE TEMP TABLE {_LATEST} AS SELECT {names} FROM ("
+        f"SELECT *, row_number() OVER (PARTITION BY id ORDER BY {order}) AS rank "
+        f"FROM {stage}) AS ranked WHERE rank = 1"
+    )
+    changed = " OR ".join(f"p.{c} IS DISTINCT FROM t.{c}" for c in table.columns)
+    # without a version on either side, a changed row is taken as newer
+    version = table.version
+    newer = f"COALESCE(p.{version} > t.{version}, {changed})" if version else changed
+    writer.execute(
+        f"CREATE TEMP TABLE {_OUTCOMES} AS SELECT p.id, CASE WHEN t.id IS NULL THEN "
+        f"'inserted' WHEN {newer} THEN 'updated' ELSE 'unchanged' END AS outcome "
+        f"FROM {_LATEST} AS p LEFT JOIN {target} AS t ON t.id = p.id"
+    )
+    outcomes = dict(writer.execute(f"SELECT outcome, count(*) FROM {_OUTCOMES} GROUP BY outcome"))
+    inserted, updated = int(outcomes.get("inserted", 0)), int(outcomes.get("updated", 0))
+    rewritten = inserted + updated
+    delta = rewritten > 0 and target in ROLLED_UP and rollups.adjustable(writer, target, rewritten)
+    if delta:
+        rollups.stage_delta(writer, target, _LATEST, _OUTCOMES)
+    writer.execute(
+        f"DELETE FROM {target} WHERE id IN (SELECT id FROM {_OUTCOMES} WHERE outcome = 'updated')"
+    )
+    writer.execute(
+        f"INSERT INTO {target} ({names}) SELECT {names} FROM {_LATEST} "
+        f"WHERE id IN (SELECT id FROM {_OUTCOMES} WHERE outcome <> 'unchanged')"
+    )
+    if delta:
+        rollups.apply_delta(writer)
+    elif rewritten:
+        writer.touched.add(target)  # recomputed whole at commit
+    for name in (stage, _LATEST, _OUTCOMES):
+        writer.execute(f"DROP TABLE {name}")
+    return UpsertCounts(inserted, updated, staged - rewritten)
