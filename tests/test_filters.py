@@ -150,6 +150,9 @@ CASES = [
     ("range[occurrence]=1,2", {2, 3}),
     ("range[final_mark]=50,100", {1}),
     ("range[status]=finished,in_progress", {1, 2, 3}),
+    # a string range compares text, as the real API does: its bounds are any text
+    ("range[status]=a,m", {1, 2, 3}),
+    ("range[status]=g,zz", {2, 4}),
     ("range[updated_at]=2017-12-01,2018-01-01", {3, 4}),
     ("range[marked_at]=2017-11-01,2017-11-30", {1}),
     ("range[retriable_at]=2017-01-01,2019-01-01", {1, 3}),

@@ -65,10 +65,10 @@ def test_authlib_oauth2_session(server: Server) -> None:
 
 def test_openapi_shows_the_security_scheme(server: Server) -> None:
     spec = requests.get(f"{server.base}/openapi.json", timeout=5).json()
-    flow = spec["components"]["securitySchemes"]["42 API"]["flows"]["clientCredentials"]
+    flow = spec["components"]["securitySchemes"]["oauth2"]["flows"]["clientCredentials"]
     assert flow["tokenUrl"] == "/oauth/token"
     operation = spec["paths"]["/v2/projects_users/graph"]["get"]
-    assert operation["security"] == [{"42 API": ["public"]}]
+    assert operation["security"] == [{"oauth2": ["public"]}]
 
 
 def test_the_log_has_a_line_per_request_and_no_secret(server: Server) -> None:

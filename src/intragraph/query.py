@@ -128,7 +128,11 @@ def _range(resource: Resource, name: str, text: str, zone: zoneinfo.ZoneInfo) ->
     if field.kind == "timestamp":
         low, high = (_time_span(param, value, zone) for value in values)
         return InSpans(name, (Span(low.low, high.high, high.high_open),))
-    low_value, high_value = (_scalar(param, value, field) for value in values)
+    # the real API compares a string range's bounds as text: `range[status]=a,m` is every
+    # status from "a" to "m", so its bounds are any text, not values of the field's list
+    low_value, high_value = (
+        value if field.kind == "string" else _scalar(param, value, field) for value in values
+    )
     return InSpans(name, (Span(low_value, high_value),))
 
 

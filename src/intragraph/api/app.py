@@ -7,12 +7,13 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import fastapi_offline
 from fastapi import FastAPI, Security
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from intragraph import __version__
-from intragraph.api import access_log, errors, graph, guard, lists, oauth
+from intragraph.api import access_log, errors, graph, guard, lists, oauth, slashless
 from intragraph.auth.ratelimit import RateLimiter
 from intragraph.config import Settings
 from intragraph.resources import LISTED, RESOURCES
@@ -20,6 +21,8 @@ from intragraph.store.base import Store
 
 Clock = Callable[[], dt.datetime]
 STATIC = Path(__file__).parent / "static"
+# Swagger UI's script and style, from the pip package that ships them (no CDN)
+SWAGGER_UI = Path(fastapi_offline.__file__).parent / "static"
 # the page loads nothing from elsewhere, and runs no inline script
 _PAGE_POLICY = (
     "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
@@ -52,6 +55,11 @@ def create_app(
         version=__version__,
         description="The 42 intra API's graph endpoints, self-hosted.",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        # Rails answers /v2/projects_users/ as /v2/projects_users (api42 sends the slash):
+        # `slashless` below does the same, rather than a redirect
+        redirect_slashes=False,
     )
     app.state.settings = settings
     app.state.store = store
@@ -59,7 +67,10 @@ def create_app(
     app.state.limiter = limiter or RateLimiter(settings.redis_url)
     errors.install(app)
     app.add_middleware(access_log.AccessLog)
+    app.add_middleware(slashless.Slashless)
     app.include_router(oauth.router)
+    app.include_router(oauth.router, prefix="/v2", include_in_schema=False)
+    app.mount("/static/swagger-ui", StaticFiles(directory=SWAGGER_UI), name="swagger-ui")
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/", include_in_schema=False)
@@ -67,6 +78,14 @@ def create_app(
         return FileResponse(
             STATIC / "index.html", headers={"Content-Security-Policy": _PAGE_POLICY}
         )
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> FileResponse:
+        return FileResponse(STATIC / "docs.html", headers={"Content-Security-Policy": _PAGE_POLICY})
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> FileResponse:
+        return FileResponse(STATIC / "favicon.svg", media_type="image/svg+xml")
 
     public = [Security(guard.require("public"))]
     for resource in RESOURCES.values():

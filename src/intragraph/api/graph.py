@@ -29,10 +29,18 @@ def _parameter(name: str, where: str, description: str, **schema: Any) -> dict[s
     }
 
 
-def _parameters(resource: Resource, path: str, parent: Parent | None) -> list[dict[str, Any]]:
+def conditions_parameters(resource: Resource, parent: Parent | None) -> list[dict[str, Any]]:
+    """The parameters a graph and a list share: the parent's key, the filters and ranges."""
     found = []
     if parent is not None:
         found.append(_parameter("key", "path", f"{parent.label} id or {parent.text_key}"))
+    found += [_parameter(f"filter[{name}]", "query", "a or a,b") for name in resource.filters]
+    found += [_parameter(f"range[{name}]", "query", "min,max") for name in resource.ranges]
+    return found
+
+
+def _parameters(resource: Resource, path: str, parent: Parent | None) -> list[dict[str, Any]]:
+    found = []
     if "{field}" in path:
         fields = list(resource.graph_fields)
         found.append(_parameter("field", "path", "The date field.", enum=fields))
@@ -47,9 +55,7 @@ def _parameters(resource: Resource, path: str, parent: Parent | None) -> list[di
             enum=list(periods.WEEK_DAYS),
         ),
     ]
-    found += [_parameter(f"filter[{name}]", "query", "a or a,b") for name in resource.filters]
-    found += [_parameter(f"range[{name}]", "query", "min,max") for name in resource.ranges]
-    return found
+    return found + conditions_parameters(resource, parent)
 
 
 def _endpoint(resource: Resource, parent: Parent | None) -> Callable[[Request], Response]:

@@ -22,7 +22,7 @@ SCHEME = OAuth2(
             tokenUrl="/oauth/token", scopes={scope: scope for scope in SCOPES}
         )
     ),
-    scheme_name="42 API",
+    scheme_name="oauth2",
     description="A bearer token from POST /oauth/token (or the access_token query parameter).",
     auto_error=False,
 )
@@ -53,8 +53,14 @@ def require(scope: str) -> Callable[..., None]:
                 f'error_description="{needed}"'
             )
             raise Forbidden(f"Insufficient scope. {needed}", {"WWW-Authenticate": header})
-        request.state.rate_headers = state.limiter.hit(
-            principal.uid, _limits(principal.rate_limits)
-        )
+        count(request, principal)
 
     return guard
+
+
+def count(request: Request, principal: tokens.Principal) -> None:
+    """Spend one request of the application's budget (429 past it); the answer carries the
+    rate-limit headers (the access log adds them)."""
+    request.state.rate_headers = request.app.state.limiter.hit(
+        principal.uid, _limits(principal.rate_limits)
+    )

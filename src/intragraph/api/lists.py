@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from intragraph.api.graph import route_prefixes
+from intragraph.api.graph import conditions_parameters, route_prefixes
 from intragraph.conditions import ListQuery, ParentKey
 from intragraph.formats import api_time
 from intragraph.graphs import parent_conditions
@@ -109,6 +109,25 @@ def _link(request: Request, query: ListQuery, total: int) -> str:
     return ", ".join(links)
 
 
+def _parameters(resource: Resource, parent: Parent | None) -> list[dict[str, Any]]:
+    paging = [
+        ("sort", "Keys, comma-separated; -key for descending; ties broken by id."),
+        ("page[number]", "The page, from 1 (or page)."),
+        ("page[size]", "Rows a page, 30 by default, at most 100 (or per_page)."),
+    ]
+    found = conditions_parameters(resource, parent)
+    return found + [
+        {
+            "name": name,
+            "in": "query",
+            "required": False,
+            "description": text,
+            "schema": {"type": "string"},
+        }
+        for name, text in paging
+    ]
+
+
 def _endpoint(resource: Resource, parent: Parent | None) -> Callable[[Request], JSONResponse]:
     def endpoint(request: Request) -> JSONResponse:
         state = request.app.state
@@ -143,5 +162,6 @@ def router(resource: Resource) -> APIRouter:
                 "filter[...] and range[...] as for the graph; sort=f,-g (ties broken by id); "
                 "page[number] (or page) and page[size] (or per_page; 30 by default, at most 100)."
             ),
+            openapi_extra={"parameters": _parameters(resource, parent)},
         )
     return routes

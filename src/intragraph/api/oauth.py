@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from intragraph.api.guard import bearer
+from intragraph.api.guard import bearer, count
 from intragraph.auth import tokens
 from intragraph.errors import OAuthError
 
@@ -108,4 +108,5 @@ def token_info(request: Request) -> JSONResponse:
     now = state.clock()
     principal = tokens.authenticate(state.store, bearer(request), now)
     request.state.uid = principal.uid
+    count(request, principal)
     return JSONResponse(tokens.info(principal, now), headers=_NO_STORE)
