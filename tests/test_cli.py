@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from click.testing import CliRunner
 
 from intragraph.cli import main
 from intragraph.store import open_store
+from tests.conftest import postgres_or_skip
 
 
 def _invoke(*args: str) -> tuple[int, str, str]:
@@ -148,3 +150,78 @@ def test_apps_commands(tmp_path: Path) -> None:
 def test_apps_errors(tmp_path: Path, args: list[str], message: str) -> None:
     code, _, err = _invoke(*args, "--database", str(tmp_path / "e.duckdb"))
     assert code == 1 and err.splitlines()[-1] == message
+
+
+def test_the_database_option_before_the_subcommand(tmp_path: Path) -> None:
+    db = tmp_path / "before.duckdb"
+    records = tmp_path / "one.json"
+    records.write_text(
+        '[{"id": 1, "project_id": 2, "user_id": 3, "status": "finished",'
+        ' "created_at": "2024-01-01T00:00:00.000Z", "updated_at": "2024-01-01T00:00:00.000Z"}]'
+    )
+    code, out, _ = _invoke("--database", str(db), "import", "projects_users", str(records))
+    assert code == 0 and out.startswith("projects_users: 1 inserted")
+    # the subcommand's own option wins over the one before it
+    other = tmp_path / "other.duckdb"
+    assert _invoke("--database", str(db), "demo", "--rows", "10", "--database", str(other))[0] == 0
+    assert _fingerprint(other)[0][0] == 10 and _fingerprint(db)[0][0] == 1
+
+
+def test_an_empty_file_is_said_to_hold_no_record(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.json"
+    empty.write_text("[]")
+    code, out, err = _invoke(
+        "import", "projects_users", str(empty), "--database", str(tmp_path / "e.duckdb")
+    )
+    assert code == 0 and out.startswith("projects_users: 0 inserted")
+    assert f"{empty}: held no record (an empty file, or an empty array)" in err
+
+
+@pytest.mark.parametrize(
+    ("words", "message"),
+    [
+        (
+            ["created_at", "month"],
+            "Error: 'created_at month' is not `[on FIELD] [by INTERVAL]`: did you mean "
+            "`intragraph graph on created_at by month`?",
+        ),
+        (["by"], "Error: 'by' is not `[on FIELD] [by INTERVAL]`"),
+        (["on", "created_at", "on", "updated_at"], "Error: 'on' is given twice"),
+    ],
+)
+def test_graph_words_say_what_was_wrong(tmp_path: Path, words: list[str], message: str) -> None:
+    db = tmp_path / "never.duckdb"
+    code, _, err = _invoke("graph", *words, "--database", str(db))
+    assert code == 2 and err.splitlines()[-1] == message
+    assert not db.exists()  # refused before the database is opened
+
+
+def test_serve_on_a_taken_port_fails_first(tmp_path: Path) -> None:
+    db = tmp_path / "never.duckdb"
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code, out, err = _invoke("serve", "--port", str(port), "--database", str(db))
+    assert code == 1 and out == ""
+    assert err.splitlines()[-1].startswith(f"Error: cannot listen on 127.0.0.1:{port}: ")
+    assert not db.exists()
+
+
+def test_a_missing_postgresql_database_is_named(tmp_path: Path) -> None:
+    base = postgres_or_skip()
+    url = base.rsplit("/", 1)[0] + "/intragraph_no_such_database"
+    code, _, err = _invoke("db", "version", "--database", url)
+    assert code == 1
+    assert err.splitlines()[-1] == (
+        f'Error: database {url}: database "intragraph_no_such_database" does not exist'
+    )
+
+
+def test_a_rate_limit_too_large_says_so(tmp_path: Path) -> None:
+    code, _, err = _invoke(
+        "apps", "create", "x", "--rate-limit", "1000000000/hour", "--database", str(tmp_path / "r")
+    )
+    assert code == 1 and err.splitlines()[-1] == (
+        "Error: rate limit '1000000000/hour' is too large: N can be at most 999,999,999 a window"
+    )

@@ -81,7 +81,7 @@ def test_no_import_cycle() -> None:
 
     def visit(name: str, path: tuple[str, ...]) -> None:
         if name in path:
-            cycle = path[path.index(name) :] + (name,)
+            cycle = (*path[path.index(name) :], name)
             pytest.fail(f"import cycle: {' -> '.join(cycle)}")
         if name in done:
             return

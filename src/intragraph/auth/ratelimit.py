@@ -15,16 +15,22 @@ from limits import RateLimitItem, parse, storage, strategies
 from intragraph.errors import BadRequest, TooManyRequests, Unavailable
 
 DEFAULT = ("2/second", "1200/hour")
-_FORMAT = re.compile(r"[1-9]\d{0,8}/(second|minute|hour|day)")
+_FORMAT = re.compile(r"(?P<n>[1-9]\d*)/(second|minute|hour|day)")
+_LARGEST = 999_999_999  # what the counters are sized for
 _HEADER_WORD = {"second": "Secondly", "minute": "Minutely", "hour": "Hourly", "day": "Daily"}
 
 
 def parse_limits(texts: tuple[str, ...] | list[str]) -> tuple[RateLimitItem, ...]:
     """'2/second' ... as limits, shortest window first; one per window."""
     for text in texts:
-        if not _FORMAT.fullmatch(text):
+        match = _FORMAT.fullmatch(text)
+        if not match:
             raise BadRequest(
                 f"rate limit {text!r} is not valid: write N/second, N/minute, N/hour or N/day"
+            )
+        if int(match["n"]) > _LARGEST:
+            raise BadRequest(
+                f"rate limit {text!r} is too large: N can be at most {_LARGEST:,} a window"
             )
     items = sorted((parse(text) for text in texts), key=lambda item: item.get_expiry())
     windows = [item.GRANULARITY.name for item in items]

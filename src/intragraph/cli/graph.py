@@ -17,8 +17,25 @@ from intragraph.resources import PROJECTS_USERS
 from intragraph.store.base import Store
 
 
+def _on_by(
+    context: click.Context, param: click.Parameter, words: tuple[str, ...]
+) -> dict[str, str]:
+    """`on FIELD` and `by INTERVAL`, each at most once, in any order."""
+    chosen: dict[str, str] = {}
+    if len(words) % 2 or any(w not in ("on", "by") for w in words[::2]):
+        bare = [w for w in words if w not in ("on", "by")]
+        guess = " ".join(f"{word} {value}" for word, value in zip(("on", "by"), bare, strict=False))
+        hint = f": did you mean `intragraph graph {guess}`?" if 0 < len(bare) <= 2 else ""
+        raise click.UsageError(f"{' '.join(words)!r} is not `[on FIELD] [by INTERVAL]`{hint}")
+    for word, value in zip(words[::2], words[1::2], strict=True):
+        if word in chosen:
+            raise click.UsageError(f"{word!r} is given twice")
+        chosen[word] = value
+    return chosen
+
+
 @main.command()
-@click.argument("words", nargs=-1, metavar="[on FIELD] [by INTERVAL]")
+@click.argument("words", nargs=-1, metavar="[on FIELD] [by INTERVAL]", callback=_on_by)
 @click.option("--filter", "filters", multiple=True, metavar="NAME=A,B", help="Repeatable.")
 @click.option("--range", "ranges", multiple=True, metavar="NAME=MIN,MAX", help="Repeatable.")
 @click.option("--time-zone", help="An IANA name.  [default: INTRAGRAPH_TIME_ZONE or UTC]")
@@ -26,7 +43,7 @@ from intragraph.store.base import Store
 @click.option("--format", "output", type=click.Choice(FORMATS), default="table", show_default=True)
 @with_store()
 def graph(
-    words: tuple[str, ...],
+    words: dict[str, str],
     filters: tuple[str, ...],
     ranges: tuple[str, ...],
     time_zone: str | None,
@@ -38,7 +55,7 @@ def graph(
     """Answer a projects_users graph from the local database, without a server.
 
     intragraph graph on created_at by week --filter campus=1 --time-zone Europe/Paris"""
-    chosen = _on_by(words)
+    chosen = words
     params = [("time_zone", time_zone or settings.time_zone), ("week_start", week_start)]
     for kind, given in (("filter", filters), ("range", ranges)):
         for item in given:
@@ -54,15 +71,3 @@ def graph(
         click.echo(to_csv(answer, query.interval), nl=False)
     else:
         click.echo(to_table(answer, shutil.get_terminal_size().columns), nl=False)
-
-
-def _on_by(words: tuple[str, ...]) -> dict[str, str]:
-    """`on FIELD` and `by INTERVAL`, each at most once, in any order."""
-    chosen: dict[str, str] = {}
-    if len(words) % 2 or any(w not in ("on", "by") for w in words[::2]):
-        raise click.UsageError("write: intragraph graph [on FIELD] [by INTERVAL] [options]")
-    for word, value in zip(words[::2], words[1::2], strict=True):
-        if word in chosen:
-            raise click.UsageError(f"{word!r} is given twice")
-        chosen[word] = value
-    return chosen

@@ -40,6 +40,11 @@ def import_(kind: str, files: tuple[str, ...], store: Store, settings: config.Se
             click.progressbar(length=max(total, 1), label="importing", file=sys.stderr)
         )
         counts = import_sources(store, kind, streams, bar.update)
+    for source in streams:
+        if source.records == 0:
+            click.echo(
+                f"{source.name}: held no record (an empty file, or an empty array)", err=True
+            )
     for table, count in counts.items():
         click.echo(
             f"{table}: {count.inserted} inserted, {count.updated} updated, "

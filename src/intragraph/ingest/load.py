@@ -36,6 +36,7 @@ _BATCH = 50_000
 class Source:
     name: str  # as the user wrote it: a path, or "-" for standard input
     stream: BinaryIO
+    records: int = 0  # how many it held, once read
 
 
 Origin = Callable[[int], tuple[str, int]]  # row index -> (source, record position)
@@ -274,3 +275,4 @@ def _records(
                 yield source.name, position, record
         except MalformedJSON as error:
             raise ImportFailed(source.name, error.position, error.reason) from None
+        source.records = position

@@ -23,7 +23,7 @@ import psycopg
 import psycopg_pool
 
 from intragraph.conditions import Value
-from intragraph.errors import Unavailable
+from intragraph.errors import ConfigError, Unavailable
 from intragraph.store.base import Ints, Store, Writer
 from intragraph.store.migrations import Dialect
 from intragraph.store.tables import Table
@@ -121,12 +121,22 @@ class PostgresStore(Store):
             self._pool.open(wait=True, timeout=pool_timeout)
         except psycopg_pool.PoolTimeout:
             self._pool.close()
-            from intragraph.errors import ConfigError
+            raise ConfigError(self._refusal(pool_timeout)) from None
 
-            raise ConfigError(
-                f"database {self.label} does not answer within {pool_timeout:g} s: is "
-                "PostgreSQL running there, and may this user connect?"
-            ) from None
+    def _refusal(self, waited: float) -> str:
+        """Why the pool got no connection: the server's own words when it answered (no such
+        database, a role refused...), else that it did not answer."""
+        try:
+            psycopg.connect(self._url, connect_timeout=self._connect_timeout).close()
+        except psycopg.OperationalError as error:
+            said = str(error).strip().splitlines()[-1] if str(error).strip() else ""
+            said = said.split("FATAL:", 1)[-1].strip()
+            if "does not exist" in said or "authentication" in said or "role" in said:
+                return f"database {self.label}: {said}"
+        return (
+            f"database {self.label} does not answer within {waited:g} s: is "
+            "PostgreSQL running there, and may this user connect?"
+        )
 
     @contextmanager
     def _connection(self) -> Iterator[psycopg.Connection[Any]]:
