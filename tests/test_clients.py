@@ -85,3 +85,20 @@ def test_a_trailing_slash_is_answered_not_redirected(server: Server) -> None:
     )
     assert answer.status_code == 200
     assert answer.headers["X-Page"] == "2" and len(answer.json()) == 5
+
+
+def test_links_follow_a_trusted_proxy(server: Server) -> None:
+    """Behind a TLS proxy (here on the same machine, which `serve` trusts by default), the next
+    page's URL keeps the client's https."""
+    token = _token(server, f"{server.base}/oauth/token")
+    answer = requests.get(
+        f"{server.base}/v2/projects_users?per_page=5",
+        headers={
+            "Authorization": f"Bearer {token}",
+            "X-Forwarded-Proto": "https",
+            "X-Forwarded-For": "203.0.113.7",
+        },
+        timeout=5,
+    )
+    assert answer.status_code == 200
+    assert answer.headers["Link"].startswith("<https://127.0.0.1:")

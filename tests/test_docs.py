@@ -6,10 +6,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import shlex
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from intragraph.cli import main
 from intragraph.config import SETTINGS, Setting
 from intragraph.ingest import demo
 from intragraph.store.base import Store
@@ -41,3 +44,24 @@ def test_readme_examples_answer_as_shown(store: Store, path: str, answer: str) -
     expected = json.loads(answer)
     assert response.json() == expected
     assert list(response.json()) == list(expected)
+
+
+CONSOLE = re.compile(
+    r"^\$ intragraph (?P<demo>demo [^\n]+)\n\$ intragraph (?P<graph>--database [^\n]+)\n"
+    r"(?P<answer>(?:(?!\$ )[^\n]*\n)+?)(?=\$ |```)",
+    re.M,
+)
+
+
+def test_the_cli_example_answers_as_shown(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README's `intragraph demo` + `intragraph graph` lines, run as written (in a scratch
+    folder, 80 columns wide), print the README's table."""
+    found = CONSOLE.search(README)
+    assert found is not None
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner(env={"COLUMNS": "80"})
+    made = runner.invoke(main, shlex.split(found["demo"]))
+    assert made.exit_code == 0, made.output
+    shown = runner.invoke(main, shlex.split(found["graph"]))
+    assert shown.exit_code == 0, shown.output
+    assert shown.stdout == found["answer"]
