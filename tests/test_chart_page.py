@@ -159,3 +159,55 @@ def test_the_page_loads_nothing_from_elsewhere(server: Server) -> None:
     assert response.status_code == 200
     assert "default-src 'self'" in response.headers["content-security-policy"]
     assert "http" not in response.text.replace(server.base, "").replace("http://www.w3.org", "")
+
+
+def test_quick_changes_end_with_the_last_settings(browser: object, tmp_path: Path) -> None:
+    """Ten changes of the form in two seconds, under the real API's 2 requests a second: the
+    page debounces, drops superseded answers, waits out any 429, and ends with the chart of the
+    last settings and no error shown."""
+    with demo_server(tmp_path) as strict:  # the default limits: 2/second, 1200/hour
+        page = _signed_in(browser, strict, "scope=user&key=jdoe&interval=month_of_year")
+        _wait_for_bars(page, 12)
+        intervals = ["day_of_week", "hour_of_day", "month_of_year", "day_of_month", "year"]
+        for step in range(10):
+            page.select_option("select[name=interval]", intervals[step % 5])  # type: ignore[attr-defined]
+            page.wait_for_timeout(200)  # type: ignore[attr-defined]
+        page.select_option("select[name=interval]", "day_of_week")  # type: ignore[attr-defined]
+        _wait_for_bars(page, 7)
+        page.wait_for_function("!document.querySelector('#graph').hasAttribute('aria-busy')")  # type: ignore[attr-defined]
+        page.wait_for_timeout(1500)  # type: ignore[attr-defined]  # no late answer draws over it
+        assert page.eval_on_selector_all("#chart .bar", "n => n.length") == 7  # type: ignore[attr-defined]
+        assert page.is_hidden("#error")  # type: ignore[attr-defined]
+        assert page.text_content("#summary") == "10 in 7 periods"  # type: ignore[attr-defined]
+        page.close()  # type: ignore[attr-defined]
+
+
+def test_an_error_draws_nothing(browser: object, server: Server) -> None:
+    page = _signed_in(browser, server, "scope=user&key=nobody-here&interval=day")
+    page.wait_for_selector("#error:not([hidden])")  # type: ignore[attr-defined]
+    assert page.text_content("#error") == "User 'nobody-here' not found"  # type: ignore[attr-defined]
+    assert page.is_hidden("#results")  # type: ignore[attr-defined]
+    assert page.text_content("#summary") == ""  # type: ignore[attr-defined]
+    page.close()  # type: ignore[attr-defined]
+
+
+def test_the_api_docs_work_offline(browser: object, server: Server) -> None:
+    page = browser.new_page()  # type: ignore[attr-defined]
+    refused: list[str] = []
+    page.on(
+        "console", lambda message: refused.append(message.text) if message.type == "error" else None
+    )  # type: ignore[attr-defined]
+    page.route(
+        "**/*",
+        lambda route: (
+            route.continue_() if route.request.url.startswith(server.base) else route.abort()
+        ),
+    )  # type: ignore[attr-defined]
+    page.goto(f"{server.base}/docs")  # type: ignore[attr-defined]
+    page.wait_for_selector(".opblock-summary-path")  # type: ignore[attr-defined]
+    paths = page.eval_on_selector_all(  # type: ignore[attr-defined]
+        ".opblock-summary-path", "nodes => nodes.map(n => n.textContent)"
+    )
+    assert "/v2/projects_users/graph" in [path.replace("\u200b", "") for path in paths]
+    assert refused == []
+    page.close()  # type: ignore[attr-defined]

@@ -11,7 +11,10 @@ const FILTERS = { campus: "campus", cursus: "cursus", project: "project_id", sta
 
 const $ = (selector) => document.querySelector(selector);
 const form = $("#params");
+const DEBOUNCE_MS = 300;  // quick changes of the form make one request, not one each
 let lastAnswer = null;
+let pending = null;  // the timer of a scheduled refresh
+let current = null;  // the AbortController of the request whose answer will be drawn
 
 function token() { return sessionStorage.getItem(TOKEN_KEY); }
 
@@ -65,8 +68,22 @@ function remember(v) {
 
 // -- asking the API -----------------------------------------------------------------------------
 
-async function call(path, accept = "application/json") {
-  const response = await fetch(path, { headers: { Authorization: `Bearer ${token()}`, Accept: accept } });
+const sleep = (ms, signal) => new Promise((resolve, reject) => {
+  const timer = setTimeout(resolve, ms);
+  signal?.addEventListener("abort", () => { clearTimeout(timer); reject(signal.reason); });
+});
+
+// One request, waiting out a 429 for its Retry-After and asking again (the page never shows a
+// rate-limit error: it is the page's own pace, not the user's mistake).
+async function call(path, accept = "application/json", signal = undefined) {
+  let response;
+  for (;;) {
+    response = await fetch(path, { headers: { Authorization: `Bearer ${token()}`, Accept: accept }, signal });
+    if (response.status !== 429) break;
+    const wait = Math.max(1, Number(response.headers.get("Retry-After")) || 1);
+    $("#summary").textContent = `waiting ${wait} s for the rate limit…`;
+    await sleep(wait * 1000, signal);
+  }
   if (response.status === 401) {
     const body = await response.json();
     showSignIn(`${body.message}: sign in again.`);
@@ -75,7 +92,24 @@ async function call(path, accept = "application/json") {
   return response;
 }
 
+function scheduleRefresh() {
+  clearTimeout(pending);
+  pending = setTimeout(refresh, DEBOUNCE_MS);
+}
+
+function showError(message) {
+  $("#error").textContent = message;  // the API's own words, and nothing drawn beside them
+  $("#error").hidden = false;
+  $("#results").hidden = true;
+  $("#summary").textContent = "";
+  lastAnswer = null;
+}
+
 async function refresh() {
+  clearTimeout(pending);
+  current?.abort();  // a newer request supersedes it: its answer must never be drawn
+  const controller = new AbortController();
+  current = controller;
   const v = values();
   $("#key-label").hidden = v.scope === "all";
   remember(v);
@@ -84,17 +118,27 @@ async function refresh() {
   $("#api-url").textContent = url;
   $("#curl").textContent = `curl -sg -H "Authorization: Bearer $TOKEN" '${url}'`;
   if (v.scope !== "all" && !v.key) return;
-  const response = await call(path);
-  if (!response) return;
-  const body = await response.json();
+  $("#graph").setAttribute("aria-busy", "true");
+  $("#summary").textContent = "loading…";
+  let response, body;
+  try {
+    response = await call(path, "application/json", controller.signal);
+    if (!response) return;
+    body = await response.json();
+  } catch (error) {
+    if (controller.signal.aborted) return;  // superseded
+    showError(`the API did not answer: ${error.message}`);
+    return;
+  } finally {
+    if (current === controller) $("#graph").removeAttribute("aria-busy");
+  }
+  if (controller.signal.aborted) return;
   if (!response.ok) {
-    $("#error").textContent = body.message;  // the API's own words
-    $("#error").hidden = false;
-    lastAnswer = null;
-    draw({}, v);
+    showError(body.message);
     return;
   }
   $("#error").hidden = true;
+  $("#results").hidden = false;
   lastAnswer = body;
   draw(body, v);
 }
@@ -220,7 +264,8 @@ $("#sign-out").addEventListener("click", () => showSignIn("Signed out."));
 $("#toggle-table").addEventListener("click", () => { $("#table").hidden = !$("#table").hidden; });
 $("#download-csv").addEventListener("click", downloadCsv);
 $("#download-png").addEventListener("click", downloadPng);
-form.addEventListener("change", refresh);
+form.addEventListener("change", scheduleRefresh);
+form.addEventListener("input", scheduleRefresh);
 form.addEventListener("submit", (event) => { event.preventDefault(); refresh(); });
 
 const zones = Intl.supportedValuesOf ? Intl.supportedValuesOf("timeZone") : [];
