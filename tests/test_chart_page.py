@@ -196,18 +196,18 @@ def test_the_api_docs_work_offline(browser: object, server: Server) -> None:
     refused: list[str] = []
     page.on(
         "console", lambda message: refused.append(message.text) if message.type == "error" else None
-    )  # type: ignore[attr-defined]
+    )
     page.route(
         "**/*",
         lambda route: (
             route.continue_() if route.request.url.startswith(server.base) else route.abort()
         ),
-    )  # type: ignore[attr-defined]
-    page.goto(f"{server.base}/docs")  # type: ignore[attr-defined]
-    page.wait_for_selector(".opblock-summary-path")  # type: ignore[attr-defined]
-    paths = page.eval_on_selector_all(  # type: ignore[attr-defined]
+    )
+    page.goto(f"{server.base}/docs")
+    page.wait_for_selector(".opblock-summary-path")
+    paths = page.eval_on_selector_all(
         ".opblock-summary-path", "nodes => nodes.map(n => n.textContent)"
     )
     assert "/v2/projects_users/graph" in [path.replace("\u200b", "") for path in paths]
     assert refused == []
-    page.close()  # type: ignore[attr-defined]
+    page.close()
