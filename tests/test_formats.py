@@ -91,7 +91,7 @@ def test_table_bars_are_scaled_to_the_largest() -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["graph", "at", "x"], "Error: write: intragraph graph [on FIELD] [by INTERVAL] [options]"),
+        (["graph", "at", "x"], "Error: 'at x' is not `[on FIELD] [by INTERVAL]`"),
         (["graph", "by", "day", "by", "week"], "Error: 'by' is given twice"),
         (
             ["graph", "by", "fortnight"],

@@ -8,7 +8,7 @@ import shutil
 
 import click
 
-from intragraph import config
+from intragraph import config, periods
 from intragraph.cli.common import main, with_store
 from intragraph.formats import FORMATS, to_csv, to_table
 from intragraph.graphs import graph as graph_answer
@@ -23,9 +23,10 @@ def _on_by(
     """`on FIELD` and `by INTERVAL`, each at most once, in any order."""
     chosen: dict[str, str] = {}
     if len(words) % 2 or any(w not in ("on", "by") for w in words[::2]):
-        bare = [w for w in words if w not in ("on", "by")]
-        guess = " ".join(f"{word} {value}" for word, value in zip(("on", "by"), bare, strict=False))
-        hint = f": did you mean `intragraph graph {guess}`?" if 0 < len(bare) <= 2 else ""
+        # `graph created_at month`: a field and an interval without their words
+        field, interval = (*words, "", "")[:2]
+        named = len(words) == 2 and field.endswith("_at") and interval in periods.INTERVALS
+        hint = f": did you mean `intragraph graph on {field} by {interval}`?" if named else ""
         raise click.UsageError(f"{' '.join(words)!r} is not `[on FIELD] [by INTERVAL]`{hint}")
     for word, value in zip(words[::2], words[1::2], strict=True):
         if word in chosen:
