@@ -3,6 +3,8 @@ server: sign in, draw the API's answer, show its errors, keep the token out of t
 
 from __future__ import annotations
 
+import base64
+import itertools
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -124,7 +126,7 @@ def test_the_chart_has_a_bar_per_key(
     assert query.items() <= kept.items()  # the view can be bookmarked
     if query.get("interval") == "day_of_week":
         labels = page.eval_on_selector_all(  # type: ignore[attr-defined]
-            "#chart text", "nodes => nodes.slice(1).map(n => n.textContent)"
+            "#chart text.key", "nodes => nodes.map(n => n.textContent)"
         )
         assert labels == ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
     ARTIFACTS.mkdir(exist_ok=True)
@@ -174,7 +176,7 @@ def test_quick_changes_end_with_the_last_settings(browser: object, tmp_path: Pat
             page.wait_for_timeout(200)  # type: ignore[attr-defined]
         page.select_option("select[name=interval]", "day_of_week")  # type: ignore[attr-defined]
         _wait_for_bars(page, 7)
-        page.wait_for_function("!document.querySelector('#graph').hasAttribute('aria-busy')")  # type: ignore[attr-defined]
+        page.wait_for_function("() => !document.querySelector('#graph').hasAttribute('aria-busy')")  # type: ignore[attr-defined]
         page.wait_for_timeout(1500)  # type: ignore[attr-defined]  # no late answer draws over it
         assert page.eval_on_selector_all("#chart .bar", "n => n.length") == 7  # type: ignore[attr-defined]
         assert page.is_hidden("#error")  # type: ignore[attr-defined]
@@ -211,3 +213,82 @@ def test_the_api_docs_work_offline(browser: object, server: Server) -> None:
     assert "/v2/projects_users/graph" in [path.replace("\u200b", "") for path in paths]
     assert refused == []
     page.close()
+
+
+_LAYOUT = """() => {
+  const box = document.querySelector('#chart').viewBox.baseVal;
+  const keys = [...document.querySelectorAll('#chart text.key')].map(t => t.getBBox());
+  return {
+    width: box.width,
+    ticks: [...document.querySelectorAll('#chart text.tick')].map(t => t.textContent),
+    keys: keys.map(b => [b.x, b.x + b.width]),
+    scroll: document.documentElement.scrollWidth,
+    font: Math.min(...[...document.querySelectorAll('#chart text')]
+      .map(t => t.getBoundingClientRect().height)),
+  };
+}"""
+
+
+@pytest.mark.parametrize("viewport", [1280, 390])
+def test_axes_and_labels_fit(browser: object, server: Server, viewport: int) -> None:
+    """A y-axis of round ticks from 0; x labels that never overlap and never pass the chart's
+    edges; on a phone, no sideways scrolling and text still readable."""
+    page = browser.new_page(viewport={"width": viewport, "height": 800})  # type: ignore[attr-defined]
+    page.goto(f"{server.base}/?interval=month&time_zone=Europe/Paris")
+    page.fill("input[name=client_id]", server.uid)
+    page.fill("input[name=client_secret]", server.secret)
+    page.click("text=Get a token")
+    page.wait_for_function("() => document.querySelectorAll('#chart .bar').length > 12")
+    layout = page.evaluate(_LAYOUT)
+    ticks = [int(tick.replace(",", "")) for tick in layout["ticks"]]
+    assert ticks[0] == 0 and len(ticks) >= 3 and ticks == sorted(ticks)
+    step = ticks[1]
+    assert all(b - a == step for a, b in itertools.pairwise(ticks))
+    assert str(step).strip("0") in ("1", "2", "5")  # 1, 2 or 5 times a power of ten
+    spans = layout["keys"]
+    assert len(spans) >= 3
+    assert spans[0][0] >= 0 and spans[-1][1] <= layout["width"]
+    assert all(a[1] <= b[0] for a, b in itertools.pairwise(spans))
+    assert layout["scroll"] <= viewport
+    assert layout["font"] >= 10
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"page-axes-{viewport}.png"), full_page=True)
+    page.close()
+
+
+def test_a_date_range_shows_the_range(browser: object, server: Server) -> None:
+    page = _signed_in(browser, server, "interval=month&from=2024-01-01&to=2024-12-31")
+    _wait_for_bars(page, 12)
+    keys = page.eval_on_selector_all("#chart .bar", "n => n.map(b => b.dataset.key)")  # type: ignore[attr-defined]
+    assert keys == [f"2024-{m:02}-01" for m in range(1, 13)]
+    note = page.text_content("#range-note")  # type: ignore[attr-defined]
+    assert note.startswith("Showing 2024-01-01 to 2024-12-31: the API's answer runs on to now (")
+    page.close()  # type: ignore[attr-defined]
+
+
+_PNG = """async (data) => {
+  const bytes = Uint8Array.from(atob(data), c => c.charCodeAt(0));
+  const image = await createImageBitmap(new Blob([bytes], {type: 'image/png'}));
+  const canvas = new OffscreenCanvas(image.width, image.height);
+  const context = canvas.getContext('2d');
+  context.drawImage(image, 0, 0);
+  const band = context.getImageData(0, 0, image.width, 40).data;
+  let dark = 0;
+  for (let i = 0; i < band.length; i += 4) if (band[i] < 100) dark += 1;
+  return {width: image.width, height: image.height, dark};
+}"""
+
+
+def test_the_png_has_a_title_and_the_axes(browser: object, server: Server) -> None:
+    page = _signed_in(browser, server, "scope=user&key=jdoe&interval=month_of_year")
+    _wait_for_bars(page, 12)
+    with page.expect_download() as waiting:  # type: ignore[attr-defined]
+        page.click("#download-png")  # type: ignore[attr-defined]
+    download = waiting.value
+    assert download.suggested_filename == "projects_users-created_at-month_of_year.png"
+    data = Path(download.path()).read_bytes()
+    box = page.evaluate("document.querySelector('#chart').viewBox.baseVal.height")  # type: ignore[attr-defined]
+    shown = page.evaluate(_PNG, base64.b64encode(data).decode())  # type: ignore[attr-defined]
+    assert shown["height"] == box + 40  # the title's band above the chart
+    assert shown["dark"] > 200  # the title is written there
+    page.close()  # type: ignore[attr-defined]

@@ -13,6 +13,7 @@ const $ = (selector) => document.querySelector(selector);
 const form = $("#params");
 const DEBOUNCE_MS = 300;  // quick changes of the form make one request, not one each
 let lastAnswer = null;
+let lastDrawn = null;  // [answer, values] of the chart on screen, to redraw at another width
 let pending = null;  // the timer of a scheduled refresh
 let current = null;  // the AbortController of the request whose answer will be drawn
 
@@ -168,30 +169,67 @@ function svg(name, attributes, text) {
   return node;
 }
 
+// Round tick steps (1, 2 or 5 times a power of ten) for about `count` ticks up to `largest`.
+function ticks(largest, count = 5) {
+  const rough = Math.max(1, largest) / count;
+  const power = 10 ** Math.floor(Math.log10(rough));
+  const step = [1, 2, 5, 10].map((m) => m * power).find((m) => m >= rough);
+  const top = Math.max(step, Math.ceil(largest / step) * step);
+  return Array.from({ length: Math.round(top / step) + 1 }, (_, i) => Math.round(i * step));
+}
+
+// The keys a date range shows: from the period that holds `from` to the one that holds `to`
+// (keys are period starts, in order). The API's answer itself runs on to now.
+function visible(keys, v) {
+  if (!SERIES.includes(v.interval) || !(v.from || v.to)) return keys;
+  const first = v.from ? Math.max(0, keys.findLastIndex((key) => key <= v.from)) : 0;
+  const last = v.to ? keys.findLastIndex((key) => key <= v.to) : keys.length - 1;
+  return keys.slice(first, last + 1);
+}
+
 function draw(answer, v) {
+  lastDrawn = [answer, v];
   const chart = $("#chart");
   chart.replaceChildren();
-  const keys = Object.keys(answer);
-  const counts = Object.values(answer);
+  const all = Object.keys(answer);
+  const keys = visible(all, v);
+  const counts = keys.map((key) => answer[key]);
   const total = counts.reduce((a, b) => a + b, 0);
   $("#summary").textContent = keys.length ? `${total.toLocaleString()} in ${keys.length} periods` : "nothing counted";
-  const [width, height, left, bottom] = [960, 360, 48, 40];
-  const largest = Math.max(1, ...counts);
-  const slot = (width - left) / Math.max(1, keys.length);
-  chart.append(svg("line", { x1: left, x2: width, y1: height - bottom, y2: height - bottom }));
-  chart.append(svg("text", { x: 4, y: 14 }, largest.toLocaleString()));
-  const every = Math.max(1, Math.ceil(keys.length / 12));  // at most a dozen labels
+  const hidden = all.length - keys.length;
+  $("#range-note").hidden = hidden === 0;
+  $("#range-note").textContent = hidden ? `Showing ${v.from || "the start"} to ${v.to || "now"}: the API's answer runs on to now (${hidden} more periods, counted as the range asks).` : "";
+  // drawn at the figure's own width, so that text keeps its size on a phone
+  const width = Math.max(320, Math.round(chart.parentElement.clientWidth || 960));
+  const height = width < 600 ? 260 : 360;
+  const [left, right, top, bottom] = [8 + 7 * String(Math.max(...counts, 1).toLocaleString()).length, 12, 12, 36];
+  chart.setAttribute("viewBox", `0 0 ${width} ${height}`);
+  chart.setAttribute("height", height);
+  const steps = ticks(Math.max(0, ...counts));
+  const highest = steps[steps.length - 1];
+  const y = (n) => height - bottom - (n / highest) * (height - bottom - top);
+  for (const tick of steps) {
+    chart.append(svg("line", { class: tick ? "grid" : "axis", x1: left, x2: width - right, y1: y(tick), y2: y(tick) }));
+    chart.append(svg("text", { class: "tick", x: left - 6, y: y(tick) + 4, "text-anchor": "end" }, tick.toLocaleString()));
+  }
+  const slot = (width - left - right) / Math.max(1, keys.length);
   keys.forEach((key, index) => {
-    const barHeight = (answer[key] / largest) * (height - bottom - 20);
     const bar = svg("rect", {
       class: "bar", "data-key": key, x: left + index * slot + slot * 0.1,
-      y: height - bottom - barHeight, width: Math.max(0.5, slot * 0.8), height: barHeight,
+      y: y(answer[key]), width: Math.max(0.5, slot * 0.8), height: y(0) - y(answer[key]),
     });
     bar.append(svg("title", {}, `${label(key, v)}: ${answer[key]}`));
     chart.append(bar);
-    if (index % every === 0) {
-      chart.append(svg("text", { x: left + index * slot, y: height - bottom + 16 }, label(key, v)));
-    }
+  });
+  // x labels centred under their bar, thinned so that none overlaps, none past the edges
+  const longest = Math.max(1, ...keys.map((key) => label(key, v).length));
+  const every = Math.max(1, Math.ceil((longest * 7 + 10) / slot));
+  keys.forEach((key, index) => {
+    if (index % every) return;
+    const text = label(key, v);
+    const half = (text.length * 7) / 2;
+    const centre = Math.min(Math.max(left + (index + 0.5) * slot, half), width - half);
+    chart.append(svg("text", { class: "key", x: centre, y: height - bottom + 18, "text-anchor": "middle" }, text));
   });
   $("#table tbody").replaceChildren(...keys.map((key) => {
     const row = document.createElement("tr");
@@ -216,21 +254,43 @@ async function downloadCsv() {
   if (response && response.ok) save(await response.blob(), `projects_users-${v.field}-${v.interval}.csv`);
 }
 
+function title(v) {
+  const scope = v.scope === "project" ? `project ${v.key}` : v.scope === "user" ? `user ${v.key}` : "all";
+  const filters = Object.keys(FILTERS).filter((name) => v[name]).map((name) => `${name}=${v[name]}`);
+  if (v.from || v.to) filters.push(`${v.field} ${v.from || "…"} to ${v.to || "…"}`);
+  return [`projects_users (${scope}) on ${v.field} by ${v.interval}`, `time zone ${v.time_zone || "UTC"}`,
+    ...filters].join(" · ");
+}
+
+// The chart as a PNG: the SVG with its page styles written in (an image loads no stylesheet),
+// under a title that says what was counted.
 function downloadPng() {
   const v = values();
   const chart = $("#chart");
+  const font = getComputedStyle(document.body).fontFamily;
+  const [width, height] = chart.getAttribute("viewBox").split(" ").slice(2).map(Number);
   const styled = chart.cloneNode(true);
   styled.setAttribute("xmlns", "http://www.w3.org/2000/svg");
-  styled.setAttribute("width", "960");
-  styled.setAttribute("height", "360");
+  styled.setAttribute("width", width);
+  styled.setAttribute("height", height);
   styled.querySelectorAll(".bar").forEach((bar) => bar.setAttribute("fill", "#3a6ea5"));
+  styled.querySelectorAll("text").forEach((text) => {
+    text.setAttribute("font-family", font);
+    text.setAttribute("font-size", "12");
+    text.setAttribute("fill", "#5b6575");
+  });
+  styled.querySelectorAll("line").forEach((line) => line.setAttribute("stroke", line.classList.contains("axis") ? "#9aa4b2" : "#e3e6eb"));
+  const header = 40;
   const image = new Image();
   image.onload = () => {
-    const canvas = Object.assign(document.createElement("canvas"), { width: 960, height: 360 });
+    const canvas = Object.assign(document.createElement("canvas"), { width, height: height + header });
     const context = canvas.getContext("2d");
     context.fillStyle = "#fff";
-    context.fillRect(0, 0, 960, 360);
-    context.drawImage(image, 0, 0);
+    context.fillRect(0, 0, width, height + header);
+    context.fillStyle = "#1d2430";
+    context.font = `bold 14px ${font}`;
+    context.fillText(title(v), 12, 24, width - 24);
+    context.drawImage(image, 0, header);
     canvas.toBlob((blob) => save(blob, `projects_users-${v.field}-${v.interval}.png`));
   };
   image.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(new XMLSerializer().serializeToString(styled))}`;
@@ -266,6 +326,11 @@ $("#download-csv").addEventListener("click", downloadCsv);
 $("#download-png").addEventListener("click", downloadPng);
 form.addEventListener("change", scheduleRefresh);
 form.addEventListener("input", scheduleRefresh);
+let resizing = null;
+window.addEventListener("resize", () => {
+  clearTimeout(resizing);
+  resizing = setTimeout(() => { if (lastDrawn) draw(...lastDrawn); }, 100);
+});
 form.addEventListener("submit", (event) => { event.preventDefault(); refresh(); });
 
 const zones = Intl.supportedValuesOf ? Intl.supportedValuesOf("timeZone") : [];
