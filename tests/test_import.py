@@ -295,3 +295,93 @@ def test_awkward_text_survives_the_bulk_path(tmp_path: Path, database_url: str) 
     assert _run(database_url, "import", "projects_users", page)[0] == 0
     assert _rows(database_url, "SELECT id, name, slug FROM projects") == [(7, awkward, "")]
     assert _rows(database_url, "SELECT id, login FROM users") == [(8, None)]
+
+
+def _me(**extra: Any) -> dict[str, Any]:
+    """A saved `/v2/me`: its nested arrays carry no user, the parent is the user."""
+    nested = projects_user(7)
+    del nested["user"]
+    return {
+        "id": 123456,
+        "login": "jdoe",
+        "email": "jdoe@student.42.fr",
+        "projects_users": [nested],
+        "campus_users": [{"id": 9, "campus_id": 1, "is_primary": True}],
+        "cursus_users": [
+            {
+                "id": 11,
+                "begin_at": "2023-10-02T08:00:00.000Z",
+                "end_at": None,
+                "grade": "Learner",
+                "level": 4.2,
+                "cursus_id": 21,
+                "cursus": {"id": 21, "name": "42cursus"},
+            }
+        ],
+        **extra,
+    }
+
+
+def test_a_saved_user_object_imports_with_its_nested_records(
+    tmp_path: Path, database_url: str
+) -> None:
+    path = _write(tmp_path / "me.json", json.dumps(_me()))
+    code, out = _run(database_url, "import", "users", path)
+    assert code == 0, out
+    assert out.splitlines() == [
+        "users: 1 inserted, 0 updated, 0 unchanged",
+        "projects_users: 1 inserted, 0 updated, 0 unchanged",
+        "projects: 1 inserted, 0 updated, 0 unchanged",
+        "campus_users: 1 inserted, 0 updated, 0 unchanged",
+        "cursus_users: 1 inserted, 0 updated, 0 unchanged",
+    ]
+    store = open_store(database_url)
+    try:
+        assert store.fetch("SELECT id, user_id, project_id FROM projects_users", []) == [
+            (7, 123456, 1314)
+        ]
+        assert store.fetch("SELECT user_id, campus_id FROM campus_users", []) == [(123456, 1)]
+        assert store.fetch("SELECT user_id, cursus_id FROM cursus_users", []) == [(123456, 21)]
+        assert store.fetch("SELECT id, login FROM users", []) == [(123456, "jdoe")]
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize(
+    ("kind", "content", "message"),
+    [
+        (
+            "projects_users",
+            json.dumps(_me()),
+            "record 1: this is a user object: use `intragraph import users`",
+        ),
+        (
+            "projects_users",
+            json.dumps(_me()["projects_users"]),
+            "record 1: 'user_id' is missing",  # a nested array saved alone has lost its parent
+        ),
+        (
+            "users",
+            json.dumps([projects_user(1)]),
+            "record 1: this is one of projects_users: use `intragraph import projects_users`",
+        ),
+        (
+            "users",
+            json.dumps(
+                _me(
+                    projects_users=[
+                        {k: v for k, v in projects_user(7).items() if k != "created_at"}
+                    ]
+                )
+            ),
+            "record 1: projects_users[0]: 'created_at' is missing",
+        ),
+    ],
+)
+def test_a_file_of_another_kind_is_named(
+    tmp_path: Path, kind: str, content: str, message: str
+) -> None:
+    path = _write(tmp_path / "f.json", content)
+    code, err = _run(str(tmp_path / "k.duckdb"), "import", kind, path)
+    assert code == 1
+    assert err.splitlines()[-1] == f"Error: {path}: {message}"

@@ -167,16 +167,65 @@ def cursus_user(record: Record) -> list[Row]:
     return rows
 
 
+# the arrays a user object (`/v2/users/:id`, `/v2/me`) carries, read as their own kind; their
+# records carry no user: the parent is the user
+_NESTED = {
+    "projects_users": projects_user,
+    "campus_users": campus_user,
+    "cursus_users": cursus_user,
+}
+
+
+def user(record: Record) -> list[Row]:
+    """A saved user object: the user, and the records of its nested arrays, each given the
+    user's id. A bad nested record is named by its array and position."""
+    user_id = integer(record, "id")
+    rows: list[Row] = [("users", (user_id, text(record, "login", False)))]
+    for key, reader in _NESTED.items():
+        nested = record.get(key)
+        if nested is None:
+            continue
+        if type(nested) is not list:
+            raise BadRecord(f"{key!r} must be an array, not {nested!r:.80}")
+        for position, item in enumerate(nested):
+            if type(item) is not dict:
+                raise BadRecord(f"{key}[{position}]: expected an object")
+            try:
+                rows += reader(item if "user" in item else {**item, "user_id": user_id})
+            except BadRecord as error:
+                raise BadRecord(f"{key}[{position}]: {error}") from None
+    return rows
+
+
 # what `intragraph import KIND` reads, and the tables each kind writes to
 KINDS: dict[str, tuple[Callable[[Record], list[Row]], tuple[str, ...]]] = {
     "projects_users": (projects_user, ("projects_users", "projects", "users")),
     "campus_users": (campus_user, ("campus_users", "users")),
     "cursus_users": (cursus_user, ("cursus_users", "users")),
+    "users": (user, ("users", "projects_users", "projects", "campus_users", "cursus_users")),
 }
 
 
+def kind_of(record: Record) -> str | None:
+    """Which kind of 42 object a record looks like, by keys only that kind has."""
+    if "login" in record and any(key in record for key in _NESTED):
+        return "users"
+    if "status" in record and ("project" in record or "project_id" in record):
+        return "projects_users"
+    if "is_primary" in record and "campus_id" in record:
+        return "campus_users"
+    if "cursus_id" in record or ("cursus" in record and "grade" in record):
+        return "cursus_users"
+    return None
+
+
 def read(kind: str, record: Any) -> list[Row]:
-    """The rows of one record, or BadRecord saying what is wrong with it."""
+    """The rows of one record, or BadRecord saying what is wrong with it; a record of another
+    kind is named as such, not reported as a missing key."""
     if type(record) is not dict:
         raise BadRecord(f"expected an object, not {type(record).__name__}")
+    other = kind_of(record)
+    if other is not None and other != kind:
+        article = "a user object" if other == "users" else f"one of {other}"
+        raise BadRecord(f"this is {article}: use `intragraph import {other}`")
     return KINDS[kind][0](record)
