@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from intragraph.cli import main
 from intragraph.config import SETTINGS, Setting
 from intragraph.ingest import demo
+from intragraph.resources import LISTED
 from intragraph.store.base import Store
 from tests.conftest import client_for
 
@@ -65,3 +66,30 @@ def test_the_cli_example_answers_as_shown(tmp_path: Path, monkeypatch: pytest.Mo
     shown = runner.invoke(main, shlex.split(found["graph"]))
     assert shown.exit_code == 0, shown.output
     assert shown.stdout == found["answer"]
+
+
+def resource_table() -> str:
+    """The README's table of resources, as the declarations in resources.py make it."""
+
+    def names(items: tuple[str, ...]) -> str:
+        return ", ".join(f"`{item}`" for item in items) or "-"
+
+    lines = [
+        "| resource | graphed on (default first) | filters | ranges and sort keys | nested under |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for resource in LISTED.values():
+        parents = ", ".join(
+            f"{parent.name} (id or {parent.text_key})" for parent in resource.parents.values()
+        )
+        lines.append(
+            f"| `{resource.name}` | {names(resource.graph_fields)} | {names(resource.filters)} "
+            f"| {names(resource.ranges)} | {parents or '-'} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def test_the_resource_table_is_the_declarations() -> None:
+    assert resource_table() in README, (
+        f"the README's table of resources is now:\n{resource_table()}"
+    )

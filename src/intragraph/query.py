@@ -131,7 +131,7 @@ def _range(resource: Resource, name: str, text: str, zone: zoneinfo.ZoneInfo) ->
     # the real API compares a string range's bounds as text: `range[status]=a,m` is every
     # status from "a" to "m", so its bounds are any text, not values of the field's list
     low_value, high_value = (
-        value if field.kind == "string" else _scalar(param, value, field) for value in values
+        value if field.kind == "text" else _scalar(param, value, field) for value in values
     )
     return InSpans(name, (Span(low_value, high_value),))
 

@@ -18,77 +18,46 @@ from intragraph.conditions import ListQuery, ParentKey
 from intragraph.formats import api_time
 from intragraph.graphs import parent_conditions
 from intragraph.query import parse_list
-from intragraph.resources import Parent, Resource
+from intragraph.resources import Embed, Parent, Resource
 from intragraph.store import rows as stored
 
 _PAGING = ("page", "page[number]", "per_page", "page[size]")
 
 
-def _stamp(value: dt.datetime | None) -> str | None:
-    return None if value is None else api_time(value)
+def _value(value: Any) -> Any:
+    """A stored value as the API writes it: instants in UTC with milliseconds."""
+    return api_time(value) if isinstance(value, dt.datetime) else value
 
 
-def _user(row: dict[str, Any], base: str) -> dict[str, Any] | None:
-    user = row["user"]
-    if user is None:
+def _embedded(found: dict[str, Any] | None, embed: Embed, base: str) -> dict[str, Any] | None:
+    if found is None:
         return None
-    login = user.get("login")
-    url = f"{base}/v2/users/{login if login else user['id']}"
-    return {"id": user["id"], "login": login, "url": url}
+    shown = {**found, **dict(embed.extra)}
+    if embed.url and embed.entity is not None:
+        key = found.get("login") or found["id"]
+        shown["url"] = f"{base}/v2/{embed.entity.table}/{key}"
+    return shown
 
 
-def _projects_user(row: dict[str, Any], base: str) -> dict[str, Any]:
-    project = row["project"]
-    return {
-        "id": row["id"],
-        "occurrence": row["occurrence"],
-        "final_mark": row["final_mark"],
-        "status": row["status"],
-        "validated?": row["validated"],
-        "current_team_id": row["current_team_id"],
-        "project": None if project is None else {**project, "parent_id": None},
-        "cursus_ids": [],
-        "marked_at": _stamp(row["marked_at"]),
-        "marked": row["marked"],
-        "retriable_at": _stamp(row["retriable_at"]),
-        "created_at": _stamp(row["created_at"]),
-        "updated_at": _stamp(row["updated_at"]),
-        "user": _user(row, base),
-        "teams": [],
-    }
+def shaper(resource: Resource) -> Callable[[dict[str, Any], str], dict[str, Any]]:
+    """The list row of a stored row (with its embedded objects), keys in the API's order, from
+    the resource's declaration: a column by its JSON key, an embedded object by its name, and
+    what intragraph does not keep as []."""
+    columns = {f.json: f.name for f in resource.columns}
+    embeds = {e.name: e for e in resource.embeds}
 
+    def shape(row: dict[str, Any], base: str) -> dict[str, Any]:
+        shown: dict[str, Any] = {}
+        for key in resource.row:
+            if key in columns:
+                shown[key] = _value(row[columns[key]])
+            elif key in embeds:
+                shown[key] = _embedded(row[key], embeds[key], base)
+            else:
+                shown[key] = []
+        return shown
 
-def _campus_user(row: dict[str, Any], base: str) -> dict[str, Any]:
-    return {
-        "id": row["id"],
-        "user_id": row["user_id"],
-        "campus_id": row["campus_id"],
-        "is_primary": row["is_primary"],
-        "created_at": _stamp(row["created_at"]),
-        "updated_at": _stamp(row["updated_at"]),
-    }
-
-
-def _cursus_user(row: dict[str, Any], base: str) -> dict[str, Any]:
-    return {
-        "id": row["id"],
-        "begin_at": _stamp(row["begin_at"]),
-        "end_at": _stamp(row["end_at"]),
-        "grade": row["grade"],
-        "level": row["level"],
-        "skills": [],
-        "cursus_id": row["cursus_id"],
-        "user": _user(row, base),
-        "created_at": _stamp(row["created_at"]),
-        "updated_at": _stamp(row["updated_at"]),
-    }
-
-
-SHAPES: dict[str, Callable[[dict[str, Any], str], dict[str, Any]]] = {
-    "projects_users": _projects_user,
-    "campus_users": _campus_user,
-    "cursus_users": _cursus_user,
-}
+    return shape
 
 
 def _link(request: Request, query: ListQuery, total: int) -> str:
@@ -129,6 +98,8 @@ def _parameters(resource: Resource, parent: Parent | None) -> list[dict[str, Any
 
 
 def _endpoint(resource: Resource, parent: Parent | None) -> Callable[[Request], JSONResponse]:
+    shape = shaper(resource)
+
     def endpoint(request: Request) -> JSONResponse:
         state = request.app.state
         key = ParentKey(parent, request.path_params["key"]) if parent is not None else None
@@ -138,7 +109,6 @@ def _endpoint(resource: Resource, parent: Parent | None) -> Callable[[Request], 
         now = state.clock()
         rows, total = stored.page(state.store, query, now, parent_conditions(state.store, key))
         base = str(request.base_url).rstrip("/")
-        shape = SHAPES[resource.name]
         headers = {
             "X-Page": str(query.page),
             "X-Per-Page": str(query.size),

@@ -14,6 +14,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from intragraph.resources import LISTED, Embed, Field, Resource
+
 Record = dict[str, Any]
 Row = tuple[str, tuple[Any, ...]]  # (table, values in the table's column order)
 
@@ -93,86 +95,61 @@ def _object(record: Record, key: str) -> Record | None:
     return value
 
 
-def _user(record: Record, rows: list[Row]) -> int:
-    """The record's user id, from its `user` object (kept as a user row) or its `user_id`."""
-    user = _object(record, "user")
-    if user is None:
-        return integer(record, "user_id")  # type: ignore[return-value]
-    user_id: int = integer(user, "id")  # type: ignore[assignment]
-    rows.append(("users", (user_id, text(user, "login", False))))
-    return user_id
+_READERS: dict[str, Callable[[Record, str, bool], Any]] = {
+    "int": integer,
+    "float": lambda record, key, required: number(record, key),
+    "text": text,
+    "bool": lambda record, key, required: boolean(record, key),
+    "timestamp": timestamp,
+}
 
 
-def projects_user(record: Record) -> list[Row]:
-    rows: list[Row] = []
-    project = _object(record, "project")
-    if project is None:
-        project_id = integer(record, "project_id")
-    else:
-        project_id = integer(project, "id")
-        rows.append(
-            ("projects", (project_id, text(project, "name", False), text(project, "slug", False)))
+def _value(record: Record, column: Field) -> Any:
+    return _READERS[column.kind](record, column.json, column.required)
+
+
+def _embedded(record: Record, embed: Embed, required: bool, rows: list[Row]) -> int | None:
+    """The id of the object the record embeds (its row kept, for an entity), or else the
+    record's own column."""
+    found = _object(record, embed.name)
+    if found is None or embed.entity is None:
+        # an object kept nowhere (a cursus): the record's own column first, as the API sends
+        # both
+        value = integer(record, embed.column, required and found is None)
+        return integer(found, "id") if value is None and found is not None else value
+    values = tuple(_value(found, f) for f in embed.entity.fields)
+    rows.append((embed.entity.table, values))
+    object_id: int = values[0]
+    return object_id
+
+
+def reader(resource: Resource) -> Callable[[Record], list[Row]]:
+    """The reader of one record of the resource: its row, after the rows of the objects it
+    embeds. Columns are read in the table's order, so the first bad one is named."""
+    embeds = {embed.column: embed for embed in resource.embeds}
+
+    def read_record(record: Record) -> list[Row]:
+        rows: list[Row] = []
+        values = tuple(
+            _embedded(record, embeds[c.name], c.required, rows)
+            if c.name in embeds
+            else _value(record, c)
+            for c in resource.columns
         )
-    values = (
-        integer(record, "id"),
-        project_id,
-        _user(record, rows),
-        integer(record, "occurrence", False),
-        integer(record, "final_mark", False),
-        text(record, "status"),
-        boolean(record, "validated?"),
-        boolean(record, "marked"),
-        integer(record, "current_team_id", False),
-        timestamp(record, "created_at"),
-        timestamp(record, "updated_at"),
-        timestamp(record, "retriable_at", False),
-        timestamp(record, "marked_at", False),
-    )
-    rows.append(("projects_users", values))
-    return rows
+        rows.append((resource.table, values))
+        return rows
+
+    return read_record
 
 
-def campus_user(record: Record) -> list[Row]:
-    rows: list[Row] = []
-    values = (
-        integer(record, "id"),
-        _user(record, rows),
-        integer(record, "campus_id"),
-        boolean(record, "is_primary"),
-        timestamp(record, "created_at", False),
-        timestamp(record, "updated_at", False),
-    )
-    rows.append(("campus_users", values))
-    return rows
-
-
-def cursus_user(record: Record) -> list[Row]:
-    rows: list[Row] = []
-    cursus = _object(record, "cursus")
-    cursus_id = integer(record, "cursus_id", cursus is None)
-    if cursus_id is None and cursus is not None:
-        cursus_id = integer(cursus, "id")
-    values = (
-        integer(record, "id"),
-        _user(record, rows),
-        cursus_id,
-        timestamp(record, "begin_at", False),
-        timestamp(record, "end_at", False),
-        text(record, "grade", False),
-        number(record, "level"),
-        timestamp(record, "created_at", False),
-        timestamp(record, "updated_at", False),
-    )
-    rows.append(("cursus_users", values))
-    return rows
+def _entities(resource: Resource) -> tuple[str, ...]:
+    return tuple(e.entity.table for e in resource.embeds if e.entity is not None)
 
 
 # the arrays a user object (`/v2/users/:id`, `/v2/me`) carries, read as their own kind; their
 # records carry no user: the parent is the user
 _NESTED = {
-    "projects_users": projects_user,
-    "campus_users": campus_user,
-    "cursus_users": cursus_user,
+    name: reader(LISTED[name]) for name in ("projects_users", "campus_users", "cursus_users")
 }
 
 
@@ -199,9 +176,10 @@ def user(record: Record) -> list[Row]:
 
 # what `intragraph import KIND` reads, and the tables each kind writes to
 KINDS: dict[str, tuple[Callable[[Record], list[Row]], tuple[str, ...]]] = {
-    "projects_users": (projects_user, ("projects_users", "projects", "users")),
-    "campus_users": (campus_user, ("campus_users", "users")),
-    "cursus_users": (cursus_user, ("cursus_users", "users")),
+    **{
+        name: (reader(resource), (resource.table, *_entities(resource)))
+        for name, resource in LISTED.items()
+    },
     "users": (user, ("users", "projects_users", "projects", "campus_users", "cursus_users")),
 }
 

@@ -126,7 +126,8 @@ class _DuckDBWriter(Writer):
         # DuckDB scans a dict of NumPy arrays in place: far faster than executemany.
         self._cursor.register("batch", columns)
         try:
-            self._cursor.execute(f"INSERT INTO {target} SELECT {', '.join(names)} FROM batch")
+            listed = ", ".join(names)  # named: an upgraded table may hold them in another order
+            self._cursor.execute(f"INSERT INTO {target} ({listed}) SELECT {listed} FROM batch")
         finally:
             with suppress(duckdb.Error):  # after a failed statement, the rollback drops it too
                 self._cursor.unregister("batch")

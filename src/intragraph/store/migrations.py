@@ -11,7 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from intragraph.resources import RESOURCES
-from intragraph.store.tables import ACCOUNT_TABLES, SYNC_TABLES, TABLES, ColumnType, Table
+from intragraph.resources import Kind as ColumnType
+from intragraph.store.tables import ACCOUNT_TABLES, SYNC_TABLES, TABLES, Table
 
 
 @dataclass(frozen=True)

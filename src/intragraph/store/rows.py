@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any
 
 from intragraph.conditions import AnyOf, Condition, ListQuery, Value
-from intragraph.resources import Embed, Parent
+from intragraph.resources import Embed, Entity, Parent
 from intragraph.store.base import Store
 from intragraph.store.tables import TABLES
 from intragraph.store.where import where
@@ -30,23 +30,27 @@ def page(
     total = int(store.fetch(f"SELECT count(*) FROM {resource.table} WHERE {clause}", params)[0][0])
     rows = [dict(zip(columns, row, strict=True)) for row in found]
     for embed in resource.embeds:
-        _embed(store, rows, embed)
+        if embed.entity is not None and embed.name in resource.row:
+            _embed(store, rows, embed, embed.entity)
     return rows, total
 
 
-def _embed(store: Store, rows: list[dict[str, Any]], embed: Embed) -> None:
+def _embed(store: Store, rows: list[dict[str, Any]], embed: Embed, entity: Entity) -> None:
     keys = sorted({row[embed.column] for row in rows if row[embed.column] is not None})
     known: dict[Any, dict[str, Any]] = {}
+    columns = [f.name for f in entity.fields]
     if keys:
         found = store.fetch(
-            f"SELECT {', '.join(embed.columns)} FROM {embed.table} "
+            f"SELECT {', '.join(columns)} FROM {entity.table} "
             f"WHERE id IN ({', '.join([store.placeholder] * len(keys))})",
             keys,
         )
-        known = {row[0]: dict(zip(embed.columns, row, strict=True)) for row in found}
+        known = {row[0]: dict(zip(columns, row, strict=True)) for row in found}
     for row in rows:
         key = row[embed.column]
-        row[embed.name] = known.get(key, {"id": key}) if key is not None else None
+        # an object no record brought (a row imported with its id alone): its id, the rest null
+        missing = {**dict.fromkeys(columns), "id": key}
+        row[embed.name] = known.get(key, missing) if key is not None else None
 
 
 def parent_condition(store: Store, parent: Parent, key: str) -> Condition | None:

@@ -1,12 +1,13 @@
 """The tables every engine holds, as data: columns with a portable type, and the version column
-that decides whether an imported row replaces the stored one."""
+that decides whether an imported row replaces the stored one. The data tables are derived from
+the resources' declarations (`resources.py`); the accounts' and the sync's are written here."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
-ColumnType = Literal["int", "float", "bool", "text", "timestamp"]
+from intragraph.resources import ENTITIES, LISTED, Field
+from intragraph.resources import Kind as ColumnType
 
 
 @dataclass(frozen=True)
@@ -20,55 +21,19 @@ class Table:
         return tuple(self.types)
 
 
-_ALL = (
-    Table("projects", {"id": "int", "name": "text", "slug": "text"}, version=None),
-    Table("users", {"id": "int", "login": "text"}, version=None),
-    Table(
-        "projects_users",
-        {
-            "id": "int",
-            "project_id": "int",
-            "user_id": "int",
-            "occurrence": "int",
-            "final_mark": "int",
-            "status": "text",
-            "validated": "bool",
-            "marked": "bool",
-            "current_team_id": "int",
-            "created_at": "timestamp",
-            "updated_at": "timestamp",
-            "retriable_at": "timestamp",
-            "marked_at": "timestamp",
-        },
-    ),
-    Table(
-        "campus_users",
-        {
-            "id": "int",
-            "user_id": "int",
-            "campus_id": "int",
-            "is_primary": "bool",
-            "created_at": "timestamp",
-            "updated_at": "timestamp",
-        },
-    ),
-    Table(
-        "cursus_users",
-        {
-            "id": "int",
-            "user_id": "int",
-            "cursus_id": "int",
-            "begin_at": "timestamp",
-            "end_at": "timestamp",
-            "grade": "text",
-            "level": "float",
-            "created_at": "timestamp",
-            "updated_at": "timestamp",
-        },
-    ),
-)
+def _table(name: str, columns: tuple[Field, ...], version: str | None) -> Table:
+    return Table(name, {column.name: column.kind for column in columns}, version)
 
-TABLES = {table.name: table for table in _ALL}  # the data: what imports and the demo write
+
+# the data, as the resources and the objects they embed declare it: what imports and the demo
+# write
+TABLES = {
+    table.name: table
+    for table in (
+        *(_table(e.table, e.fields, None) for e in ENTITIES.values()),
+        *(_table(r.table, r.columns, r.version) for r in LISTED.values()),
+    )
+}
 
 # applications and their tokens; secrets and tokens only as hashes
 ACCOUNT_TABLES = {
