@@ -106,25 +106,9 @@ _DEFAULTS: dict[str, dict[str, Any]] = {
         "occurrence": 0,
         "final_mark": None,
         "status": "finished",
-        "validated": None,
         "marked": False,
-        "current_team_id": None,
-        "created_at": None,
-        "updated_at": None,
-        "retriable_at": None,
-        "marked_at": None,
     },
-    "projects": {"name": None, "slug": None},
-    "users": {"login": None},
-    "campus_users": {"is_primary": True, "created_at": None, "updated_at": None},
-    "cursus_users": {
-        "begin_at": None,
-        "end_at": None,
-        "grade": None,
-        "level": None,
-        "created_at": None,
-        "updated_at": None,
-    },
+    "campus_users": {"is_primary": True},
 }
 
 
@@ -137,7 +121,12 @@ def _naive(value: Any) -> Any:
 def add(store: Store, table: str, *rows: dict[str, Any]) -> None:
     """Insert rows (ids default to their position) with the table's defaults for the rest."""
     full = [
-        {"id": index + 1, **_DEFAULTS[table], **{k: _naive(v) for k, v in row.items()}}
+        {
+            **dict.fromkeys(TABLES[table].columns),
+            "id": index + 1,
+            **_DEFAULTS.get(table, {}),
+            **{k: _naive(v) for k, v in row.items()},
+        }
         for index, row in enumerate(rows)
     ]
     ordered = [tuple(row[name] for name in TABLES[table].columns) for row in full]

@@ -80,7 +80,8 @@ def resource_table() -> str:
     ]
     for resource in LISTED.values():
         parents = ", ".join(
-            f"{parent.name} (id or {parent.text_key})" for parent in resource.parents.values()
+            f"{parent.name} (id or {parent.text_key}{'' if parent.graphed else '; lists only'})"
+            for parent in resource.parents.values()
         )
         lines.append(
             f"| `{resource.name}` | {names(resource.graph_fields)} | {names(resource.filters)} "

@@ -16,7 +16,7 @@ from intragraph import periods, zones
 from intragraph.graphs import graph
 from intragraph.ingest.load import Source, import_sources
 from intragraph.query import parse_graph
-from intragraph.resources import PROJECTS_USERS
+from intragraph.resources import PROJECTS_USERS, RESOURCES, Resource
 from intragraph.store import counts, rollups, writes
 from intragraph.store.base import Store
 from intragraph.store.tables import TABLES
@@ -71,10 +71,15 @@ instants = st.one_of(
 ).map(lambda moment: moment.replace(microsecond=moment.microsecond // 1000 * 1000))
 
 
+# every graph field of every graphed resource
+TARGETS = [(resource, field) for resource in RESOURCES.values() for field in resource.graph_fields]
+
+
 @settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(
+    target=st.sampled_from(TARGETS),
     rows=st.lists(st.one_of(st.none(), instants), max_size=25),
     interval=st.sampled_from(periods.INTERVALS),
     # the zones above, whose histories are the hard ones, or any of the others
@@ -84,24 +89,26 @@ instants = st.one_of(
 )
 def test_engine_equals_reference(
     store: Store,
+    target: tuple[Resource, str],
     rows: list[dt.datetime | None],
     interval: str,
     zone: str,
     week_start: str,
     now: dt.datetime,
 ) -> None:
+    resource, field = target
     with writes.transaction(store) as writer:
-        writes.clear(writer, TABLES["projects_users"])
+        writes.clear(writer, TABLES[resource.table])
     if rows:
-        add(store, "projects_users", *({"created_at": row} for row in rows))
+        add(store, resource.table, *({field: row} for row in rows))
     params = [("time_zone", zone), ("week_start", week_start)]
-    query = parse_graph(PROJECTS_USERS, "created_at", interval, params)
+    query = parse_graph(resource, field, interval, params)
     expected = periods.reference_graph(
         rows, interval, ZoneInfo(zone), periods.WEEK_DAY_ALIASES[week_start], now
     )
     assert graph(store, query, now) == expected  # unfiltered: from the rollups
     every_id = [*params, ("range[id]", f"{-(2**62)},{2**62}")]
-    scanned = parse_graph(PROJECTS_USERS, "created_at", interval, every_id)
+    scanned = parse_graph(resource, field, interval, every_id)
     assert graph(store, scanned, now) == expected  # a condition: from the rows
 
 

@@ -91,7 +91,11 @@ def test_table_bars_are_scaled_to_the_largest() -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["graph", "at", "x"], "Error: 'at x' is not `[on FIELD] [by INTERVAL]`"),
+        (
+            ["graph", "at", "x"],
+            "Error: 'at x' is not `[RESOURCE] [on FIELD] [by INTERVAL]` "
+            "(resources: projects_users, cursus_users)",
+        ),
         (["graph", "by", "day", "by", "week"], "Error: 'by' is given twice"),
         (
             ["graph", "by", "fortnight"],

@@ -193,6 +193,10 @@ def test_full_removes_rows_gone_upstream(store: Store, upstream: Served) -> None
     assert store.fetch("SELECT count(*) FROM sync_seen", [])[0][0] == 0
 
 
+# cursus_users narrowed by --campus 1: those whose user's primary campus is 1
+PRIMARY = "user_id IN (SELECT user_id FROM campus_users WHERE campus_id = 1 AND is_primary)"
+
+
 def test_429s_are_waited_out(store: Store, upstream_store: Store) -> None:
     """Another client of the same application (5/second) has just spent the window: the
     sync's first page meets a 429, waits Retry-After, and keeps within the budget after."""
@@ -220,7 +224,7 @@ def test_429s_are_waited_out(store: Store, upstream_store: Store) -> None:
     assert remote.tally.requests >= 8  # so the budget mattered after the first wait too
     members = "user_id IN (SELECT user_id FROM campus_users WHERE campus_id = 1)"
     assert rows(store, "projects_users") == rows(upstream_store, "projects_users", members)
-    assert rows(store, "cursus_users") == rows(upstream_store, "cursus_users")
+    assert rows(store, "cursus_users") == rows(upstream_store, "cursus_users", PRIMARY)
 
 
 def test_dropped_connections_are_retried(store: Store, upstream: Served) -> None:
@@ -290,7 +294,8 @@ def test_narrowed_to_one_campus(store: Store, upstream: Served) -> None:
     members = "user_id IN (SELECT user_id FROM campus_users WHERE campus_id = 1)"
     assert rows(store, "campus_users") == rows(upstream.store, "campus_users", "campus_id = 1")
     assert rows(store, "projects_users") == rows(upstream.store, "projects_users", members)
-    assert rows(store, "cursus_users") == rows(upstream.store, "cursus_users")  # not narrowed
+    assert rows(store, "cursus_users") == rows(upstream.store, "cursus_users", PRIMARY)
+    assert 0 < stored.count(store, "cursus_users") < stored.count(upstream.store, "cursus_users")
     assert 0 < stored.count(store, "projects_users") < 2000
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from intragraph.resources import Membership, Parent, Resource
 
-Value = int | str | bool | dt.datetime
+Value = int | float | str | bool | dt.datetime
 
 
 @dataclass(frozen=True)
@@ -42,11 +42,30 @@ class MemberOf:
 
 @dataclass(frozen=True)
 class IsReached:
+    """`column` is set and not later than now (or, not `reached`, the other rows)."""
+
     column: str
     reached: bool
 
 
-Condition = AnyOf | InSpans | MemberOf | IsReached
+@dataclass(frozen=True)
+class IsFuture:
+    """`column` is later than now (or, not `future`, not later)."""
+
+    column: str
+    future: bool
+
+
+@dataclass(frozen=True)
+class IsActive:
+    """`begin` is reached and `end` is not (or, not `active`, the other rows)."""
+
+    begin: str
+    end: str
+    active: bool
+
+
+Condition = AnyOf | InSpans | MemberOf | IsReached | IsFuture | IsActive
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ with bound parameters.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import zoneinfo
 from collections.abc import Iterable
@@ -17,6 +18,8 @@ from intragraph.conditions import (
     Condition,
     GraphQuery,
     InSpans,
+    IsActive,
+    IsFuture,
     IsReached,
     ListQuery,
     MemberOf,
@@ -25,7 +28,7 @@ from intragraph.conditions import (
     Value,
 )
 from intragraph.errors import BadRequest, Unprocessable
-from intragraph.resources import Field, Membership, Reached, Resource
+from intragraph.resources import Field, Future, Membership, Reached, Resource
 
 _INT = re.compile(r"-?\d{1,19}")
 _INT64 = range(-(2**63), 2**63)
@@ -98,18 +101,37 @@ def _filter(resource: Resource, name: str, text: str, zone: zoneinfo.ZoneInfo) -
     special = resource.specials.get(name)
     if isinstance(special, Membership):
         return MemberOf(special, tuple(_int(param, value) for value in values))
-    if isinstance(special, Reached):
-        reached = {_bool(param, value) for value in values}
-        return IsReached(special.column, reached.pop()) if len(reached) == 1 else None
+    if special is not None:
+        chosen = {_bool(param, value) for value in values}
+        if len(chosen) != 1:  # true,false: every row
+            return None
+        wanted = chosen.pop()
+        if isinstance(special, Reached):
+            return IsReached(special.column, wanted)
+        if isinstance(special, Future):
+            return IsFuture(special.column, wanted)
+        return IsActive(special.begin, special.end, wanted)
     field = resource.fields[name]
     if field.kind == "timestamp":
         return InSpans(name, tuple(_time_span(param, value, zone) for value in values))
     return AnyOf(name, tuple(_scalar(param, value, field) for value in values))
 
 
+def _number(param: str, text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise BadRequest(f"{param}: {text!r} is not a number")
+    return value
+
+
 def _scalar(param: str, text: str, field: Field) -> Value:
     if field.kind == "int":
         return _int(param, text)
+    if field.kind == "float":
+        return _number(param, text)
     if field.kind == "bool":
         return _bool(param, text)
     return _choice(param, text, field.choices)

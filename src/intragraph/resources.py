@@ -55,13 +55,15 @@ class Embed:
 
 @dataclass(frozen=True)
 class Membership:
-    """A filter on a membership table: rows whose `link` is a member of one of the given values."""
+    """A filter on a membership table: rows whose `link` is a member of one of the given values
+    (and, with `only`, a member whose boolean column of that name is true: a primary campus)."""
 
     name: str
     table: str
     column: str
     link: str
     help: str
+    only: str | None = None
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,28 @@ class Reached:
 
 
 @dataclass(frozen=True)
+class Future:
+    """A boolean filter: `column` is later than now (true), or not later (false)."""
+
+    name: str
+    column: str
+    help: str
+
+
+@dataclass(frozen=True)
+class Active:
+    """A boolean filter: `begin` is reached and `end` is not (true: active now), or the others."""
+
+    name: str
+    begin: str
+    end: str
+    help: str
+
+
+Special = Membership | Reached | Future | Active
+
+
+@dataclass(frozen=True)
 class Parent:
     """A parent route, `/v2/<name>/<key>/<resource>/...`: the key is an id or a unique text."""
 
@@ -82,6 +106,7 @@ class Parent:
     table: str
     column: str  # the resource's column that points at the parent's id
     text_key: str  # the parent's other unique key: a slug, a login
+    graphed: bool = True  # the real API nests the graph under it, not only the list
 
 
 @dataclass(frozen=True)
@@ -93,7 +118,7 @@ class Resource:
     filters: tuple[str, ...]
     ranges: tuple[str, ...]  # also the sort keys
     row: tuple[str, ...]  # the keys of a list row, in the API's order
-    specials: dict[str, Membership | Reached] = field(default_factory=dict)
+    specials: dict[str, Special] = field(default_factory=dict)
     parents: dict[str, Parent] = field(default_factory=dict)
     embeds: tuple[Embed, ...] = ()
     empty: tuple[str, ...] = ()  # row keys of what intragraph does not keep: always []
@@ -115,6 +140,17 @@ USERS = Entity("users", (Field("id", "int", True), Field("login", "text")))
 ENTITIES = {entity.table: entity for entity in (PROJECTS, USERS)}
 
 _USER = Embed("user", "user_id", USERS, url=True)
+
+
+def _reached(name: str, column: str) -> Reached:
+    return Reached(
+        name, column, f"true: {column} is set and not later than now; false: the others."
+    )
+
+
+def _future(column: str) -> Future:
+    return Future("future", column, f"true: {column} is later than now; false: it is not.")
+
 
 STATUSES = (
     "creating_group",
@@ -193,11 +229,7 @@ PROJECTS_USERS = Resource(
             "user_id",
             "Only projects users whose user is in one of the given campus ids.",
         ),
-        "retriable": Reached(
-            "retriable",
-            "retriable_at",
-            "true: retriable_at is set and not later than now; false: the others.",
-        ),
+        "retriable": _reached("retriable", "retriable_at"),
     },
     parents={
         "projects": Parent("projects", "Project", "projects", "project_id", "slug"),
@@ -207,47 +239,58 @@ PROJECTS_USERS = Resource(
 )
 
 
-def _membership(
-    name: str, group: Field, extra: tuple[Field, ...], row: tuple[str, ...], **more: object
-) -> Resource:
-    """campus_users and cursus_users: listed (for sync and for 42 clients), not graphed."""
-    columns = (
+CAMPUS_USERS = Resource(
+    name="campus_users",
+    table="campus_users",
+    columns=(
         Field("id", "int", True),
         Field("user_id", "int", True),
-        group,
-        *extra,
+        Field("campus_id", "int", True),
+        Field("is_primary", "bool"),
         Field("created_at", "timestamp"),
         Field("updated_at", "timestamp"),
-    )
-    return Resource(
-        name=name,
-        table=name,
-        columns=columns,
-        graph_fields=(),
-        filters=tuple(f.name for f in columns if f.kind != "float"),
-        ranges=tuple(f.name for f in columns if f.kind not in ("bool", "float")),
-        row=row,
-        **more,  # type: ignore[arg-type]
-    )
-
-
-CAMPUS_USERS = _membership(
-    "campus_users",
-    Field("campus_id", "int", True),
-    (Field("is_primary", "bool"),),
-    ("id", "user_id", "campus_id", "is_primary", "created_at", "updated_at"),
+    ),
+    graph_fields=(),
+    filters=("id", "user_id", "campus_id", "is_primary", "created_at", "updated_at"),
+    ranges=("id", "user_id", "campus_id", "created_at", "updated_at"),
+    row=("id", "user_id", "campus_id", "is_primary", "created_at", "updated_at"),
     embeds=(_USER,),
 )
-CURSUS_USERS = _membership(
-    "cursus_users",
-    Field("cursus_id", "int", True),
-    (
+
+# the columns the 42 API filters, ranges and sorts cursus_users on, in its documentation's order
+_CURSUS_USERS = (
+    "id",
+    "cursus_id",
+    "user_id",
+    "created_at",
+    "updated_at",
+    "end_at",
+    "begin_at",
+    "has_coalition",
+    "blackholed_at",
+    "level",
+)
+CURSUS_USERS = Resource(
+    name="cursus_users",
+    table="cursus_users",
+    columns=(
+        Field("id", "int", True),
+        Field("user_id", "int", True),
+        Field("cursus_id", "int", True),
         Field("begin_at", "timestamp"),
         Field("end_at", "timestamp"),
         Field("grade", "text"),
         Field("level", "float"),
+        Field("created_at", "timestamp"),
+        Field("updated_at", "timestamp"),
+        Field("has_coalition", "bool"),
+        Field("blackholed_at", "timestamp"),
     ),
-    (
+    graph_fields=("created_at", "updated_at", "begin_at", "end_at"),
+    # grade is not among the documented filters: kept, as intragraph has always taken it
+    filters=(*_CURSUS_USERS, "grade", "end", "blackholed", "active", "campus_id", "future"),
+    ranges=tuple(name for name in (*_CURSUS_USERS, "grade") if name != "has_coalition"),
+    row=(
         "id",
         "begin_at",
         "end_at",
@@ -255,13 +298,36 @@ CURSUS_USERS = _membership(
         "level",
         "skills",
         "cursus_id",
+        "has_coalition",
+        "blackholed_at",
         "user",
         "created_at",
         "updated_at",
     ),
-    embeds=(Embed("cursus", "cursus_id"), _USER),
     empty=("skills",),
+    specials={
+        "end": _reached("end", "end_at"),
+        "blackholed": _reached("blackholed", "blackholed_at"),
+        "active": Active(
+            "active",
+            "begin_at",
+            "end_at",
+            "true: begun (begin_at not later than now) and not ended (no end_at, or a later "
+            "one); false: the others.",
+        ),
+        "campus_id": Membership(
+            "campus_id",
+            "campus_users",
+            "campus_id",
+            "user_id",
+            "Only cursus users whose user's primary campus is one of the given campus ids.",
+            only="is_primary",
+        ),
+        "future": _future("begin_at"),
+    },
+    parents={"users": Parent("users", "User", "users", "user_id", "login", graphed=False)},
+    embeds=(Embed("cursus", "cursus_id"), _USER),
 )
 
-RESOURCES = {PROJECTS_USERS.name: PROJECTS_USERS}  # graphed
+RESOURCES = {r.name: r for r in (PROJECTS_USERS, CURSUS_USERS)}  # graphed
 LISTED = {r.name: r for r in (PROJECTS_USERS, CAMPUS_USERS, CURSUS_USERS)}

@@ -79,19 +79,21 @@ def _endpoint(resource: Resource, parent: Parent | None) -> Callable[[Request], 
     return endpoint
 
 
-def route_prefixes(resource: Resource) -> list[tuple[str, Parent | None]]:
-    """The resource's route prefixes: `/v2/<resource>`, and one under each of its parents."""
+def route_prefixes(resource: Resource, graph: bool) -> list[tuple[str, Parent | None]]:
+    """The resource's route prefixes: `/v2/<resource>`, and one under each of its parents (for
+    a graph, each parent the real API nests the graph under)."""
     found: list[tuple[str, Parent | None]] = [(f"/v2/{resource.name}", None)]
     found += [
         (f"/v2/{parent.name}/{{key}}/{resource.name}", parent)
         for parent in resource.parents.values()
+        if parent.graphed or not graph
     ]
     return found
 
 
 def router(resource: Resource) -> APIRouter:
     routes = APIRouter(tags=[resource.name])
-    for prefix, parent in route_prefixes(resource):
+    for prefix, parent in route_prefixes(resource, graph=True):
         for suffix in _SUFFIXES:
             path = prefix + suffix
             where = f" of one {parent.label.lower()}" if parent else ""
@@ -101,9 +103,9 @@ def router(resource: Resource) -> APIRouter:
                 methods=["GET"],
                 summary=f"Count {resource.name}{where} per period",
                 description=(
-                    "Counts every row on a date field (default created_at) per period (default "
-                    "month_of_year), from the first occurrence to now; keys in order, empty "
-                    "periods as 0."
+                    f"Counts every row on a date field (default {resource.default_field}) per "
+                    "period (default month_of_year), from the first occurrence to now; keys in "
+                    "order, empty periods as 0."
                 ),
                 openapi_extra={
                     "parameters": _parameters(resource, path, parent),

@@ -122,7 +122,7 @@ def _endpoint(resource: Resource, parent: Parent | None) -> Callable[[Request], 
 
 def router(resource: Resource) -> APIRouter:
     routes = APIRouter(tags=[resource.name])
-    for path, parent in route_prefixes(resource):
+    for path, parent in route_prefixes(resource, graph=False):
         routes.add_api_route(
             path,
             _endpoint(resource, parent),

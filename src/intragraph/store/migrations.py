@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from intragraph.resources import RESOURCES
+from intragraph.resources import CURSUS_USERS, PROJECTS_USERS, Resource
 from intragraph.resources import Kind as ColumnType
 from intragraph.store.tables import ACCOUNT_TABLES, SYNC_TABLES, TABLES, Table
 
@@ -71,11 +71,30 @@ def _sync_and_indexes(dialect: Dialect) -> list[str]:
         )
         # ranges on a graph field, and the exact count of now's quarter-hour next to the
         # rollups, read a slice of the rows instead of all of them
-        statements += [
-            f"CREATE INDEX IF NOT EXISTS {r.table}_{f} ON {r.table} ({f})"
-            for r in RESOURCES.values()
-            for f in r.graph_fields
-        ]
+        statements += _graph_indexes(PROJECTS_USERS)  # the one graphed then
+    return statements
+
+
+def _graph_indexes(resource: Resource) -> list[str]:
+    return [
+        f"CREATE INDEX IF NOT EXISTS {resource.table}_{f} ON {resource.table} ({f})"
+        for f in resource.graph_fields
+    ]
+
+
+def _cursus_users_graphed(dialect: Dialect) -> list[str]:
+    # a database made before has cursus_users without them (a new one has them from step 1);
+    # the store fills the rollups of the new graph fields right after (`schema.upgrade`)
+    types = dialect.types
+    statements = [
+        f"ALTER TABLE cursus_users ADD COLUMN IF NOT EXISTS has_coalition {types['bool']}",
+        f"ALTER TABLE cursus_users ADD COLUMN IF NOT EXISTS blackholed_at {types['timestamp']}",
+    ]
+    if dialect.indexes:
+        statements += _graph_indexes(CURSUS_USERS)
+        statements.append(
+            "CREATE INDEX IF NOT EXISTS campus_users_user_id ON campus_users (user_id)"
+        )
     return statements
 
 
@@ -86,6 +105,11 @@ MIGRATIONS = (
         3,
         "sync_cursors, sync_seen (where `intragraph sync` stands); indexes on graph fields",
         _sync_and_indexes,
+    ),
+    Migration(
+        4,
+        "cursus_users graphed: has_coalition, blackholed_at, their rollups and indexes",
+        _cursus_users_graphed,
     ),
 )
 LATEST = MIGRATIONS[-1].version

@@ -22,11 +22,14 @@ from intragraph.zones import QUARTER_HOUR
 ROLLED_UP = frozenset(resource.table for resource in RESOURCES.values())
 
 
-def refresh(writer: Writer) -> None:
-    """Counts per UTC quarter-hour of every graph field, for the unfiltered graphs."""
-    writer.execute("DELETE FROM rollups")
+def refresh(writer: Writer, tables: set[str] | frozenset[str] = ROLLED_UP) -> None:
+    """Counts per UTC quarter-hour of every graph field of the resources kept in `tables`, for
+    the unfiltered graphs (those of other tables are left as they are)."""
     placeholder = writer.placeholder
     for resource in RESOURCES.values():
+        if resource.table not in tables:
+            continue
+        writer.execute(f"DELETE FROM rollups WHERE resource = {placeholder}", [resource.name])
         for field in resource.graph_fields:
             bucket, params = writer.granule_sql(field, QUARTER_HOUR)
             writer.execute(

@@ -34,8 +34,8 @@ def upgrade(store: Store) -> list[Migration]:
             for statement in migration.statements(store.dialect):
                 writer.execute(statement)
             writer.execute(f"INSERT INTO {VERSION_TABLE} VALUES ({migration.version})")
-            if migration.version == 2:
-                writer.touched |= ROLLED_UP  # fill them from the rows already there
+            if migration.version in (2, 4):  # rollups of new graph fields
+                writer.touched |= ROLLED_UP  # filled from the rows already there
         applied.append(migration)
     return applied
 

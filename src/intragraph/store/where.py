@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from intragraph.conditions import AnyOf, Condition, InSpans, MemberOf, Value
+from intragraph.conditions import AnyOf, Condition, InSpans, IsActive, IsFuture, MemberOf, Value
 
 
 def _placeholders(placeholder: str, count: int) -> str:
@@ -29,8 +29,19 @@ def _condition(condition: Condition, placeholder: str, now: dt.datetime) -> tupl
     if isinstance(condition, MemberOf):
         m, values = condition.membership, list(condition.values)
         listed = _placeholders(placeholder, len(values))
-        inner = f"SELECT {m.link} FROM {m.table} WHERE {m.column} IN ({listed})"
+        only = f" AND {m.only}" if m.only else ""
+        inner = f"SELECT {m.link} FROM {m.table} WHERE {m.column} IN ({listed}){only}"
         return f"{m.link} IN ({inner})", values
+    if isinstance(condition, IsFuture):
+        compare = ">" if condition.future else "<="
+        return f"{condition.column} {compare} {placeholder}", [now]
+    if isinstance(condition, IsActive):
+        begin, end = condition.begin, condition.end
+        active = (
+            f"({begin} IS NOT NULL AND {begin} <= {placeholder} "
+            f"AND ({end} IS NULL OR {end} > {placeholder}))"
+        )
+        return (active if condition.active else f"NOT {active}"), [now, now]
     column, moment = condition.column, list[Value]([now])
     if condition.reached:
         return f"({column} IS NOT NULL AND {column} <= {placeholder})", moment

@@ -34,7 +34,7 @@ def transaction(store: Store) -> Iterator[Writer]:
     with store.transaction() as writer:
         yield writer
         if writer.touched & ROLLED_UP:
-            rollups.refresh(writer)
+            rollups.refresh(writer, writer.touched & ROLLED_UP)
         writer.touched.clear()
 
 

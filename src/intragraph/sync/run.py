@@ -55,7 +55,7 @@ class Target:
 
 def targets(campus: Sequence[int], cursus: Sequence[int]) -> list[Target]:
     """What a sync reads: each resource with the filters that narrow it, where it has them
-    (cursus_users has no campus filter upstream, campus_users no cursus one)."""
+    (campus_users has no cursus filter upstream; cursus_users narrows by primary campus)."""
     ids = {
         name: ",".join(map(str, values))
         for name, values in (("campus", campus), ("cursus", cursus))
@@ -63,7 +63,8 @@ def targets(campus: Sequence[int], cursus: Sequence[int]) -> list[Target]:
     }
     filters = {
         "campus_users": [("filter[campus_id]", ids["campus"])] if "campus" in ids else [],
-        "cursus_users": [("filter[cursus_id]", ids["cursus"])] if "cursus" in ids else [],
+        # the upstream's campus filter on cursus_users is the user's primary campus
+        "cursus_users": [(f"filter[{name}_id]", value) for name, value in ids.items()],
         "projects_users": [(f"filter[{name}]", value) for name, value in ids.items()],
     }
     return [

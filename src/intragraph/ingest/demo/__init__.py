@@ -42,7 +42,7 @@ def parts(plan: Plan) -> Iterator[dict[str, dict[str, Array]]]:
         rng = np.random.default_rng([plan.seed, 2, index])
         pu = projects_users.generate(plan, users, part, first_id, project_ids, rng)
         first_id += pu["id"].size
-        campus_users, cursus_users = memberships(users, part, rng)
+        campus_users, cursus_users = memberships(users, part, rng, plan.until)
         ids = users["id"][part]
         yield {
             "projects_users": stamped("projects_users", pu),

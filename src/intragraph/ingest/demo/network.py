@@ -241,7 +241,7 @@ def nullable(values: Array, keep: Array) -> Array:
 
 
 def memberships(
-    users: dict[str, Array], part: slice, rng: np.random.Generator
+    users: dict[str, Array], part: slice, rng: np.random.Generator, until: int
 ) -> tuple[dict[str, Array], dict[str, Array]]:
     ids = users["id"][part]
     n = ids.size
@@ -270,9 +270,39 @@ def memberships(
         "begin_at": np.concatenate([start, start[admitted] + 60 * DAY, start[other] + 30 * DAY]),
         "created_at": np.concatenate([start, start[admitted], start[other]]),
     }
-    for rows in (campus_users, cursus_users):
-        rows["updated_at"] = rows["created_at"]
+    campus_users["updated_at"] = campus_users["created_at"]
+    _ends(cursus_users, n, int(admitted.sum()), rng, until)
     return campus_users, cursus_users
+
+
+def _ends(cursus_users: dict[str, Array], piscines: int, mains: int, rng: Any, until: int) -> None:
+    """How cursus_users end (drawn after everything else, so that the rest stays as it was): a
+    piscine after 26 days; the main cursus at its blackhole date, which a third of students
+    have met and the others have ahead of them; other cursus not. A row is last updated when
+    it ends, or else when it was made."""
+    begin = cursus_users["begin_at"]
+    others = begin.size - piscines - mains
+    met = rng.random(mains) < 0.35
+    blackhole = (
+        begin[piscines : piscines + mains] + np.where(met, rng.integers(150, 900, mains), 0) * DAY
+    )
+    blackhole = np.where(met, blackhole, until + rng.integers(10, 200, mains) * DAY)
+    blackholed = np.concatenate([np.full(piscines, -1), blackhole, np.full(others, -1)])
+    end = np.concatenate([begin[:piscines] + 26 * DAY, np.where(met, blackhole, -1)])
+    end = np.concatenate([end, np.full(others, -1)])
+    ended = (end >= 0) & (end < until)
+    cursus_users["has_coalition"] = np.concatenate(
+        [np.zeros(piscines, bool), np.ones(mains, bool), np.zeros(others, bool)]
+    )
+    cursus_users["blackholed_at"] = _moments(blackholed, blackholed >= 0)
+    cursus_users["end_at"] = _moments(end, ended)
+    cursus_users["updated_at"] = np.where(ended, end, cursus_users["created_at"])
+
+
+def _moments(seconds: Array, keep: Array) -> Array:
+    """Unix seconds as timestamps where `keep`, NULL elsewhere."""
+    moments = (np.maximum(seconds, 0) * 1_000_000).astype("datetime64[us]")
+    return np.where(keep, moments, np.datetime64("NaT"))
 
 
 def stamped(table: str, columns: dict[str, Array]) -> dict[str, Array]:

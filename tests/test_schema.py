@@ -1,0 +1,40 @@
+"""A database of an earlier schema is refused until `intragraph db upgrade`, which brings it to
+this intragraph's, keeping its rows and filling the rollups of graph fields it did not have."""
+
+from __future__ import annotations
+
+from click.testing import CliRunner
+
+from intragraph.cli import main
+from intragraph.graphs import graph
+from intragraph.query import parse_graph
+from intragraph.resources import CURSUS_USERS
+from intragraph.store import open_store, writes
+from intragraph.store.migrations import LATEST
+from tests.conftest import NOW, add, utc
+
+
+def test_an_older_schema_is_upgraded_with_its_rows(database_url: str) -> None:
+    store = open_store(database_url)
+    add(store, "cursus_users", {"cursus_id": 21, "begin_at": utc("2017-12-01 10:00")})
+    # as a database of schema 3 was: no has_coalition, no blackholed_at, no cursus_users rollups
+    with writes.transaction(store) as writer:
+        for column in ("has_coalition", "blackholed_at"):
+            writer.execute(f"ALTER TABLE cursus_users DROP COLUMN {column}")
+        writer.execute("DELETE FROM rollups WHERE resource = 'cursus_users'")
+        writer.execute("DELETE FROM intragraph_schema WHERE version > 3")
+    store.close()
+    refused = CliRunner().invoke(main, ["graph", "cursus_users", "--database", database_url])
+    assert refused.exit_code == 1
+    assert f"has schema version 3, this intragraph needs {LATEST}" in refused.stderr
+    upgraded = CliRunner().invoke(main, ["db", "upgrade", "--database", database_url])
+    assert upgraded.exit_code == 0, upgraded.output
+    assert upgraded.stdout.startswith("applied 4: cursus_users graphed")
+    store = open_store(database_url)
+    try:
+        unfiltered = parse_graph(CURSUS_USERS, "begin_at", "month", [])  # from the rollups
+        assert graph(store, unfiltered, NOW) == {"2017-12-01": 1, "2018-01-01": 0}
+        add(store, "cursus_users", {"id": 2, "blackholed_at": utc("2018-01-01 00:00")})
+        assert store.fetch("SELECT count(blackholed_at) FROM cursus_users", []) == [(1,)]
+    finally:
+        store.close()
