@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
 from intragraph.cli import main
+from intragraph.resources import LISTED
 from intragraph.store import open_store
 from intragraph.store.base import Store
 from tests.conftest import add, client_for, utc
@@ -144,7 +145,7 @@ def _all_pages(client: TestClient, path: str) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     number = 1
     while True:
-        response = client.get(f"{path}?sort=updated_at&page[size]=100&page[number]={number}")
+        response = client.get(f"{path}?sort=-id&page[size]=100&page[number]={number}")
         rows += response.json()
         if 'rel="next"' not in response.headers["link"]:
             return rows
@@ -167,7 +168,7 @@ def test_a_round_trip_through_the_lists(database_url: str, tmp_path: Path) -> No
     source = open_store(database_url)
     client = client_for(source)
     target = str(tmp_path / "copy.duckdb")
-    for kind in ("projects_users", "campus_users", "cursus_users"):
+    for kind in LISTED:
         pages = tmp_path / f"{kind}.json"
         pages.write_text(json.dumps(_all_pages(client, f"/v2/{kind}")))
         done = runner.invoke(main, ["import", kind, str(pages), "--database", target])
@@ -177,6 +178,7 @@ def test_a_round_trip_through_the_lists(database_url: str, tmp_path: Path) -> No
         "SELECT * FROM projects_users",
         "SELECT id, user_id, campus_id, is_primary, created_at, updated_at FROM campus_users",
         "SELECT * FROM cursus_users",
+        "SELECT * FROM locations",
         "SELECT * FROM users",
         "SELECT * FROM projects WHERE id IN (SELECT project_id FROM projects_users)",
     ):

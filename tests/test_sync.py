@@ -29,9 +29,9 @@ from intragraph.store import rows as stored
 from intragraph.store.base import Store
 from intragraph.store.cursors import Cursor
 from intragraph.store.tables import TABLES
-from intragraph.sync.run import Report, _advance, sync, targets
+from intragraph.sync.run import ORDER, Report, _advance, sync, targets
 from intragraph.sync.upstream import Upstream, UpstreamError
-from tests.conftest import utc
+from tests.conftest import add, utc
 from tests.upstream import FlakyProxy, serve
 from tests.upstream import Upstream as Served
 
@@ -131,6 +131,9 @@ def rows(store: Store, table: str, where: str = "TRUE") -> list[tuple[Any, ...]]
     ]
 
 
+# the resources that page by updated_at: what the slower tests sync (locations add 60 pages)
+UPDATED = ("campus_users", "cursus_users", "projects_users")
+
 GRAPHS = [
     ("created_at", "day", []),
     ("updated_at", "week", [("time_zone", "Europe/Paris")]),
@@ -139,10 +142,10 @@ GRAPHS = [
 ]
 
 
-def assert_same(copy: Store, source: Store) -> None:
+def assert_same(copy: Store, source: Store, synced: tuple[str, ...] = ORDER) -> None:
     """Every synced table row for row; the projects the copy has (a sync meets only those
     the rows embed: each of them) as upstream has them; and the graphs."""
-    for table in ("projects_users", "campus_users", "cursus_users", "users"):
+    for table in (*synced, "users"):
         assert rows(copy, table) == rows(source, table), table
     copied = rows(copy, "projects")
     ids = ", ".join(str(row[0]) for row in copied)
@@ -165,7 +168,8 @@ def test_a_sync_copies_the_upstream_exactly(store: Store, upstream: Served) -> N
     assert projects_users.pages > (2000 + BURST) // 100
     again = run(store, upstream)
     assert all(r.counts.inserted == r.counts.updated == 0 for r in again)
-    assert sum(r.pages for r in again) == 3  # one short page each: nothing was updated since
+    # one short page each (locations have two windows): nothing was updated since
+    assert sum(r.pages for r in again) == 5
 
 
 def test_changes_upstream_reach_the_copy_on_the_next_sync(store: Store, upstream: Served) -> None:
@@ -188,7 +192,7 @@ def test_full_removes_rows_gone_upstream(store: Store, upstream: Served) -> None
     assert all(r.deleted == 0 for r in run(store, upstream))  # an increment cannot know
     assert stored.count(store, "projects_users") == 2000 + BURST
     reports = run(store, upstream, full=True)
-    assert [r.deleted for r in reports] == [1, 0, 3]
+    assert [r.deleted for r in reports] == [1, 0, 0, 0, 3]
     assert_same(store, upstream.store)
     assert store.fetch("SELECT count(*) FROM sync_seen", [])[0][0] == 0
 
@@ -218,7 +222,7 @@ def test_429s_are_waited_out(store: Store, upstream_store: Store) -> None:
             ):
                 pass
         remote = client(served)
-        sync(store, remote, targets([1], []), dt.datetime.now(dt.UTC), False, noop)
+        sync(store, remote, targets([1], [], UPDATED), dt.datetime.now(dt.UTC), False, noop)
         remote.close()
     assert remote.tally.throttled >= 1
     assert remote.tally.requests >= 8  # so the budget mattered after the first wait too
@@ -231,12 +235,12 @@ def test_dropped_connections_are_retried(store: Store, upstream: Served) -> None
     proxy = FlakyProxy(int(upstream.base.rsplit(":", 1)[1]))
     try:
         remote = client(upstream, f"http://127.0.0.1:{proxy.port}")
-        sync(store, remote, targets([], []), dt.datetime.now(dt.UTC), False, noop)
+        sync(store, remote, targets([], [], UPDATED), dt.datetime.now(dt.UTC), False, noop)
         remote.close()
     finally:
         proxy.close()
     assert proxy.cut >= 5 and remote.tally.retried >= 5
-    assert_same(store, upstream.store)
+    assert_same(store, upstream.store, UPDATED)
 
 
 def test_an_expired_token_is_replaced(store: Store, upstream_store: Store) -> None:
@@ -371,6 +375,50 @@ def test_every_keeps_syncing(tmp_path: Path, upstream: Served) -> None:
         process.wait(10)
         process.stdout.close()
     assert runs == 2
+
+
+def test_locations_sync_what_began_then_what_closed(store: Store, upstream: Served) -> None:
+    """locations have no updated_at: a sync reads what began (by begin_at), then what closed
+    since the last run (by end_at). A session open at one sync and closed before the next,
+    and one begun in between, both reach the copy; --full removes one gone upstream."""
+
+    def locations(full: bool = False) -> list[Report]:
+        remote = client(upstream)
+        try:
+            chosen = targets([], [], ("locations",))
+            return sync(store, remote, chosen, dt.datetime.now(dt.UTC), full, noop)
+        finally:
+            remote.close()
+
+    seated = {"user_id": 42, "host": "c9r9p8", "campus_id": 1}
+
+    def ms(moment: dt.datetime) -> dt.datetime:  # the API's precision
+        return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+    begun = ms(dt.datetime.now(dt.UTC) - dt.timedelta(hours=1))
+    add(upstream.store, "locations", {"id": 10**9 - 1, **seated, "begin_at": begun})
+    first = locations()
+    assert [r.resource for r in first] == ["locations by begin_at", "locations by end_at"]
+    assert rows(store, "locations") == rows(upstream.store, "locations")
+    closed, now = 10**9 - 1, ms(dt.datetime.now(dt.UTC))
+    with writes.transaction(upstream.store) as writer:
+        writer.execute(
+            f"UPDATE locations SET end_at = {writer.placeholder} WHERE id = {writer.placeholder}",
+            [now, closed],
+        )
+        writer.touched.add("locations")
+    add(
+        upstream.store,
+        "locations",
+        {"id": 10**9, "user_id": 42, "begin_at": now, "host": "c9r9p9", "campus_id": 1},
+    )
+    second = locations()
+    assert [(r.counts.inserted, r.counts.updated) for r in second] == [(1, 0), (0, 1)]
+    assert rows(store, "locations") == rows(upstream.store, "locations")
+    with writes.transaction(upstream.store) as writer:
+        writes.remove(writer, TABLES["locations"], [10**9])
+    assert sum(r.deleted for r in locations(full=True)) == 1
+    assert rows(store, "locations") == rows(upstream.store, "locations")
 
 
 def test_the_keyset_steps() -> None:

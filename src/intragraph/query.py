@@ -110,11 +110,11 @@ def _filter(resource: Resource, name: str, text: str, zone: zoneinfo.ZoneInfo) -
             return IsReached(special.column, wanted)
         if isinstance(special, Future):
             return IsFuture(special.column, wanted)
-        return IsActive(special.begin, special.end, wanted)
+        return IsActive(special.begin, special.end, wanted != special.invert)
     field = resource.fields[name]
     if field.kind == "timestamp":
-        return InSpans(name, tuple(_time_span(param, value, zone) for value in values))
-    return AnyOf(name, tuple(_scalar(param, value, field) for value in values))
+        return InSpans(field.name, tuple(_time_span(param, value, zone) for value in values))
+    return AnyOf(field.name, tuple(_scalar(param, value, field) for value in values))
 
 
 def _number(param: str, text: str) -> float:
@@ -149,13 +149,13 @@ def _range(resource: Resource, name: str, text: str, zone: zoneinfo.ZoneInfo) ->
     field = resource.fields[name]
     if field.kind == "timestamp":
         low, high = (_time_span(param, value, zone) for value in values)
-        return InSpans(name, (Span(low.low, high.high, high.high_open),))
+        return InSpans(field.name, (Span(low.low, high.high, high.high_open),))
     # the real API compares a string range's bounds as text: `range[status]=a,m` is every
     # status from "a" to "m", so its bounds are any text, not values of the field's list
     low_value, high_value = (
         value if field.kind == "text" else _scalar(param, value, field) for value in values
     )
-    return InSpans(name, (Span(low_value, high_value),))
+    return InSpans(field.name, (Span(low_value, high_value),))
 
 
 def parse_graph(
@@ -231,7 +231,7 @@ def parse_list(
             raise BadRequest(
                 f"sort: {name!r} cannot be sorted on; allowed: {', '.join(resource.ranges)}"
             )
-        order.append((name, item.startswith("-")))
+        order.append((resource.fields[name].name, item.startswith("-")))
     if "id" not in (name for name, _ in order):
         order.append(("id", False))  # a stable order across pages
     number = _positive("page[number]", given.get("page[number]", given.get("page", "1")))

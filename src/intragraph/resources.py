@@ -86,12 +86,14 @@ class Future:
 
 @dataclass(frozen=True)
 class Active:
-    """A boolean filter: `begin` is reached and `end` is not (true: active now), or the others."""
+    """A boolean filter: `begin` is reached and `end` is not (true: active now), or the others;
+    `invert` swaps the two (locations' `inactive`)."""
 
     name: str
     begin: str
     end: str
     help: str
+    invert: bool = False
 
 
 Special = Membership | Reached | Future | Active
@@ -122,11 +124,14 @@ class Resource:
     parents: dict[str, Parent] = field(default_factory=dict)
     embeds: tuple[Embed, ...] = ()
     empty: tuple[str, ...] = ()  # row keys of what intragraph does not keep: always []
+    nulls: tuple[str, ...] = ()  # row keys the real API answers null (locations' floor...)
     version: str | None = "updated_at"  # an imported row replaces the stored one if newer here
 
     @property
     def fields(self) -> dict[str, Field]:
-        return {f.name: f for f in self.columns}
+        """The columns by the name requests give them (their JSON key: `primary`, whose column
+        is `is_primary`, a word SQL keeps for itself)."""
+        return {f.json: f for f in self.columns}
 
     @property
     def default_field(self) -> str:
@@ -329,5 +334,56 @@ CURSUS_USERS = Resource(
     embeds=(Embed("cursus", "cursus_id"), _USER),
 )
 
-RESOURCES = {r.name: r for r in (PROJECTS_USERS, CURSUS_USERS)}  # graphed
-LISTED = {r.name: r for r in (PROJECTS_USERS, CAMPUS_USERS, CURSUS_USERS)}
+_LOCATIONS = ("id", "user_id", "begin_at", "end_at", "primary", "host", "campus_id")
+LOCATIONS = Resource(
+    name="locations",
+    table="locations",
+    columns=(
+        Field("id", "int", True),
+        Field("user_id", "int", True),
+        Field("begin_at", "timestamp", True),
+        Field("end_at", "timestamp"),
+        Field("is_primary", "bool", key="primary"),
+        Field("host", "text", True),
+        Field("campus_id", "int", True),
+    ),
+    graph_fields=("begin_at", "end_at"),
+    filters=(*_LOCATIONS, "end", "active", "inactive", "future"),
+    ranges=_LOCATIONS,
+    row=(
+        "id",
+        "begin_at",
+        "end_at",
+        "primary",
+        "floor",
+        "row",
+        "post",
+        "host",
+        "campus_id",
+        "user",
+    ),
+    nulls=("floor", "row", "post"),
+    specials={
+        "end": _reached("end", "end_at"),
+        "active": Active(
+            "active",
+            "begin_at",
+            "end_at",
+            "true: open now (begun, and no end_at or a later one); false: closed or to come.",
+        ),
+        "inactive": Active(
+            "inactive",
+            "begin_at",
+            "end_at",
+            "true: closed or to come; false: open now.",
+            invert=True,
+        ),
+        "future": _future("begin_at"),
+    },
+    parents={"users": Parent("users", "User", "users", "user_id", "login", graphed=False)},
+    embeds=(_USER,),
+    version=None,  # locations carry no updated_at: a changed row replaces the stored one
+)
+
+RESOURCES = {r.name: r for r in (PROJECTS_USERS, CURSUS_USERS, LOCATIONS)}  # graphed
+LISTED = {r.name: r for r in (PROJECTS_USERS, CAMPUS_USERS, CURSUS_USERS, LOCATIONS)}

@@ -54,7 +54,7 @@ def shaper(resource: Resource) -> Callable[[dict[str, Any], str], dict[str, Any]
             elif key in embeds:
                 shown[key] = _embedded(row[key], embeds[key], base)
             else:
-                shown[key] = []
+                shown[key] = None if key in resource.nulls else []
         return shown
 
     return shape

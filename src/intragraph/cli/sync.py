@@ -14,7 +14,7 @@ from intragraph import config
 from intragraph.cli.common import main, with_store
 from intragraph.errors import IntragraphError
 from intragraph.store.base import Store
-from intragraph.sync.run import Report, sync, targets
+from intragraph.sync.run import ORDER, Report, sync, targets
 from intragraph.sync.upstream import Tally, Upstream
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -73,6 +73,19 @@ def _waiting(seconds: float, why: str) -> None:
     click.echo(f"\n{why}: waiting {seconds:.0f} s", err=True)
 
 
+def _resources(context: click.Context, param: click.Parameter, text: str | None) -> list[str]:
+    if not text:
+        return list(ORDER)
+    names = [name.strip() for name in text.split(",")]
+    unknown = [name for name in names if name not in ORDER]
+    if unknown:
+        raise click.BadParameter(
+            f"{', '.join(unknown)}: not a resource intragraph syncs; "
+            f"choose among {', '.join(ORDER)}"
+        )
+    return names
+
+
 def _url(context: click.Context, param: click.Parameter, text: str) -> str:
     if not text.startswith(("http://", "https://")):
         raise click.BadParameter(f"{text!r}: give the API's http(s) URL")
@@ -113,6 +126,12 @@ def _summary(report: Report) -> str:
 @click.option(
     "--cursus", metavar="IDS", callback=_ids, help="Only these cursus ids (comma-separated)."
 )
+@click.option(
+    "--resources",
+    metavar="NAMES",
+    callback=_resources,
+    help=f"Only these, comma-separated.  [default: all: {','.join(ORDER)}]",
+)
 @click.option("--full", is_flag=True, help="Read everything again and delete rows gone upstream.")
 @click.option(
     "--every",
@@ -128,16 +147,17 @@ def sync_command(
     client_secret: str,
     campus: list[int],
     cursus: list[int],
+    resources: list[str],
     full: bool,
     period: int | None,
     store: Store,
     settings: config.Settings,
 ) -> None:
-    """Copy projects_users, campus_users and cursus_users from a 42-compatible API.
+    """Copy campus_users, cursus_users, locations and projects_users from a 42-compatible API.
 
     Incremental: each run reads the rows updated since the last completed one. An interrupted
     run (Ctrl-C, kill, network failure) continues where it stopped on the next."""
-    chosen = targets(campus, cursus)
+    chosen = targets(campus, cursus, resources)
     upstream = Upstream(source, client_id, client_secret, on_wait=_waiting)
     try:
         while True:

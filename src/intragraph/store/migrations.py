@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from intragraph.resources import CURSUS_USERS, PROJECTS_USERS, Resource
+from intragraph.resources import CURSUS_USERS, LOCATIONS, PROJECTS_USERS, Resource
 from intragraph.resources import Kind as ColumnType
 from intragraph.store.tables import ACCOUNT_TABLES, SYNC_TABLES, TABLES, Table
 
@@ -98,6 +98,18 @@ def _cursus_users_graphed(dialect: Dialect) -> list[str]:
     return statements
 
 
+def _locations(dialect: Dialect) -> list[str]:
+    statements = [_create(dialect, TABLES["locations"])]
+    if dialect.indexes:
+        statements.append("CREATE UNIQUE INDEX IF NOT EXISTS locations_id ON locations (id)")
+        statements += [
+            f"CREATE INDEX IF NOT EXISTS locations_{c} ON locations ({c})"
+            for c in ("user_id", "campus_id")
+        ]
+        statements += _graph_indexes(LOCATIONS)
+    return statements
+
+
 MIGRATIONS = (
     Migration(1, "projects_users, projects, users, memberships, applications, tokens", _initial),
     Migration(2, "rollups: rows per UTC quarter-hour of each graph field", _rollups),
@@ -111,6 +123,7 @@ MIGRATIONS = (
         "cursus_users graphed: has_coalition, blackholed_at, their rollups and indexes",
         _cursus_users_graphed,
     ),
+    Migration(5, "locations: the table, its indexes and rollups", _locations),
 )
 LATEST = MIGRATIONS[-1].version
 VERSION_TABLE = "intragraph_schema"

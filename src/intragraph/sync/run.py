@@ -43,7 +43,8 @@ PAGE = 100  # the 42 API's largest page
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _MS = dt.timedelta(milliseconds=1)
 _LAST_ID = 2**63 - 1
-ORDER = ("campus_users", "cursus_users", "projects_users")  # memberships first: filters use them
+# memberships first (filters use them), projects_users last
+ORDER = ("campus_users", "cursus_users", "locations", "projects_users")
 
 
 @dataclass(frozen=True)
@@ -51,11 +52,22 @@ class Target:
     resource: Resource
     narrowing: Params  # the upstream filters of `--campus` / `--cursus`
     conditions: tuple[Condition, ...]  # the same narrowing, on the local rows
+    # the date a window pages by: updated_at, or for locations (which have none) begin_at for
+    # the sessions begun, then end_at for those closed since
+    stamp: str = "updated_at"
+    fresh_from_now: bool = False  # a first window starts at the run, not at 1970 (end_at's)
+
+    @property
+    def label(self) -> str:
+        return self.resource.name + ("" if self.stamp == "updated_at" else f" by {self.stamp}")
 
 
-def targets(campus: Sequence[int], cursus: Sequence[int]) -> list[Target]:
-    """What a sync reads: each resource with the filters that narrow it, where it has them
-    (campus_users has no cursus filter upstream; cursus_users narrows by primary campus)."""
+def targets(
+    campus: Sequence[int], cursus: Sequence[int], names: Sequence[str] = ORDER
+) -> list[Target]:
+    """What a sync reads, in ORDER: each resource named, with the filters that narrow it,
+    where it has them (campus_users has no cursus filter upstream; cursus_users narrows by
+    primary campus; locations by their campus)."""
     ids = {
         name: ",".join(map(str, values))
         for name, values in (("campus", campus), ("cursus", cursus))
@@ -66,11 +78,20 @@ def targets(campus: Sequence[int], cursus: Sequence[int]) -> list[Target]:
         # the upstream's campus filter on cursus_users is the user's primary campus
         "cursus_users": [(f"filter[{name}_id]", value) for name, value in ids.items()],
         "projects_users": [(f"filter[{name}]", value) for name, value in ids.items()],
+        "locations": [("filter[campus_id]", ids["campus"])] if "campus" in ids else [],
     }
-    return [
-        Target(LISTED[name], filters[name], parse_list(LISTED[name], filters[name]).conditions)
-        for name in ORDER
-    ]
+    found = []
+    for name in ORDER:
+        if name not in names:
+            continue
+        resource, narrowing = LISTED[name], filters[name]
+        target = Target(resource, narrowing, parse_list(resource, narrowing).conditions)
+        if resource.version is None:  # no updated_at: what began, then what closed
+            found.append(replace(target, stamp="begin_at"))
+            found.append(replace(target, stamp="end_at", fresh_from_now=True))
+        else:
+            found.append(target)
+    return found
 
 
 @dataclass
@@ -113,7 +134,8 @@ def sync(
 
 def _key(upstream: Upstream, target: Target) -> str:
     narrowing = "&".join(f"{name}={value}" for name, value in target.narrowing)
-    return " ".join(filter(None, (upstream.base, target.resource.name, narrowing)))
+    stamp = "" if target.stamp == "updated_at" else target.stamp
+    return " ".join(filter(None, (upstream.base, target.resource.name, stamp, narrowing)))
 
 
 def _resource(run: Run, target: Target) -> Report:
@@ -121,10 +143,13 @@ def _resource(run: Run, target: Target) -> Report:
     key = _key(run.upstream, target)
     cursor = cursors.load(store, key) or Cursor(key, name, None)
     fresh = cursor.high is None or (run.full and not cursor.full_run)
-    report = Report(name, resumed=not fresh)
+    report = Report(target.label, resumed=not fresh)
     if fresh:
         since = cursor.synced_until
         low = EPOCH if run.full or since is None else since - OVERLAP
+        if target.fresh_from_now and (run.full or since is None):
+            # what closed before the run is read closed by the window of what began
+            low = run.now - OVERLAP
         cursor = cursor.started(_ms(low), _ms(run.now), run.full)
         with store.transaction() as writer:
             cursors.forget_seen(writer, key)
@@ -133,13 +158,14 @@ def _resource(run: Run, target: Target) -> Report:
     pending: list[dict[str, Any]] = []
     committed = time.monotonic()
     while _reading(cursor):
-        items, answered = run.upstream.get(f"/v2/{name}", target.narrowing + _page(cursor))
+        page = _page(cursor, target.stamp)
+        items, answered = run.upstream.get(f"/v2/{name}", target.narrowing + page)
         if total is None:
             total = answered
-        kept, cursor = _advance(cursor, items)
+        kept, cursor = _advance(cursor, items, target.stamp)
         pending += kept
         report.pages += 1
-        run.progress(name, len(kept), total)
+        run.progress(target.label, len(kept), total)
         # pages are committed together, with the cursor after the last of them, once enough
         # rows or time have gathered: a fast upstream then costs a transaction per thousand
         # rows, not per page; a stop loses only what a next run reads again
@@ -147,7 +173,7 @@ def _resource(run: Run, target: Target) -> Report:
         if len(pending) >= COMMIT_ROWS or elapsed >= COMMIT_SECONDS or not _reading(cursor):
             _keep(store, report, name, pending, cursor)
             pending, committed = [], time.monotonic()
-    if cursor.full_run:
+    if cursor.full_run and not target.fresh_from_now:
         _delete_missing(run, target, cursor, report)
     with store.transaction() as writer:
         cursors.forget_seen(writer, key)
@@ -160,18 +186,20 @@ def _reading(cursor: Cursor) -> bool:
     return cursor.low <= cursor.high
 
 
-def _page(cursor: Cursor) -> Params:
+def _page(cursor: Cursor, stamp: str = "updated_at") -> Params:
     assert cursor.low is not None and cursor.high is not None
     size = [("page[size]", str(PAGE)), ("page[number]", "1")]
     if cursor.drain_from is None:
         span = f"{_text(cursor.low)},{_text(cursor.high)}"
-        return [("range[updated_at]", span), ("sort", "updated_at,id"), *size]
+        return [(f"range[{stamp}]", span), ("sort", f"{stamp},id"), *size]
     millisecond = f"{_text(cursor.low)},{_text(cursor.low + _MS - dt.timedelta(microseconds=1))}"
     ids = f"{cursor.drain_from},{_LAST_ID}"
-    return [("range[updated_at]", millisecond), ("range[id]", ids), ("sort", "id"), *size]
+    return [(f"range[{stamp}]", millisecond), ("range[id]", ids), ("sort", "id"), *size]
 
 
-def _advance(cursor: Cursor, items: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], Cursor]:
+def _advance(
+    cursor: Cursor, items: list[dict[str, Any]], stamp: str = "updated_at"
+) -> tuple[list[dict[str, Any]], Cursor]:
     """The rows of a page not kept yet, and where the window stands after it."""
     assert cursor.low is not None and cursor.high is not None
     if cursor.drain_from is not None:
@@ -181,13 +209,13 @@ def _advance(cursor: Cursor, items: list[dict[str, Any]]) -> tuple[list[dict[str
         if len(items) < PAGE:
             return items, replace(cursor, low=cursor.low + _MS, seen="", drain_from=None)
         return items, replace(cursor, drain_from=_id(items[-1]) + 1)
-    stamps = [_updated(item) for item in items]
+    stamps = [_stamp(item, stamp) for item in items]
     inside = not stamps or (cursor.low <= stamps[0] and stamps[-1] <= cursor.high)
     if not inside or stamps != sorted(stamps):
         # the keyset reading relies on both: better stop than skip rows
         raise UpstreamError(
-            "the upstream did not answer rows sorted by updated_at within "
-            f"range[updated_at]={_text(cursor.low)},{_text(cursor.high)}"
+            f"the upstream did not answer rows sorted by {stamp} within "
+            f"range[{stamp}]={_text(cursor.low)},{_text(cursor.high)}"
         )
     seen = cursor.seen_ids
     kept = [
@@ -246,9 +274,9 @@ def _id(item: dict[str, Any]) -> int:
     return value
 
 
-def _updated(item: dict[str, Any]) -> dt.datetime:
+def _stamp(item: dict[str, Any], stamp: str) -> dt.datetime:
     try:
-        text = instant(timestamp(item, "updated_at") or "", "updated_at")
+        text = instant(timestamp(item, stamp) or "", stamp)
     except BadRecord as error:
         raise UpstreamError(f"row {_id(item)}: {error}") from None
     return _ms(dt.datetime.fromisoformat(text).replace(tzinfo=dt.UTC))

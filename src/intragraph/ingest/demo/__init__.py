@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
-from intragraph.ingest.demo import projects_users
+from intragraph.ingest.demo import locations, projects_users
 from intragraph.ingest.demo.network import (
     FIRST_USER,
     Array,
@@ -36,12 +36,17 @@ def parts(plan: Plan) -> Iterator[dict[str, dict[str, Array]]]:
     users = users_of(plan)
     users["id"] = np.arange(FIRST_USER, FIRST_USER + plan.users, dtype=np.int64)
     project_ids = projects(plan.seed)["id"]
-    first_id = plan.showcase + 1
+    first_id, first_location = plan.showcase + 1, len(projects_users.SESSIONS) + 1
     for index, begin in enumerate(range(0, plan.users, _USERS_PER_PART)):
         part = slice(begin, min(begin + _USERS_PER_PART, plan.users))
         rng = np.random.default_rng([plan.seed, 2, index])
         pu = projects_users.generate(plan, users, part, first_id, project_ids, rng)
         first_id += pu["id"].size
+        # a stream of their own: the other tables stay as they were before locations
+        sessions = locations.generate(
+            plan, users, part, first_location, np.random.default_rng([plan.seed, 3, index])
+        )
+        first_location += sessions["id"].size
         campus_users, cursus_users = memberships(users, part, rng, plan.until)
         ids = users["id"][part]
         yield {
@@ -49,6 +54,7 @@ def parts(plan: Plan) -> Iterator[dict[str, dict[str, Array]]]:
             "users": {"id": ids, "login": names(ids, "student")},
             "campus_users": stamped("campus_users", campus_users),
             "cursus_users": stamped("cursus_users", cursus_users),
+            "locations": stamped("locations", sessions),
         }
 
 

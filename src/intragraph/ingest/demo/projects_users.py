@@ -138,4 +138,28 @@ def showcase(plan: Plan) -> dict[str, dict[str, Array]]:
             },
         ),
         "projects_users": stamped("projects_users", rows),
+        "locations": stamped("locations", _sessions()),
+    }
+
+
+# jdoe's login sessions (UTC): the same in every demo, like the rest of their rows
+SESSIONS = [
+    ("2023-07-03 08:05:00", "2023-07-03 16:40:00", "c1r1p1"),
+    ("2023-07-04 09:30:00", "2023-07-04 18:00:00", "c1r1p2"),
+    ("2023-07-05 13:00:00", "2023-07-05 22:15:00", "c1r4p7"),
+    ("2023-07-08 10:00:00", "2023-07-08 12:00:00", "c1r4p7"),
+    ("2024-03-31 21:50:00", "2024-04-01 01:10:00", "c2r9p3"),
+]
+
+
+def _sessions() -> dict[str, Array]:
+    count = len(SESSIONS)
+    return {
+        "id": np.arange(1, count + 1, dtype=np.int64),
+        "user_id": np.full(count, SHOWCASE_USER, dtype=np.int64),
+        "begin_at": np.array([b for b, _, _ in SESSIONS], dtype="datetime64[us]"),
+        "end_at": np.array([e for _, e, _ in SESSIONS], dtype="datetime64[us]"),
+        "is_primary": np.ones(count, dtype=bool),
+        "host": np.array([h for _, _, h in SESSIONS], dtype=object),
+        "campus_id": np.ones(count, dtype=np.int64),
     }
