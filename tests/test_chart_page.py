@@ -92,7 +92,7 @@ def _wait_for_bars(page: object, count: int) -> None:
                 "status": "finished",
             },
             "/v2/projects_users/graph/on/created_at/by/day_of_week?time_zone=UTC"
-            "&week_start=monday&filter[campus]=1&filter[status]=finished",
+            "&week_start=monday&filter[status]=finished&filter[campus]=1",
         ),
         (
             {
@@ -114,6 +114,7 @@ def test_the_chart_has_a_bar_per_key(
     token = page.evaluate("sessionStorage.getItem('intragraph.token')")  # type: ignore[attr-defined]
     answer = _api(server, token, api_path).json()
     _wait_for_bars(page, len(answer))
+    assert page.evaluate(_LAYOUT)["tickLeft"] >= 0  # type: ignore[attr-defined]
     assert page.text_content("#summary") == (  # type: ignore[attr-defined]
         f"{sum(answer.values()):,} in {len(answer)} periods"
     )
@@ -221,6 +222,8 @@ _LAYOUT = """() => {
   return {
     width: box.width,
     ticks: [...document.querySelectorAll('#chart text.tick')].map(t => t.textContent),
+    tickLeft: Math.min(...[...document.querySelectorAll('#chart text.tick')]
+      .map(t => t.getBBox().x)),
     keys: keys.map(b => [b.x, b.x + b.width]),
     scroll: document.documentElement.scrollWidth,
     font: Math.min(...[...document.querySelectorAll('#chart text')]
@@ -248,6 +251,7 @@ def test_axes_and_labels_fit(browser: object, server: Server, viewport: int) -> 
     spans = layout["keys"]
     assert len(spans) >= 3
     assert spans[0][0] >= 0 and spans[-1][1] <= layout["width"]
+    assert layout["tickLeft"] >= 0  # no tick label cut at the left edge
     assert all(a[1] <= b[0] for a, b in itertools.pairwise(spans))
     assert layout["scroll"] <= viewport
     assert layout["font"] >= 10
@@ -292,3 +296,53 @@ def test_the_png_has_a_title_and_the_axes(browser: object, server: Server) -> No
     assert shown["height"] == box + 40  # the title's band above the chart
     assert shown["dark"] > 200  # the title is written there
     page.close()  # type: ignore[attr-defined]
+
+
+def test_each_resource_offers_its_own_fields_and_filters(browser: object, server: Server) -> None:
+    page = _signed_in(browser, server, "resource=cursus_users&field=begin_at&interval=year")
+    token = page.evaluate("sessionStorage.getItem('intragraph.token')")  # type: ignore[attr-defined]
+    path = "/v2/cursus_users/graph/on/begin_at/by/year?time_zone=UTC&week_start=sunday"
+    answer = _api(server, token, path).json()
+    _wait_for_bars(page, len(answer))
+    assert unquote(page.text_content("#api-url")) == server.base + path  # type: ignore[attr-defined]
+    offered = page.eval_on_selector_all(  # type: ignore[attr-defined]
+        "select[name=field] option", "nodes => nodes.map(n => n.value)"
+    )
+    assert offered == ["created_at", "updated_at", "begin_at", "end_at"]
+    page.select_option("select[name=resource]", "locations")  # type: ignore[attr-defined]
+    offered = page.eval_on_selector_all(  # type: ignore[attr-defined]
+        "select[name=field] option", "nodes => nodes.map(n => n.value)"
+    )
+    assert offered == ["begin_at", "end_at"]
+    filters = page.eval_on_selector_all(  # type: ignore[attr-defined]
+        "#filters [name]", "nodes => nodes.map(n => n.name)"
+    )
+    assert filters == [
+        "user_id",
+        "primary",
+        "host",
+        "campus_id",
+        "end",
+        "active",
+        "inactive",
+        "future",
+    ]
+    page.select_option("select[name=active]", "true")  # type: ignore[attr-defined]
+    page.wait_for_function(  # type: ignore[attr-defined]
+        "() => document.querySelector('#api-url').textContent.includes('filter%5Bactive%5D=true')"
+    )
+    shown = unquote(page.text_content("#api-url"))  # type: ignore[attr-defined]
+    assert shown.endswith(
+        "/v2/locations/graph/on/begin_at/by/year?time_zone=UTC&week_start=sunday&filter[active]=true"
+    )
+    page.close()  # type: ignore[attr-defined]
+
+
+def test_resources_json_is_the_declarations(server: Server) -> None:
+    described = requests.get(f"{server.base}/resources.json", timeout=5).json()
+    assert [r["name"] for r in described] == ["projects_users", "cursus_users", "locations"]
+    projects_users = described[0]
+    assert projects_users["fields"] == ["created_at", "updated_at", "retriable_at"]
+    assert [p["scope"] for p in projects_users["parents"]] == ["project", "user"]
+    status = next(f for f in projects_users["filters"] if f["name"] == "status")
+    assert status["choices"][0] == "creating_group"

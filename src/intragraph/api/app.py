@@ -5,29 +5,18 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from pathlib import Path
 
-import fastapi_offline
 from fastapi import FastAPI, Security
-from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from intragraph import __version__
-from intragraph.api import access_log, errors, graph, guard, lists, oauth, slashless
+from intragraph.api import access_log, errors, graph, guard, lists, oauth, page, slashless
 from intragraph.auth.ratelimit import RateLimiter
 from intragraph.config import Settings
 from intragraph.resources import LISTED, RESOURCES
 from intragraph.store.base import Store
 
 Clock = Callable[[], dt.datetime]
-STATIC = Path(__file__).parent / "static"
-# Swagger UI's script and style, from the pip package that ships them (no CDN)
-SWAGGER_UI = Path(fastapi_offline.__file__).parent / "static"
-# the page loads nothing from elsewhere, and runs no inline script
-_PAGE_POLICY = (
-    "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
-    "connect-src 'self'; frame-ancestors 'none'"
-)
 
 
 def utc_now() -> dt.datetime:
@@ -70,22 +59,9 @@ def create_app(
     app.add_middleware(slashless.Slashless)
     app.include_router(oauth.router)
     app.include_router(oauth.router, prefix="/v2", include_in_schema=False)
-    app.mount("/static/swagger-ui", StaticFiles(directory=SWAGGER_UI), name="swagger-ui")
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
-
-    @app.get("/", include_in_schema=False)
-    def page() -> FileResponse:
-        return FileResponse(
-            STATIC / "index.html", headers={"Content-Security-Policy": _PAGE_POLICY}
-        )
-
-    @app.get("/docs", include_in_schema=False)
-    def docs() -> FileResponse:
-        return FileResponse(STATIC / "docs.html", headers={"Content-Security-Policy": _PAGE_POLICY})
-
-    @app.get("/favicon.ico", include_in_schema=False)
-    def favicon() -> FileResponse:
-        return FileResponse(STATIC / "favicon.svg", media_type="image/svg+xml")
+    app.mount("/static/swagger-ui", StaticFiles(directory=page.SWAGGER_UI), name="swagger-ui")
+    app.mount("/static", StaticFiles(directory=page.STATIC), name="static")
+    app.include_router(page.router)
 
     public = [Security(guard.require("public"))]
     for resource in RESOURCES.values():

@@ -1,17 +1,17 @@
 // The intragraph page: signs in, keeps its parameters in the page's address, asks the API and
-// draws what it answers. No library: an SVG bar chart is a few lines.
+// draws what it answers. No library: an SVG bar chart is a few lines. The resources, their
+// fields, parents and filters come from /resources.json, which the server makes from the same
+// declarations as the API.
 const TOKEN_KEY = "intragraph.token";
 const WEEK_DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 const SERIES = ["day", "week", "month", "quarter", "year"];
-const PARAMS = ["scope", "key", "field", "interval", "time_zone", "week_start", "campus", "cursus",
-  "project", "status", "marked", "retriable", "from", "to"];
-const FILTERS = { campus: "campus", cursus: "cursus", project: "project_id", status: "status",
-  marked: "marked", retriable: "retriable" };
+const BASE = ["resource", "scope", "key", "field", "interval", "time_zone", "week_start", "from", "to"];
 
 const $ = (selector) => document.querySelector(selector);
 const form = $("#params");
 const DEBOUNCE_MS = 300;  // quick changes of the form make one request, not one each
+let RESOURCES = {};  // name -> {fields, parents, filters}, from /resources.json
 let lastAnswer = null;
 let lastDrawn = null;  // [answer, values] of the chart on screen, to redraw at another width
 let pending = null;  // the timer of a scheduled refresh
@@ -34,36 +34,67 @@ function showGraph() {
   refresh();
 }
 
+// -- the form, made for the chosen resource ------------------------------------------------------
+
+function resource() { return RESOURCES[form.elements.resource.value] || Object.values(RESOURCES)[0]; }
+
+function options(select, items, chosen) {
+  select.replaceChildren(...items.map(([value, text]) => Object.assign(document.createElement("option"), { value, textContent: text })));
+  if (items.some(([value]) => value === chosen)) select.value = chosen;
+}
+
+// The scope, field and filter inputs of the chosen resource; values already given are kept.
+function shape(kept = new URLSearchParams()) {
+  const r = resource();
+  options(form.elements.scope, [["all", `all ${r.name}`], ...r.parents.map((p) => [p.scope, `one ${p.scope}`])],
+    kept.get("scope") || form.elements.scope.value);
+  options(form.elements.field, r.fields.map((f) => [f, f]), kept.get("field") || form.elements.field.value);
+  const previous = Object.fromEntries(new FormData(form));
+  $("#filters").replaceChildren(...r.filters.map((filter) => {
+    const label = Object.assign(document.createElement("label"), { textContent: `${filter.name} ` });
+    let input;
+    if (filter.choices.length) {
+      input = document.createElement("select");
+      options(input, [["", "any"], ...filter.choices.map((c) => [c, c])]);
+    } else {
+      input = Object.assign(document.createElement("input"), { size: 8, placeholder: filter.kind === "int" ? "1,7" : "" });
+    }
+    input.name = filter.name;
+    input.title = filter.help;
+    input.value = kept.get(filter.name) || previous[filter.name] || "";
+    label.append(input);
+    return label;
+  }));
+  const parent = r.parents.find((p) => p.scope === form.elements.scope.value);
+  $("#key-label").hidden = !parent;
+  $("#key-name").textContent = parent ? `${parent.label} id or ${parent.text_key}` : "";
+}
+
 // -- parameters: the form <-> the page's address <-> the API's URL ------------------------------
 
 function values() {
   const data = Object.fromEntries(new FormData(form));
-  return Object.fromEntries(PARAMS.map((name) => [name, (data[name] || "").trim()]));
-}
-
-function fillForm(params) {
-  for (const name of PARAMS) {
-    if (params.has(name) && form.elements[name]) form.elements[name].value = params.get(name);
-  }
-  $("#key-label").hidden = form.elements.scope.value === "all";
+  const names = [...BASE, ...resource().filters.map((f) => f.name)];
+  return Object.fromEntries(names.map((name) => [name, (data[name] || "").trim()]));
 }
 
 function apiPath(v) {
-  const scope = v.scope === "project" ? `/v2/projects/${encodeURIComponent(v.key)}`
-    : v.scope === "user" ? `/v2/users/${encodeURIComponent(v.key)}` : "/v2";
+  const r = resource();
+  const parent = r.parents.find((p) => p.scope === v.scope);
+  const prefix = parent ? `/v2/${parent.name}/${encodeURIComponent(v.key)}` : "/v2";
   const query = new URLSearchParams();
   if (v.time_zone) query.set("time_zone", v.time_zone);
   if (v.week_start) query.set("week_start", v.week_start);
-  for (const [name, filter] of Object.entries(FILTERS)) {
-    if (v[name]) query.set(`filter[${filter}]`, v[name]);
+  for (const filter of r.filters) {
+    if (v[filter.name]) query.set(`filter[${filter.name}]`, v[filter.name]);
   }
   if (v.from || v.to) query.set(`range[${v.field}]`, `${v.from || "1970-01-01"},${v.to || "2999-12-31"}`);
-  return `${scope}/projects_users/graph/on/${v.field}/by/${v.interval}?${query}`;
+  return `${prefix}/${r.name}/graph/on/${v.field}/by/${v.interval}?${query}`;
 }
 
 function remember(v) {
   const page = new URLSearchParams();
-  for (const name of PARAMS) if (v[name]) page.set(name, v[name]);
+  for (const [name, value] of Object.entries(v)) if (value) page.set(name, value);
   history.replaceState(null, "", `${location.pathname}?${page}`);
 }
 
@@ -112,7 +143,6 @@ async function refresh() {
   const controller = new AbortController();
   current = controller;
   const v = values();
-  $("#key-label").hidden = v.scope === "all";
   remember(v);
   const path = apiPath(v);
   const url = new URL(path, location.origin).href;
@@ -202,11 +232,12 @@ function draw(answer, v) {
   // drawn at the figure's own width, so that text keeps its size on a phone
   const width = Math.max(320, Math.round(chart.parentElement.clientWidth || 960));
   const height = width < 600 ? 260 : 360;
-  const [left, right, top, bottom] = [8 + 7 * String(Math.max(...counts, 1).toLocaleString()).length, 12, 12, 36];
-  chart.setAttribute("viewBox", `0 0 ${width} ${height}`);
-  chart.setAttribute("height", height);
   const steps = ticks(Math.max(0, ...counts));
   const highest = steps[steps.length - 1];
+  // room on the left for the longest tick label, the top one
+  const [left, right, top, bottom] = [12 + 7 * highest.toLocaleString().length, 12, 12, 36];
+  chart.setAttribute("viewBox", `0 0 ${width} ${height}`);
+  chart.setAttribute("height", height);
   const y = (n) => height - bottom - (n / highest) * (height - bottom - top);
   for (const tick of steps) {
     chart.append(svg("line", { class: tick ? "grid" : "axis", x1: left, x2: width - right, y1: y(tick), y2: y(tick) }));
@@ -251,14 +282,14 @@ function save(blob, name) {
 async function downloadCsv() {
   const v = values();
   const response = await call(apiPath(v), "text/csv");
-  if (response && response.ok) save(await response.blob(), `projects_users-${v.field}-${v.interval}.csv`);
+  if (response && response.ok) save(await response.blob(), `${resource().name}-${v.field}-${v.interval}.csv`);
 }
 
 function title(v) {
-  const scope = v.scope === "project" ? `project ${v.key}` : v.scope === "user" ? `user ${v.key}` : "all";
-  const filters = Object.keys(FILTERS).filter((name) => v[name]).map((name) => `${name}=${v[name]}`);
+  const scope = v.scope === "all" ? "all" : `${v.scope} ${v.key}`;
+  const filters = resource().filters.filter((f) => v[f.name]).map((f) => `${f.name}=${v[f.name]}`);
   if (v.from || v.to) filters.push(`${v.field} ${v.from || "…"} to ${v.to || "…"}`);
-  return [`projects_users (${scope}) on ${v.field} by ${v.interval}`, `time zone ${v.time_zone || "UTC"}`,
+  return [`${resource().name} (${scope}) on ${v.field} by ${v.interval}`, `time zone ${v.time_zone || "UTC"}`,
     ...filters].join(" · ");
 }
 
@@ -291,7 +322,7 @@ function downloadPng() {
     context.font = `bold 14px ${font}`;
     context.fillText(title(v), 12, 24, width - 24);
     context.drawImage(image, 0, header);
-    canvas.toBlob((blob) => save(blob, `projects_users-${v.field}-${v.interval}.png`));
+    canvas.toBlob((blob) => save(blob, `${resource().name}-${v.field}-${v.interval}.png`));
   };
   image.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(new XMLSerializer().serializeToString(styled))}`;
 }
@@ -324,7 +355,10 @@ $("#sign-out").addEventListener("click", () => showSignIn("Signed out."));
 $("#toggle-table").addEventListener("click", () => { $("#table").hidden = !$("#table").hidden; });
 $("#download-csv").addEventListener("click", downloadCsv);
 $("#download-png").addEventListener("click", downloadPng);
-form.addEventListener("change", scheduleRefresh);
+form.addEventListener("change", (event) => {
+  if (["resource", "scope"].includes(event.target.name)) shape();
+  scheduleRefresh();
+});
 form.addEventListener("input", scheduleRefresh);
 let resizing = null;
 window.addEventListener("resize", () => {
@@ -335,5 +369,16 @@ form.addEventListener("submit", (event) => { event.preventDefault(); refresh(); 
 
 const zones = Intl.supportedValuesOf ? Intl.supportedValuesOf("timeZone") : [];
 $("#zones").replaceChildren(...["UTC", ...zones].map((zone) => Object.assign(document.createElement("option"), { value: zone })));
-fillForm(new URLSearchParams(location.search));
-if (token()) showGraph(); else showSignIn();
+async function start() {
+  const given = new URLSearchParams(location.search);
+  const described = await (await fetch("/resources.json")).json();
+  RESOURCES = Object.fromEntries(described.map((r) => [r.name, r]));
+  options(form.elements.resource, described.map((r) => [r.name, r.name]), given.get("resource") || "projects_users");
+  shape(given);
+  for (const name of ["key", "interval", "time_zone", "week_start", "from", "to"]) {
+    if (given.has(name)) form.elements[name].value = given.get(name);
+  }
+  if (token()) showGraph(); else showSignIn();
+}
+
+start();
