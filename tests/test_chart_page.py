@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 import pytest
 import requests
 
+from intragraph.resources import RESOURCES
 from tests.conftest import Server, demo_server, unavailable
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -340,7 +341,7 @@ def test_each_resource_offers_its_own_fields_and_filters(browser: object, server
 
 def test_resources_json_is_the_declarations(server: Server) -> None:
     described = requests.get(f"{server.base}/resources.json", timeout=5).json()
-    assert [r["name"] for r in described] == ["projects_users", "cursus_users", "locations"]
+    assert [r["name"] for r in described] == list(RESOURCES)  # the graphed, in order
     projects_users = described[0]
     assert projects_users["fields"] == ["created_at", "updated_at", "retriable_at"]
     assert [p["scope"] for p in projects_users["parents"]] == ["project", "user"]

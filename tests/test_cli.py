@@ -183,13 +183,13 @@ def test_an_empty_file_is_said_to_hold_no_record(tmp_path: Path) -> None:
         (
             ["created_at", "month"],
             "Error: 'created_at month' is not `[RESOURCE] [on FIELD] [by INTERVAL]` "
-            "(resources: projects_users, cursus_users, locations): did you mean "
+            "(resources: projects_users, cursus_users, locations, events, exams): did you mean "
             "`intragraph graph on created_at by month`?",
         ),
         (
             ["by"],
             "Error: 'by' is not `[RESOURCE] [on FIELD] [by INTERVAL]` "
-            "(resources: projects_users, cursus_users, locations)",
+            "(resources: projects_users, cursus_users, locations, events, exams)",
         ),
         (["on", "created_at", "on", "updated_at"], "Error: 'on' is given twice"),
     ],

@@ -94,7 +94,7 @@ def test_table_bars_are_scaled_to_the_largest() -> None:
         (
             ["graph", "at", "x"],
             "Error: 'at x' is not `[RESOURCE] [on FIELD] [by INTERVAL]` "
-            "(resources: projects_users, cursus_users, locations)",
+            "(resources: projects_users, cursus_users, locations, events, exams)",
         ),
         (["graph", "by", "day", "by", "week"], "Error: 'by' is given twice"),
         (

@@ -169,7 +169,7 @@ def test_a_sync_copies_the_upstream_exactly(store: Store, upstream: Served) -> N
     again = run(store, upstream)
     assert all(r.counts.inserted == r.counts.updated == 0 for r in again)
     # one short page each (locations have two windows): nothing was updated since
-    assert sum(r.pages for r in again) == 5
+    assert sum(r.pages for r in again) == 7
 
 
 def test_changes_upstream_reach_the_copy_on_the_next_sync(store: Store, upstream: Served) -> None:
@@ -192,7 +192,7 @@ def test_full_removes_rows_gone_upstream(store: Store, upstream: Served) -> None
     assert all(r.deleted == 0 for r in run(store, upstream))  # an increment cannot know
     assert stored.count(store, "projects_users") == 2000 + BURST
     reports = run(store, upstream, full=True)
-    assert [r.deleted for r in reports] == [1, 0, 0, 0, 3]
+    assert [r.deleted for r in reports] == [1, 0, 0, 0, 0, 0, 3]
     assert_same(store, upstream.store)
     assert store.fetch("SELECT count(*) FROM sync_seen", [])[0][0] == 0
 

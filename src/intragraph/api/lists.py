@@ -51,6 +51,9 @@ def shaper(resource: Resource) -> Callable[[dict[str, Any], str], dict[str, Any]
         for key in resource.row:
             if key in columns:
                 shown[key] = _value(row[columns[key]])
+            elif key in embeds and embeds[key].entity is None:  # kept nowhere: its id alone
+                column = row[embeds[key].column]
+                shown[key] = None if column is None else {"id": column}
             elif key in embeds:
                 shown[key] = _embedded(row[key], embeds[key], base)
             else:

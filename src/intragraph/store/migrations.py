@@ -10,7 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from intragraph.resources import CURSUS_USERS, LOCATIONS, PROJECTS_USERS, Resource
+from intragraph.resources import (
+    CURSUS_USERS,
+    EVENTS,
+    EXAMS,
+    LOCATIONS,
+    PROJECTS_USERS,
+    Resource,
+)
 from intragraph.resources import Kind as ColumnType
 from intragraph.store.tables import ACCOUNT_TABLES, SYNC_TABLES, TABLES, Table
 
@@ -110,6 +117,17 @@ def _locations(dialect: Dialect) -> list[str]:
     return statements
 
 
+def _events_and_exams(dialect: Dialect) -> list[str]:
+    statements = [_create(dialect, TABLES[name]) for name in ("events", "exams")]
+    if dialect.indexes:
+        for resource in (EVENTS, EXAMS):
+            table = resource.table
+            statements.append(f"CREATE UNIQUE INDEX IF NOT EXISTS {table}_id ON {table} (id)")
+            statements += _graph_indexes(resource)
+        statements.append("CREATE INDEX IF NOT EXISTS exams_campus_id ON exams (campus_id)")
+    return statements
+
+
 MIGRATIONS = (
     Migration(1, "projects_users, projects, users, memberships, applications, tokens", _initial),
     Migration(2, "rollups: rows per UTC quarter-hour of each graph field", _rollups),
@@ -124,6 +142,7 @@ MIGRATIONS = (
         _cursus_users_graphed,
     ),
     Migration(5, "locations: the table, its indexes and rollups", _locations),
+    Migration(6, "events and exams: their tables, indexes and rollups", _events_and_exams),
 )
 LATEST = MIGRATIONS[-1].version
 VERSION_TABLE = "intragraph_schema"

@@ -44,7 +44,7 @@ EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _MS = dt.timedelta(milliseconds=1)
 _LAST_ID = 2**63 - 1
 # memberships first (filters use them), projects_users last
-ORDER = ("campus_users", "cursus_users", "locations", "projects_users")
+ORDER = ("campus_users", "cursus_users", "locations", "events", "exams", "projects_users")
 
 
 @dataclass(frozen=True)
@@ -79,6 +79,8 @@ def targets(
         "cursus_users": [(f"filter[{name}_id]", value) for name, value in ids.items()],
         "projects_users": [(f"filter[{name}]", value) for name, value in ids.items()],
         "locations": [("filter[campus_id]", ids["campus"])] if "campus" in ids else [],
+        "exams": [("filter[campus_id]", ids["campus"])] if "campus" in ids else [],
+        "events": [],  # the upstream filters events by no campus (only nests them under one)
     }
     found = []
     for name in ORDER:

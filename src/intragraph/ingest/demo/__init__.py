@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
-from intragraph.ingest.demo import locations, projects_users
+from intragraph.ingest.demo import calendar, locations, projects_users
 from intragraph.ingest.demo.network import (
     FIRST_USER,
     Array,
@@ -67,6 +67,8 @@ def fill(
             for table in TABLES.values():
                 writes.clear(writer, table)
         _append(writer, "projects", projects(plan.seed))
+        _append(writer, "events", calendar.events(plan))
+        _append(writer, "exams", calendar.exams(plan))
         for name, columns in projects_users.showcase(plan).items():
             _append(writer, name, columns)
         for tables in parts(plan):
