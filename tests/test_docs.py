@@ -75,17 +75,19 @@ def resource_table() -> str:
         return ", ".join(f"`{item}`" for item in items) or "-"
 
     lines = [
-        "| resource | graphed on (default first) | filters | ranges and sort keys | nested under |",
-        "| --- | --- | --- | --- | --- |",
+        "| resource | graphed on (default first) | filters | ranges and sort keys | default order "
+        "| nested under |",
+        "| --- | --- | --- | --- | --- | --- |",
     ]
     for resource in LISTED.values():
         parents = ", ".join(
             f"{parent.name} (id or {parent.text_key}{'' if parent.graphed else '; lists only'})"
             for parent in resource.parents.values()
         )
+        order = ", ".join(f"`{'-' if desc else ''}{c}`" for c, desc in resource.order)
         lines.append(
             f"| `{resource.name}` | {names(resource.graph_fields)} | {names(resource.filters)} "
-            f"| {names(resource.ranges)} | {parents or '-'} |"
+            f"| {names(resource.ranges)} | {order} | {parents or '-'} |"
         )
     return "\n".join(lines) + "\n"
 

@@ -140,3 +140,9 @@ def test_rows_under_a_user_import_back(client: TestClient, tmp_path: Path) -> No
         ]
     finally:
         store.close()
+
+
+def test_lists_default_to_the_documented_order(client: TestClient) -> None:
+    """begin_at descending, then id descending, when the request gives no sort."""
+    assert [row["id"] for row in client.get("/v2/locations").json()] == [4, 3, 2, 1]
+    assert [row["id"] for row in client.get("/v2/locations?sort=host").json()] == [1, 2, 3, 4]

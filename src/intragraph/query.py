@@ -232,6 +232,8 @@ def parse_list(
                 f"sort: {name!r} cannot be sorted on; allowed: {', '.join(resource.ranges)}"
             )
         order.append((resource.fields[name].name, item.startswith("-")))
+    if not order:
+        order = list(resource.order)  # the documented default
     if "id" not in (name for name, _ in order):
         order.append(("id", False))  # a stable order across pages
     number = _positive("page[number]", given.get("page[number]", given.get("page", "1")))

@@ -126,6 +126,8 @@ class Resource:
     empty: tuple[str, ...] = ()  # row keys of what intragraph does not keep: always []
     nulls: tuple[str, ...] = ()  # row keys the real API answers null (locations' floor...)
     version: str | None = "updated_at"  # an imported row replaces the stored one if newer here
+    # a list's order when the request gives no sort: (column, descending), as documented
+    order: tuple[tuple[str, bool], ...] = (("id", False),)
 
     @property
     def fields(self) -> dict[str, Field]:
@@ -260,6 +262,7 @@ CAMPUS_USERS = Resource(
     ranges=("id", "user_id", "campus_id", "created_at", "updated_at"),
     row=("id", "user_id", "campus_id", "is_primary", "created_at", "updated_at"),
     embeds=(_USER,),
+    order=(("created_at", True), ("id", True)),
 )
 
 # the columns the 42 API filters, ranges and sorts cursus_users on, in its documentation's order
@@ -332,6 +335,7 @@ CURSUS_USERS = Resource(
     },
     parents={"users": Parent("users", "User", "users", "user_id", "login", graphed=False)},
     embeds=(Embed("cursus", "cursus_id"), _USER),
+    order=(("created_at", True), ("id", True)),
 )
 
 _LOCATIONS = ("id", "user_id", "begin_at", "end_at", "primary", "host", "campus_id")
@@ -383,6 +387,7 @@ LOCATIONS = Resource(
     parents={"users": Parent("users", "User", "users", "user_id", "login", graphed=False)},
     embeds=(_USER,),
     version=None,  # locations carry no updated_at: a changed row replaces the stored one
+    order=(("begin_at", True), ("id", True)),
 )
 
 _EVENTS = (
@@ -447,6 +452,7 @@ EVENTS = Resource(
     empty=("campus_ids", "cursus_ids", "themes"),
     nulls=("waitlist",),
     specials={"end": _reached("end", "end_at"), "future": _future("begin_at")},
+    order=(("begin_at", True), ("id", True)),
 )
 
 _EXAMS = (
@@ -515,6 +521,7 @@ EXAMS = Resource(
         "future": _future("begin_at"),
     },
     embeds=(Embed("campus", "campus_id"),),
+    order=(("begin_at", True), ("id", True)),
 )
 
 RESOURCES = {r.name: r for r in (PROJECTS_USERS, CURSUS_USERS, LOCATIONS, EVENTS, EXAMS)}
