@@ -10,8 +10,11 @@ import pytest
 from click.testing import CliRunner
 
 from intragraph.cli import main
+from intragraph.resources import RESOURCES
 from intragraph.store import open_store
 from tests.conftest import postgres_or_skip
+
+NAMES = ", ".join(RESOURCES)  # as the declarations list them
 
 
 def _invoke(*args: str) -> tuple[int, str, str]:
@@ -183,13 +186,12 @@ def test_an_empty_file_is_said_to_hold_no_record(tmp_path: Path) -> None:
         (
             ["created_at", "month"],
             "Error: 'created_at month' is not `[RESOURCE] [on FIELD] [by INTERVAL]` "
-            "(resources: projects_users, cursus_users, locations, events, exams): did you mean "
+            f"(resources: {NAMES}): did you mean "
             "`intragraph graph on created_at by month`?",
         ),
         (
             ["by"],
-            "Error: 'by' is not `[RESOURCE] [on FIELD] [by INTERVAL]` "
-            "(resources: projects_users, cursus_users, locations, events, exams)",
+            f"Error: 'by' is not `[RESOURCE] [on FIELD] [by INTERVAL]` (resources: {NAMES})",
         ),
         (["on", "created_at", "on", "updated_at"], "Error: 'on' is given twice"),
     ],

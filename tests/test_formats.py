@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from intragraph.cli import main
 from intragraph.formats import to_table
+from intragraph.resources import RESOURCES
 from intragraph.store import open_store
 from tests.conftest import client_for
 
@@ -39,6 +40,9 @@ def demo_url(database_url: str) -> str:
         runner.invoke(main, ["demo", "--rows", "3000", "--database", database_url]).exit_code == 0
     )
     return database_url
+
+
+NAMES = ", ".join(RESOURCES)  # as the declarations list them
 
 
 def _api(url: str, path: str, accept: str = "application/json") -> tuple[str, str]:
@@ -93,8 +97,7 @@ def test_table_bars_are_scaled_to_the_largest() -> None:
     [
         (
             ["graph", "at", "x"],
-            "Error: 'at x' is not `[RESOURCE] [on FIELD] [by INTERVAL]` "
-            "(resources: projects_users, cursus_users, locations, events, exams)",
+            f"Error: 'at x' is not `[RESOURCE] [on FIELD] [by INTERVAL]` (resources: {NAMES})",
         ),
         (["graph", "by", "day", "by", "week"], "Error: 'by' is given twice"),
         (

@@ -87,7 +87,7 @@ def test_array_then_same_file_again_changes_nothing(tmp_path: Path, database_url
         (2, 1314, 123456, "finished", CREATED, RETRIABLE, dt.datetime(2024, 1, 12, 14, 3, 21)),
     ]
     assert _rows(db, "SELECT * FROM projects") == [(1314, "Libft", "42cursus-libft")]
-    assert _rows(db, "SELECT * FROM users") == [(123456, "jdoe")]
+    assert _rows(db, "SELECT id, login FROM users") == [(123456, "jdoe")]
 
 
 def test_newer_updated_at_wins_in_any_order(tmp_path: Path, database_url: str) -> None:
@@ -236,7 +236,7 @@ def test_memberships(tmp_path: Path, database_url: str) -> None:
     )
     assert _rows(db, "SELECT user_id, campus_id, is_primary FROM campus_users") == [(7, 1, True)]
     assert _rows(db, "SELECT user_id, cursus_id, level FROM cursus_users") == [(7, 21, 3.5)]
-    assert _rows(db, "SELECT * FROM users") == [(7, "neo")]
+    assert _rows(db, "SELECT id, login FROM users") == [(7, "neo")]
     changed = _write(
         tmp_path / "k2.json",
         json.dumps(

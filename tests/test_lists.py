@@ -181,6 +181,7 @@ def test_a_round_trip_through_the_lists(database_url: str, tmp_path: Path) -> No
         "SELECT * FROM locations",
         "SELECT * FROM events",
         "SELECT * FROM exams",
+        "SELECT * FROM slots",
         "SELECT * FROM users",
         "SELECT * FROM projects WHERE id IN (SELECT project_id FROM projects_users)",
     ):

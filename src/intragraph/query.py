@@ -227,9 +227,9 @@ def parse_list(
     order: list[tuple[str, bool]] = []
     for item in given["sort"].split(",") if given.get("sort") else []:
         name = item.removeprefix("-")
-        if name not in resource.ranges:
+        if name not in resource.sort_keys:
             raise BadRequest(
-                f"sort: {name!r} cannot be sorted on; allowed: {', '.join(resource.ranges)}"
+                f"sort: {name!r} cannot be sorted on; allowed: {', '.join(resource.sort_keys)}"
             )
         order.append((resource.fields[name].name, item.startswith("-")))
     if not order:

@@ -64,6 +64,7 @@ class Membership:
     link: str
     help: str
     only: str | None = None
+    own: str | None = None  # the resource's column, when it is not named `link` (users: id)
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,17 @@ class Resource:
     version: str | None = "updated_at"  # an imported row replaces the stored one if newer here
     # a list's order when the request gives no sort: (column, descending), as documented
     order: tuple[tuple[str, bool], ...] = (("id", False),)
+    # a stored value is never erased by a null: the rows of objects that other records embed
+    # carry only a few of its columns (users: id and login)
+    fill: bool = False
+    sorts: tuple[str, ...] = ()  # sort keys, when not the ranges (slots sort on more)
+    # how `intragraph sync` pages a resource without updated_at: (date, whether a first run
+    # starts at the run rather than at 1970), one window each
+    sync_stamps: tuple[tuple[str, bool], ...] = ()
+
+    @property
+    def sort_keys(self) -> tuple[str, ...]:
+        return self.sorts or self.ranges
 
     @property
     def fields(self) -> dict[str, Field]:
@@ -388,6 +400,46 @@ LOCATIONS = Resource(
     embeds=(_USER,),
     version=None,  # locations carry no updated_at: a changed row replaces the stored one
     order=(("begin_at", True), ("id", True)),
+    # a session changes once, when it closes: what began since, then what closed since
+    sync_stamps=(("begin_at", False), ("end_at", True)),
+)
+
+SLOTS = Resource(
+    name="slots",
+    table="slots",
+    columns=(
+        Field("id", "int", True),
+        Field("user_id", "int"),
+        Field("begin_at", "timestamp", True),
+        Field("end_at", "timestamp", True),
+        Field("scale_team_id", "int"),
+        Field("created_at", "timestamp", True),
+    ),
+    graph_fields=("created_at", "begin_at", "end_at"),
+    filters=("id", "begin_at", "end_at", "created_at", "end", "campus_id", "future"),
+    ranges=("id", "begin_at", "end_at", "created_at"),
+    sorts=("id", "begin_at", "end_at", "user_id", "created_at", "scale_team_id"),
+    # created_at is no key of the documented row: kept, so that a copy loses nothing
+    row=("id", "begin_at", "end_at", "scale_team", "user", "created_at"),
+    specials={
+        "end": _reached("end", "end_at"),
+        "campus_id": Membership(
+            "campus_id",
+            "campus_users",
+            "campus_id",
+            "user_id",
+            "Only slots whose user's primary campus is one of the given campus ids.",
+            only="is_primary",
+        ),
+        "future": _future("begin_at"),
+    },
+    parents={"users": Parent("users", "User", "users", "user_id", "login")},
+    embeds=(Embed("scale_team", "scale_team_id"), _USER),
+    version=None,  # slots carry no updated_at
+    order=(("id", True),),
+    # new slots by created_at; a booking changes no date the API shows, and a slot given back
+    # is deleted: `--full` finds those
+    sync_stamps=(("created_at", False),),
 )
 
 _EVENTS = (
@@ -524,5 +576,93 @@ EXAMS = Resource(
     order=(("begin_at", True), ("id", True)),
 )
 
-RESOURCES = {r.name: r for r in (PROJECTS_USERS, CURSUS_USERS, LOCATIONS, EVENTS, EXAMS)}
-LISTED = {r.name: r for r in (PROJECTS_USERS, CAMPUS_USERS, CURSUS_USERS, LOCATIONS, EVENTS, EXAMS)}
+_USERS = ("id", "login", "email", "created_at", "updated_at", "pool_year", "pool_month", "kind")
+USERS_RESOURCE = Resource(
+    name="users",
+    table="users",
+    # id and login first: they are what other records embed (the entity USERS)
+    columns=(
+        *USERS.fields,
+        Field("email", "text"),
+        Field("first_name", "text"),
+        Field("last_name", "text"),
+        Field("usual_full_name", "text"),
+        Field("usual_first_name", "text"),
+        Field("displayname", "text"),
+        Field("kind", "text"),
+        Field("staff", "bool", key="staff?"),
+        Field("correction_point", "int"),
+        Field("wallet", "int"),
+        Field("pool_month", "text"),
+        Field("pool_year", "text"),
+        Field("alumni", "bool", key="alumni?"),
+        Field("active", "bool", key="active?"),
+        Field("alumnized_at", "timestamp"),
+        Field("created_at", "timestamp"),
+        Field("updated_at", "timestamp"),
+    ),
+    graph_fields=("created_at", "updated_at"),
+    filters=(*_USERS, "primary_campus_id", "first_name", "last_name", "alumni?", "staff?"),
+    ranges=_USERS,
+    row=(
+        "id",
+        "email",
+        "login",
+        "first_name",
+        "last_name",
+        "usual_full_name",
+        "usual_first_name",
+        "url",
+        "phone",
+        "displayname",
+        "kind",
+        "image",
+        "staff?",
+        "correction_point",
+        "pool_month",
+        "pool_year",
+        "location",
+        "wallet",
+        "anonymize_date",
+        "data_erasure_date",
+        "created_at",
+        "updated_at",
+        "alumnized_at",
+        "alumni?",
+        "active?",
+    ),
+    # not kept: a phone is private, a seat (location) changes by the minute, and the image and
+    # the erasure dates are the intranet's own business
+    nulls=("phone", "image", "location", "anonymize_date", "data_erasure_date"),
+    specials={
+        "primary_campus_id": Membership(
+            "primary_campus_id",
+            "campus_users",
+            "campus_id",
+            "user_id",
+            "Only users whose primary campus is one of the given campus ids.",
+            only="is_primary",
+            own="id",
+        ),
+    },
+    order=(("id", True),),
+    fill=True,
+)
+
+RESOURCES = {
+    r.name: r
+    for r in (PROJECTS_USERS, CURSUS_USERS, LOCATIONS, EVENTS, EXAMS, USERS_RESOURCE, SLOTS)
+}
+LISTED = {
+    r.name: r
+    for r in (
+        USERS_RESOURCE,
+        PROJECTS_USERS,
+        CAMPUS_USERS,
+        CURSUS_USERS,
+        LOCATIONS,
+        EVENTS,
+        EXAMS,
+        SLOTS,
+    )
+}

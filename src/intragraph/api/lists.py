@@ -51,6 +51,8 @@ def shaper(resource: Resource) -> Callable[[dict[str, Any], str], dict[str, Any]
         for key in resource.row:
             if key in columns:
                 shown[key] = _value(row[columns[key]])
+            elif key == "url":  # the row's own address in the API
+                shown[key] = f"{base}/v2/{resource.name}/{row.get('login') or row['id']}"
             elif key in embeds and embeds[key].entity is None:  # kept nowhere: its id alone
                 column = row[embeds[key].column]
                 shown[key] = None if column is None else {"id": column}

@@ -148,15 +148,14 @@ class _Stager:
         # where the rows came from: (first row, source, its record's position) for each run of
         # consecutive records of one source
         self.origins: list[tuple[int, str, int]] = []
-        self.embedded: dict[str, dict[Any, tuple[Any, ...]]] = {
-            name: {} for name in tables if name != kind
-        }
+        self.embedded: dict[str, dict[Any, tuple[Any, ...]]] = {name: {} for name in tables}
         self.seq = 0
 
     def add(self, rows: list[tuple[str, tuple[Any, ...]]], origin: tuple[str, int]) -> None:
         """The rows of one record (records.read)."""
         for table, values in rows:
-            if table == self.kind:
+            # a row shorter than its table is an embedded object's (a user's id and login)
+            if table == self.kind and len(values) == len(self.columns):
                 self.origins.append((self.count, *origin))
                 for column, value in zip(self.columns, values, strict=True):
                     column.append(value)
@@ -189,7 +188,11 @@ class _Stager:
         if last:
             for name, objects in self.embedded.items():
                 table = TABLES[name]
-                batches.append((name, column_arrays(table, columns_of(objects.values(), table))))
+                # embedded objects give the first columns of their table: the rest is null
+                # (and, in a table that fills, erases nothing)
+                width = len(table.columns)
+                rows = [(*row, *[None] * (width - len(row))) for row in objects.values()]
+                batches.append((name, column_arrays(table, columns_of(rows, table))))
         for name, arrays in batches:
             count = len(next(iter(arrays.values())))
             arrays["seq"] = np.arange(self.seq, self.seq + count, dtype=np.int64)

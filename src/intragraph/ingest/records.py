@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from intragraph.resources import LISTED, Embed, Field, Resource
+from intragraph.resources import LISTED, USERS_RESOURCE, Embed, Field, Resource
 
 Record = dict[str, Any]
 Row = tuple[str, tuple[Any, ...]]  # (table, values in the table's column order)
@@ -153,11 +153,14 @@ _NESTED = {
 }
 
 
+_USER_ROW = reader(USERS_RESOURCE)
+
+
 def user(record: Record) -> list[Row]:
     """A saved user object: the user, and the records of its nested arrays, each given the
     user's id. A bad nested record is named by its array and position."""
-    user_id = integer(record, "id")
-    rows: list[Row] = [("users", (user_id, text(record, "login", False)))]
+    rows = _USER_ROW(record)
+    user_id = rows[0][1][0]
     for key, reader in _NESTED.items():
         nested = record.get(key)
         if nested is None:

@@ -16,6 +16,8 @@ from intragraph.resources import (
     EXAMS,
     LOCATIONS,
     PROJECTS_USERS,
+    SLOTS,
+    USERS_RESOURCE,
     Resource,
 )
 from intragraph.resources import Kind as ColumnType
@@ -128,6 +130,26 @@ def _events_and_exams(dialect: Dialect) -> list[str]:
     return statements
 
 
+def _users_graphed(dialect: Dialect) -> list[str]:
+    # a database made before has users with id and login only (a new one has them all)
+    statements = [
+        f"ALTER TABLE users ADD COLUMN IF NOT EXISTS {f.name} {dialect.types[f.kind]}"
+        for f in USERS_RESOURCE.columns[2:]
+    ]
+    if dialect.indexes:
+        statements += _graph_indexes(USERS_RESOURCE)
+    return statements
+
+
+def _slots(dialect: Dialect) -> list[str]:
+    statements = [_create(dialect, TABLES["slots"])]
+    if dialect.indexes:
+        statements.append("CREATE UNIQUE INDEX IF NOT EXISTS slots_id ON slots (id)")
+        statements.append("CREATE INDEX IF NOT EXISTS slots_user_id ON slots (user_id)")
+        statements += _graph_indexes(SLOTS)
+    return statements
+
+
 MIGRATIONS = (
     Migration(1, "projects_users, projects, users, memberships, applications, tokens", _initial),
     Migration(2, "rollups: rows per UTC quarter-hour of each graph field", _rollups),
@@ -143,6 +165,8 @@ MIGRATIONS = (
     ),
     Migration(5, "locations: the table, its indexes and rollups", _locations),
     Migration(6, "events and exams: their tables, indexes and rollups", _events_and_exams),
+    Migration(7, "users graphed: their columns, indexes and rollups", _users_graphed),
+    Migration(8, "slots: the table, its indexes and rollups", _slots),
 )
 LATEST = MIGRATIONS[-1].version
 VERSION_TABLE = "intragraph_schema"

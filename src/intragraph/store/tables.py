@@ -15,14 +15,15 @@ class Table:
     name: str
     types: dict[str, ColumnType]
     version: str | None = "updated_at"  # None: a changed row replaces the stored one
+    fill: bool = False  # an incoming null never erases a stored value
 
     @property
     def columns(self) -> tuple[str, ...]:
         return tuple(self.types)
 
 
-def _table(name: str, columns: tuple[Field, ...], version: str | None) -> Table:
-    return Table(name, {column.name: column.kind for column in columns}, version)
+def _table(name: str, columns: tuple[Field, ...], version: str | None, fill: bool = False) -> Table:
+    return Table(name, {column.name: column.kind for column in columns}, version, fill)
 
 
 # the data, as the resources and the objects they embed declare it: what imports and the demo
@@ -30,8 +31,9 @@ def _table(name: str, columns: tuple[Field, ...], version: str | None) -> Table:
 TABLES = {
     table.name: table
     for table in (
-        *(_table(e.table, e.fields, None) for e in ENTITIES.values()),
-        *(_table(r.table, r.columns, r.version) for r in LISTED.values()),
+        # an entity that is also a resource (users) is the resource's table
+        *(_table(e.table, e.fields, None) for e in ENTITIES.values() if e.table not in LISTED),
+        *(_table(r.table, r.columns, r.version, r.fill) for r in LISTED.values()),
     )
 }
 

@@ -31,7 +31,7 @@ def _condition(condition: Condition, placeholder: str, now: dt.datetime) -> tupl
         listed = _placeholders(placeholder, len(values))
         only = f" AND {m.only}" if m.only else ""
         inner = f"SELECT {m.link} FROM {m.table} WHERE {m.column} IN ({listed}){only}"
-        return f"{m.link} IN ({inner})", values
+        return f"{m.own or m.link} IN ({inner})", values
     if isinstance(condition, IsFuture):
         compare = ">" if condition.future else "<="
         return f"{condition.column} {compare} {placeholder}", [now]

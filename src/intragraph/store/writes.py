@@ -65,11 +65,18 @@ def merge(writer: Writer, table: Table) -> UpsertCounts:
     staged = int(writer.execute(f"SELECT count(*) FROM {stage}")[0][0])
     # the last copy of each id in the run, newest updated_at first
     order = f"{table.version} DESC NULLS LAST, seq DESC" if table.version else "seq DESC"
-    writer.execute(
-        f"CREATE TEMP TABLE {_LATEST} AS SELECT {names} FROM ("
-        f"SELECT *, row_number() OVER (PARTITION BY id ORDER BY {order}) AS rank "
-        f"FROM {stage}) AS ranked WHERE rank = 1"
-    )
+    ranked = f"SELECT *, row_number() OVER (PARTITION BY id ORDER BY {order}) AS rank FROM {stage}"
+    if table.fill:  # what a row leaves null, the stored row keeps
+        kept = ", ".join(f"COALESCE(p.{c}, t.{c}) AS {c}" for c in table.columns[1:])
+        writer.execute(
+            f"CREATE TEMP TABLE {_LATEST} AS SELECT p.id, {kept} FROM ({ranked}) AS p "
+            f"LEFT JOIN {target} AS t ON t.id = p.id WHERE p.rank = 1"
+        )
+    else:
+        writer.execute(
+            f"CREATE TEMP TABLE {_LATEST} AS SELECT {names} FROM ({ranked}) AS ranked "
+            "WHERE rank = 1"
+        )
     changed = " OR ".join(f"p.{c} IS DISTINCT FROM t.{c}" for c in table.columns)
     # without a version on either side, a changed row is taken as newer
     version = table.version

@@ -43,8 +43,17 @@ PAGE = 100  # the 42 API's largest page
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _MS = dt.timedelta(milliseconds=1)
 _LAST_ID = 2**63 - 1
-# memberships first (filters use them), projects_users last
-ORDER = ("campus_users", "cursus_users", "locations", "events", "exams", "projects_users")
+# users and memberships first (filters use them), projects_users last
+ORDER = (
+    "users",
+    "campus_users",
+    "cursus_users",
+    "locations",
+    "events",
+    "exams",
+    "slots",
+    "projects_users",
+)
 
 
 @dataclass(frozen=True)
@@ -81,6 +90,8 @@ def targets(
         "locations": [("filter[campus_id]", ids["campus"])] if "campus" in ids else [],
         "exams": [("filter[campus_id]", ids["campus"])] if "campus" in ids else [],
         "events": [],  # the upstream filters events by no campus (only nests them under one)
+        "users": [("filter[primary_campus_id]", ids["campus"])] if "campus" in ids else [],
+        "slots": [("filter[campus_id]", ids["campus"])] if "campus" in ids else [],
     }
     found = []
     for name in ORDER:
@@ -88,9 +99,11 @@ def targets(
             continue
         resource, narrowing = LISTED[name], filters[name]
         target = Target(resource, narrowing, parse_list(resource, narrowing).conditions)
-        if resource.version is None:  # no updated_at: what began, then what closed
-            found.append(replace(target, stamp="begin_at"))
-            found.append(replace(target, stamp="end_at", fresh_from_now=True))
+        if resource.sync_stamps:  # no updated_at: a window on each of its dates
+            found += [
+                replace(target, stamp=stamp, fresh_from_now=fresh)
+                for stamp, fresh in resource.sync_stamps
+            ]
         else:
             found.append(target)
     return found

@@ -13,15 +13,15 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
-from intragraph.ingest.demo import calendar, locations, projects_users
+from intragraph.ingest.demo import calendar, locations, projects_users, slots
 from intragraph.ingest.demo.network import (
     FIRST_USER,
     Array,
     Plan,
     memberships,
-    names,
     projects,
     stamped,
+    user_rows,
     users_of,
 )
 from intragraph.store import writes
@@ -37,6 +37,7 @@ def parts(plan: Plan) -> Iterator[dict[str, dict[str, Array]]]:
     users["id"] = np.arange(FIRST_USER, FIRST_USER + plan.users, dtype=np.int64)
     project_ids = projects(plan.seed)["id"]
     first_id, first_location = plan.showcase + 1, len(projects_users.SESSIONS) + 1
+    first_slot = 1
     for index, begin in enumerate(range(0, plan.users, _USERS_PER_PART)):
         part = slice(begin, min(begin + _USERS_PER_PART, plan.users))
         rng = np.random.default_rng([plan.seed, 2, index])
@@ -47,14 +48,18 @@ def parts(plan: Plan) -> Iterator[dict[str, dict[str, Array]]]:
             plan, users, part, first_location, np.random.default_rng([plan.seed, 3, index])
         )
         first_location += sessions["id"].size
+        opened = slots.generate(
+            plan, users, part, first_slot, np.random.default_rng([plan.seed, 7, index])
+        )
+        first_slot += opened["id"].size
         campus_users, cursus_users = memberships(users, part, rng, plan.until)
-        ids = users["id"][part]
         yield {
             "projects_users": stamped("projects_users", pu),
-            "users": {"id": ids, "login": names(ids, "student")},
+            "users": user_rows(users, part, plan.until, plan.seed),
             "campus_users": stamped("campus_users", campus_users),
             "cursus_users": stamped("cursus_users", cursus_users),
             "locations": stamped("locations", sessions),
+            "slots": stamped("slots", opened),
         }
 
 

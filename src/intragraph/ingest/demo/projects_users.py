@@ -111,7 +111,26 @@ def showcase(plan: Plan) -> dict[str, dict[str, Array]]:
     }
     user = np.array([SHOWCASE_USER], dtype=np.int64)
     return {
-        "users": {"id": user, "login": np.array(["jdoe"], dtype=object)},
+        "users": stamped(
+            "users",
+            {
+                "id": user,
+                "login": np.array(["jdoe"], dtype=object),
+                "email": np.array(["jdoe@student.42.fr"], dtype=object),
+                "first_name": np.array(["Jane"], dtype=object),
+                "last_name": np.array(["Doe"], dtype=object),
+                "displayname": np.array(["Jane Doe"], dtype=object),
+                "usual_full_name": np.array(["Jane Doe"], dtype=object),
+                "kind": np.array(["student"], dtype=object),
+                "staff": np.array([False]),
+                "pool_month": np.array(["july"], dtype=object),
+                "pool_year": np.array(["2023"], dtype=object),
+                "alumni": np.array([False]),
+                "active": np.array([True]),
+                "created_at": np.array([epoch(2023, 6, 12)]),
+                "updated_at": np.array([epoch(2024, 11, 15)]),
+            },
+        ),
         "campus_users": stamped(
             "campus_users",
             {
