@@ -37,7 +37,7 @@ def parts(plan: Plan) -> Iterator[dict[str, dict[str, Array]]]:
     users["id"] = np.arange(FIRST_USER, FIRST_USER + plan.users, dtype=np.int64)
     project_ids = projects(plan.seed)["id"]
     first_id, first_location = plan.showcase + 1, len(projects_users.SESSIONS) + 1
-    first_slot = 1
+    first_slot = len(projects_users.SLOTS) + 1
     for index, begin in enumerate(range(0, plan.users, _USERS_PER_PART)):
         part = slice(begin, min(begin + _USERS_PER_PART, plan.users))
         rng = np.random.default_rng([plan.seed, 2, index])

@@ -158,6 +158,32 @@ def showcase(plan: Plan) -> dict[str, dict[str, Array]]:
         ),
         "projects_users": stamped("projects_users", rows),
         "locations": stamped("locations", _sessions()),
+        "slots": stamped("slots", _slots()),
+    }
+
+
+# jdoe's evaluation slots (UTC begin, minutes, booked): the same in every demo
+SLOTS = [
+    ("2023-11-02 14:00:00", 30, True),
+    ("2023-11-02 15:00:00", 60, False),
+    ("2024-01-15 09:30:00", 30, True),
+    ("2024-02-20 17:00:00", 90, True),
+]
+
+
+def _slots() -> dict[str, Array]:
+    count = len(SLOTS)
+    begin = np.array([b for b, _, _ in SLOTS], dtype="datetime64[us]")
+    minutes = np.array([m for _, m, _ in SLOTS], dtype="timedelta64[m]")
+    return {
+        "id": np.arange(1, count + 1, dtype=np.int64),
+        "user_id": np.full(count, SHOWCASE_USER, dtype=np.int64),
+        "begin_at": begin,
+        "end_at": begin + minutes,
+        "scale_team_id": np.array(
+            [9000 + i if booked else None for i, (_, _, booked) in enumerate(SLOTS)], dtype=object
+        ),
+        "created_at": begin - np.timedelta64(2, "D"),
     }
 
 
