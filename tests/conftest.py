@@ -156,6 +156,29 @@ def client(store: Store) -> TestClient:
     return client_for(store)
 
 
+def wait_for(base: str, log: Path, seconds: int) -> None:
+    """Until a server answers at `base`; a failure quotes its log."""
+    for _ in range(seconds * 10):
+        try:
+            requests.get(f"{base}/openapi.json", timeout=2)
+            return
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    pytest.fail(f"{base} did not answer within {seconds} s: {log.read_text()}")
+
+
+def token_for(base: str, uid: str, secret: str, path: str = "/oauth/token") -> str:
+    """A client-credentials access token from the server at `base`."""
+    answer = requests.post(
+        f"{base}{path}",
+        data={"grant_type": "client_credentials", "client_id": uid, "client_secret": secret},
+        timeout=5,
+    )
+    assert answer.status_code == 200, answer.text
+    token: str = answer.json()["access_token"]
+    return token
+
+
 @dataclass
 class Server:
     base: str
@@ -184,14 +207,7 @@ def demo_server(folder: Path, *app_options: str) -> Iterator[Server]:
         )
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(150):
-            try:
-                requests.get(f"{base}/openapi.json", timeout=2)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.1)
-        else:
-            pytest.fail(f"intragraph serve did not answer within 15 s: {log.read_text()}")
+        wait_for(base, log, 15)
         yield Server(base, credentials["uid"], credentials["secret"], log)
     finally:
         process.terminate()

@@ -11,7 +11,7 @@ import pytest
 import requests
 from api42lib import IntraAPIClient
 
-from tests.conftest import Server, demo_server
+from tests.conftest import Server, demo_server, token_for
 
 GRAPH = "users/jdoe/projects_users/graph/on/created_at/by/month_of_year"
 JDOE = {"1": 1, "2": 1, "3": 1, "4": 0, "5": 0, "6": 0, "7": 4, "8": 0, "9": 0, "10": 0}
@@ -24,20 +24,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         yield running
 
 
-def _token(server: Server, url: str) -> str:
+def _token(server: Server, path: str) -> str:
     time.sleep(1.1)  # a fresh second of the application's 2/second budget
-    answer = requests.post(
-        url,
-        data={
-            "grant_type": "client_credentials",
-            "client_id": server.uid,
-            "client_secret": server.secret,
-        },
-        timeout=5,
-    )
-    assert answer.status_code == 200, answer.text
-    token: str = answer.json()["access_token"]
-    return token
+    return token_for(server.base, server.uid, server.secret, path)
 
 
 def test_api42lib_unchanged(server: Server) -> None:
@@ -65,7 +54,7 @@ def test_api42lib_unchanged(server: Server) -> None:
 
 
 def test_the_token_endpoints_under_v2(server: Server) -> None:
-    token = _token(server, f"{server.base}/v2/oauth/token")
+    token = _token(server, "/v2/oauth/token")
     info = requests.get(
         f"{server.base}/v2/oauth/token/info",
         headers={"Authorization": f"Bearer {token}"},
@@ -76,7 +65,7 @@ def test_the_token_endpoints_under_v2(server: Server) -> None:
 
 
 def test_a_trailing_slash_is_answered_not_redirected(server: Server) -> None:
-    token = _token(server, f"{server.base}/oauth/token")
+    token = _token(server, "/oauth/token")
     answer = requests.get(
         f"{server.base}/v2/projects_users/?page=2&per_page=5",
         headers={"Authorization": f"Bearer {token}"},
@@ -90,7 +79,7 @@ def test_a_trailing_slash_is_answered_not_redirected(server: Server) -> None:
 def test_links_follow_a_trusted_proxy(server: Server) -> None:
     """Behind a TLS proxy (here on the same machine, which `serve` trusts by default), the next
     page's URL keeps the client's https."""
-    token = _token(server, f"{server.base}/oauth/token")
+    token = _token(server, "/oauth/token")
     answer = requests.get(
         f"{server.base}/v2/projects_users?per_page=5",
         headers={

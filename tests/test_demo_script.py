@@ -7,12 +7,12 @@ import os
 import re
 import signal
 import subprocess
-import time
 from pathlib import Path
 
 import requests
 
 from intragraph.ports import free_port
+from tests.conftest import token_for, wait_for
 
 ROOT = Path(__file__).parent.parent
 
@@ -34,29 +34,14 @@ def test_scripts_demo_prints_the_port_it_serves_on(tmp_path: Path) -> None:
             start_new_session=True,
         )
     try:
-        for _ in range(1200):
-            try:
-                requests.get(f"http://127.0.0.1:{port}/openapi.json", timeout=2)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.1)
-        else:
-            raise AssertionError(f"scripts/demo did not serve within 120 s: {log.read_text()}")
+        wait_for(f"http://127.0.0.1:{port}", log, 120)
         printed = log.read_text()
         urls = re.findall(r"http://[\w.]+:(\d+)/", printed)
         assert urls and set(urls) == {str(port)}, printed
         uid = re.search(r"uid:\s+(\S+)", printed)
         secret = re.search(r"secret:\s+(\S+)", printed)
         assert uid and secret
-        token = requests.post(
-            f"http://127.0.0.1:{port}/oauth/token",
-            data={
-                "grant_type": "client_credentials",
-                "client_id": uid[1],
-                "client_secret": secret[1],
-            },
-            timeout=5,
-        ).json()["access_token"]
+        token = token_for(f"http://127.0.0.1:{port}", uid[1], secret[1])
         answers = [
             requests.get(
                 f"http://127.0.0.1:{port}/v2/users/jdoe/projects_users/graph",

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +18,14 @@ import pytest
 import requests
 
 from intragraph.ports import free_port
-from tests.conftest import POSTGRES_URL, REDIS_URL, postgres_or_skip, unavailable
+from tests.conftest import (
+    POSTGRES_URL,
+    REDIS_URL,
+    postgres_or_skip,
+    token_for,
+    unavailable,
+    wait_for,
+)
 
 ROOT = Path(__file__).parent.parent
 GUIDE = (ROOT / "docs" / "deploying.md").read_text()
@@ -110,23 +116,8 @@ def test_the_deploy_guide_runs_as_written(tmp_path: Path, role: str) -> None:
         )
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(300):
-            try:
-                requests.get(f"{base}/openapi.json", timeout=2)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.1)
-        else:
-            pytest.fail(f"serve did not answer within 30 s: {log.read_text()}")
-        token = requests.post(
-            f"{base}/oauth/token",
-            data={
-                "grant_type": "client_credentials",
-                "client_id": uid[1],
-                "client_secret": secret[1],
-            },
-            timeout=5,
-        ).json()["access_token"]
+        wait_for(base, log, 30)
+        token = token_for(base, uid[1], secret[1])
         proxied = {"Authorization": f"Bearer {token}", "X-Forwarded-Proto": "https"}
         graph = requests.get(f"{base}/v2/projects_users/graph", headers=proxied, timeout=5)
         assert graph.status_code == 200 and set(graph.json()) == {str(m) for m in range(1, 13)}
