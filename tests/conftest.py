@@ -156,6 +156,17 @@ def client(store: Store) -> TestClient:
     return client_for(store)
 
 
+def counted_ids(client: TestClient, graph: str, days: dict[int, dt.datetime]) -> set[int]:
+    """The ids a by-day graph counts, for rows that lie each on its own UTC day of the graphed
+    field (`days`: id -> that instant): which rows a filter keeps, read back from the graph."""
+    response = client.get(graph)
+    assert response.status_code == 200, response.text
+    by_day = {moment.date().isoformat(): id_ for id_, moment in days.items()}
+    counted = {key: n for key, n in response.json().items() if n}
+    assert set(counted.values()) <= {1}, counted
+    return {by_day[key] for key in counted}
+
+
 def wait_for(base: str, log: Path, seconds: int) -> None:
     """Until a server answers at `base`; a failure quotes its log."""
     for _ in range(seconds * 10):

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from intragraph.store.base import Store
-from tests.conftest import add, client_for, utc
+from tests.conftest import add, client_for, counted_ids, utc
 
 # NOW (conftest) is 2018-01-10 12:00Z. id -> created_at, each on its own day
 CREATED = {
@@ -66,12 +66,7 @@ def client(store: Store) -> TestClient:
 
 
 def _ids(client: TestClient, query: str) -> set[int]:
-    response = client.get(f"/v2/cursus_users/graph/on/created_at/by/day?{query}")
-    assert response.status_code == 200, response.text
-    by_day = {moment.date().isoformat(): id_ for id_, moment in CREATED.items()}
-    counted = {key: n for key, n in response.json().items() if n}
-    assert set(counted.values()) <= {1}
-    return {by_day[key] for key in counted}
+    return counted_ids(client, f"/v2/cursus_users/graph/on/created_at/by/day?{query}", CREATED)
 
 
 CASES = [

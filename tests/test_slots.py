@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from intragraph.store.base import Store
-from tests.conftest import add, client_for, utc
+from tests.conftest import add, client_for, counted_ids, utc
 
 # NOW (conftest) is 2018-01-10 12:00Z. id -> begin_at, each on its own day
 BEGIN = {1: utc("2017-12-01 09:00"), 2: utc("2018-01-10 11:45"), 3: utc("2018-01-12 14:00")}
@@ -38,10 +38,7 @@ def client(store: Store) -> TestClient:
 
 
 def _ids(client: TestClient, path: str, query: str) -> set[int]:
-    response = client.get(f"{path}/graph/on/begin_at/by/day?{query}")
-    assert response.status_code == 200, response.text
-    by_day = {moment.date().isoformat(): id_ for id_, moment in BEGIN.items()}
-    return {by_day[key] for key, n in response.json().items() if n}
+    return counted_ids(client, f"{path}/graph/on/begin_at/by/day?{query}", BEGIN)
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from intragraph.cli import main
 from intragraph.store import open_store
 from intragraph.store.base import Store
-from tests.conftest import add, client_for, utc
+from tests.conftest import add, client_for, counted_ids, utc
 
 # NOW (conftest) is 2018-01-10 12:00Z. id -> created_at, each on its own day
 CREATED = {1: utc("2017-06-12 09:00"), 2: utc("2017-07-01 10:00"), 3: utc("2017-12-24 23:30")}
@@ -41,10 +41,7 @@ def client(store: Store) -> TestClient:
 
 
 def _ids(client: TestClient, query: str) -> set[int]:
-    response = client.get(f"/v2/users/graph/on/created_at/by/day?{query}")
-    assert response.status_code == 200, response.text
-    by_day = {moment.date().isoformat(): id_ for id_, moment in CREATED.items()}
-    return {by_day[key] for key, n in response.json().items() if n}
+    return counted_ids(client, f"/v2/users/graph/on/created_at/by/day?{query}", CREATED)
 
 
 @pytest.mark.parametrize(
