@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 import numpy as np
 
 from intragraph.ingest.demo import calendar, locations, projects_users, slots
+from intragraph.ingest.demo import users as user_rows
 from intragraph.ingest.demo.network import (
     FIRST_USER,
     Array,
@@ -21,7 +22,6 @@ from intragraph.ingest.demo.network import (
     memberships,
     projects,
     stamped,
-    user_rows,
     users_of,
 )
 from intragraph.store import writes
@@ -55,7 +55,7 @@ def parts(plan: Plan) -> Iterator[dict[str, dict[str, Array]]]:
         campus_users, cursus_users = memberships(users, part, rng, plan.until)
         yield {
             "projects_users": stamped("projects_users", pu),
-            "users": user_rows(users, part, plan.until, plan.seed),
+            "users": user_rows.generate(users, part, plan.until, plan.seed),
             "campus_users": stamped("campus_users", campus_users),
             "cursus_users": stamped("cursus_users", cursus_users),
             "locations": stamped("locations", sessions),

@@ -294,12 +294,12 @@ def _ends(cursus_users: dict[str, Array], piscines: int, mains: int, rng: Any, u
     cursus_users["has_coalition"] = np.concatenate(
         [np.zeros(piscines, bool), np.ones(mains, bool), np.zeros(others, bool)]
     )
-    cursus_users["blackholed_at"] = _moments(blackholed, blackholed >= 0)
-    cursus_users["end_at"] = _moments(end, ended)
+    cursus_users["blackholed_at"] = moments(blackholed, blackholed >= 0)
+    cursus_users["end_at"] = moments(end, ended)
     cursus_users["updated_at"] = np.where(ended, end, cursus_users["created_at"])
 
 
-def _moments(seconds: Array, keep: Array) -> Array:
+def moments(seconds: Array, keep: Array) -> Array:
     """Unix seconds as timestamps where `keep`, NULL elsewhere."""
     moments = (np.maximum(seconds, 0) * 1_000_000).astype("datetime64[us]")
     return np.where(keep, moments, np.datetime64("NaT"))
@@ -318,58 +318,3 @@ def stamped(table: str, columns: dict[str, Array]) -> dict[str, Array]:
         else:
             out[name] = value
     return out
-
-
-_MONTHS = (
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-)
-
-
-def user_rows(users: dict[str, Array], part: slice, until: int, seed: int) -> dict[str, Array]:
-    """The users of a part as /v2/users shows them: registered up to a month before their
-    piscine, updated since; a third of the early admitted ones are alumni by now. Drawn from a
-    stream of their own, so that the other tables stay as they were."""
-    ids, start = users["id"][part], users["start"][part]
-    n = ids.size
-    rng = np.random.default_rng([seed, 6, part.start])
-    logins = names(ids, "student")
-    created = start - rng.integers(1, 30, n) * DAY
-    updated = np.minimum(created + rng.integers(0, 900, n) * DAY, until - 1)
-    alumni = users["admitted"][part] & (start < epoch(2019)) & (rng.random(n) < 0.3)
-    alumnized = start + rng.integers(3 * 365, 5 * 365, n) * DAY
-    alumni &= alumnized < until
-    months = [dt.datetime.fromtimestamp(s, dt.UTC) for s in start.tolist()]
-    return stamped(
-        "users",
-        {
-            "id": ids,
-            "login": logins,
-            "email": np.array([f"{login}@student.42.fr" for login in logins], dtype=object),
-            "first_name": np.array([f"First{i}" for i in ids.tolist()], dtype=object),
-            "last_name": np.array([f"Last{i}" for i in ids.tolist()], dtype=object),
-            "displayname": np.array([f"First{i} Last{i}" for i in ids.tolist()], dtype=object),
-            "usual_full_name": np.array([f"First{i} Last{i}" for i in ids.tolist()], dtype=object),
-            "kind": np.full(n, "student", dtype=object),
-            "staff": np.zeros(n, dtype=bool),
-            "correction_point": rng.integers(0, 12, n),
-            "wallet": rng.integers(0, 800, n),
-            "pool_month": np.array([_MONTHS[m.month - 1] for m in months], dtype=object),
-            "pool_year": np.array([str(m.year) for m in months], dtype=object),
-            "alumni": alumni,
-            "active": ~alumni,
-            "alumnized_at": _moments(alumnized, alumni),
-            "created_at": created,
-            "updated_at": np.maximum(updated, created),
-        },
-    )
