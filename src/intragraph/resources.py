@@ -12,6 +12,7 @@ travel as bound parameters.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 Kind = Literal["int", "float", "text", "bool", "timestamp"]
@@ -141,7 +142,7 @@ class Resource:
     def sort_keys(self) -> tuple[str, ...]:
         return self.sorts or self.ranges
 
-    @property
+    @cached_property  # asked for each parameter of each request: made once
     def fields(self) -> dict[str, Field]:
         """The columns by the name requests give them (their JSON key: `primary`, whose column
         is `is_primary`, a word SQL keeps for itself)."""

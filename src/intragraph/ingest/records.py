@@ -161,7 +161,7 @@ def user(record: Record) -> list[Row]:
     user's id. A bad nested record is named by its array and position."""
     rows = _USER_ROW(record)
     user_id = rows[0][1][0]
-    for key, reader in _NESTED.items():
+    for key, read_nested in _NESTED.items():
         nested = record.get(key)
         if nested is None:
             continue
@@ -171,7 +171,7 @@ def user(record: Record) -> list[Row]:
             if type(item) is not dict:
                 raise BadRecord(f"{key}[{position}]: expected an object")
             try:
-                rows += reader(item if "user" in item else {**item, "user_id": user_id})
+                rows += read_nested(item if "user" in item else {**item, "user_id": user_id})
             except BadRecord as error:
                 raise BadRecord(f"{key}[{position}]: {error}") from None
     return rows
