@@ -67,6 +67,18 @@ def postgres_or_skip() -> str:
     return POSTGRES_URL
 
 
+def redis_or_skip() -> str:
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_timeout=2).ping()
+    except redis.RedisError:
+        unavailable(
+            f"no Redis at {REDIS_URL}: start one (redis-server) or set INTRAGRAPH_TEST_REDIS_URL"
+        )
+    return REDIS_URL
+
+
 @contextmanager
 def postgres_schema() -> Iterator[str]:
     """The URL of a new, empty schema of the test database, dropped afterwards: concurrent

@@ -16,7 +16,7 @@ from intragraph.auth import applications
 from intragraph.auth.ratelimit import RateLimiter, parse_limits
 from intragraph.config import Settings
 from intragraph.store.base import Store
-from tests.conftest import NOW, REDIS_URL, unavailable
+from tests.conftest import NOW, redis_or_skip
 
 GRAPH = "/v2/projects_users/graph/on/created_at/by/hour_of_day"
 INVALID = (
@@ -56,7 +56,7 @@ def api(store: Store, clock: Clock) -> TestClient:
 @pytest.fixture(params=["memory", "redis"])
 def limited(request: pytest.FixtureRequest, store: Store, clock: Clock) -> TestClient:
     """The API with its windows counted in memory (one process) or in Redis (shared)."""
-    limiter = RateLimiter(_redis() if request.param == "redis" else "")
+    limiter = RateLimiter(redis_or_skip() if request.param == "redis" else "")
     return TestClient(create_app(Settings(), store, clock, limiter))
 
 
@@ -328,21 +328,9 @@ def test_the_secondly_limit(limited: TestClient, store: Store, clock: Clock) -> 
     assert statuses[2].headers["x-secondly-ratelimit-remaining"] == "0"
 
 
-def _redis() -> str:
-    import redis
-
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_timeout=2).ping()
-    except redis.RedisError:
-        unavailable(
-            f"no Redis at {REDIS_URL}: start one (redis-server) or set INTRAGRAPH_TEST_REDIS_URL"
-        )
-    return REDIS_URL
-
-
 @pytest.fixture
 def redis_limiters() -> Iterator[tuple[RateLimiter, RateLimiter]]:
-    yield RateLimiter(_redis()), RateLimiter(_redis())
+    yield RateLimiter(redis_or_skip()), RateLimiter(redis_or_skip())
 
 
 def test_two_instances_share_one_budget_in_redis(
@@ -382,7 +370,7 @@ def test_a_nul_in_a_client_id_is_an_unknown_client(api: TestClient) -> None:
 def test_a_shared_window_left_without_expiry_gets_one() -> None:
     import redis
 
-    url = _redis()
+    url = redis_or_skip()
     items = parse_limits(("1000/second", "5/hour"))
     key = f"app-{uuid.uuid4()}"
     hourly = items[1].key_for("intragraph", key)

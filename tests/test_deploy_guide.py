@@ -20,28 +20,15 @@ import requests
 from intragraph.ports import free_port
 from tests.conftest import (
     POSTGRES_URL,
-    REDIS_URL,
     postgres_or_skip,
+    redis_or_skip,
     token_for,
-    unavailable,
     wait_for,
 )
 
 ROOT = Path(__file__).parent.parent
 GUIDE = (ROOT / "docs" / "deploying.md").read_text()
 STEPS = re.search(r"## Step by step\n.*?```sh\n(?P<script>.*?)```", GUIDE, re.S)
-
-
-def _redis_or_skip() -> str:
-    import redis
-
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_timeout=3).ping()
-    except redis.RedisError:
-        unavailable(
-            f"no Redis at {REDIS_URL}: start one (redis-server) or set INTRAGRAPH_TEST_REDIS_URL"
-        )
-    return REDIS_URL
 
 
 @pytest.fixture
@@ -92,7 +79,7 @@ def _script(prefix: Path, role: str, redis_url: str) -> tuple[str, str]:
 
 
 def test_the_deploy_guide_runs_as_written(tmp_path: Path, role: str) -> None:
-    redis_url = _redis_or_skip()
+    redis_url = redis_or_skip()
     steps, serve = _script(tmp_path, role, redis_url)
     done = subprocess.run(
         ["bash", "-c", steps], capture_output=True, text=True, timeout=900, cwd=tmp_path

@@ -30,7 +30,7 @@ from tests.conftest import (
     client_for,
     postgres_or_skip,
     postgres_schema,
-    unavailable,
+    redis_or_skip,
     utc,
 )
 
@@ -150,14 +150,7 @@ def test_schema_versions(schema_url: str) -> None:
 
 
 def test_two_workers_share_tokens_and_limits(schema_url: str, tmp_path: Path) -> None:
-    import redis
-
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_timeout=2).ping()
-    except redis.RedisError:
-        unavailable(
-            f"no Redis at {REDIS_URL}: start one (redis-server) or set INTRAGRAPH_TEST_REDIS_URL"
-        )
+    redis_or_skip()
     runner = CliRunner()
     made = runner.invoke(
         main,
