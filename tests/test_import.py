@@ -334,6 +334,7 @@ def test_a_saved_user_object_imports_with_its_nested_records(
         "projects: 1 inserted, 0 updated, 0 unchanged",
         "campus_users: 1 inserted, 0 updated, 0 unchanged",
         "cursus_users: 1 inserted, 0 updated, 0 unchanged",
+        "cursus: 1 inserted, 0 updated, 0 unchanged",
     ]
     store = open_store(database_url)
     try:

@@ -145,7 +145,8 @@ GRAPHS = [
 def assert_same(copy: Store, source: Store, synced: tuple[str, ...] = ORDER) -> None:
     """Every synced table row for row; the projects the copy has (a sync meets only those
     the rows embed: each of them) as upstream has them; and the graphs."""
-    for table in {*synced, "users"}:
+    # a team's members come with it
+    for table in {*synced, "users", *(("teams_users",) if "teams" in synced else ())}:
         assert rows(copy, table) == rows(source, table), table
     copied = rows(copy, "projects")
     ids = ", ".join(str(row[0]) for row in copied)
@@ -161,15 +162,14 @@ def assert_same(copy: Store, source: Store, synced: tuple[str, ...] = ORDER) -> 
 def test_a_sync_copies_the_upstream_exactly(store: Store, upstream: Served) -> None:
     reports = run(store, upstream)
     assert_same(store, upstream.store)
-    projects_users = reports[-1]
-    assert projects_users.resource == "projects_users"
+    projects_users = next(r for r in reports if r.resource == "projects_users")
     assert projects_users.counts.inserted == 2000 + BURST == stored.count(store, "projects_users")
     # 100 a page; the burst's millisecond adds pages read by id
     assert projects_users.pages > (2000 + BURST) // 100
     again = run(store, upstream)
     assert all(r.counts.inserted == r.counts.updated == 0 for r in again)
     # one short page each (locations have two windows): nothing was updated since
-    assert sum(r.pages for r in again) == 9
+    assert sum(r.pages for r in again) == 11
 
 
 def test_changes_upstream_reach_the_copy_on_the_next_sync(store: Store, upstream: Served) -> None:
@@ -179,7 +179,7 @@ def test_changes_upstream_reach_the_copy_on_the_next_sync(store: Store, upstream
     put(upstream.store, [*changed, record(20_000_000, now), record(20_000_001, now)])
     reports = run(store, upstream)
     assert_same(store, upstream.store)
-    counts = reports[-1].counts
+    counts = next(r for r in reports if r.resource == "projects_users").counts
     assert (counts.inserted, counts.updated) == (2, 4)
 
 
@@ -189,10 +189,16 @@ def test_full_removes_rows_gone_upstream(store: Store, upstream: Served) -> None
     with writes.transaction(upstream.store) as writer:
         writes.remove(writer, TABLES["projects_users"], gone)
         writes.remove(writer, TABLES["campus_users"], [84])
+        writes.remove(writer, TABLES["teams"], [1])  # its evaluations now embed {"id": 1}
+        writes.remove(writer, TABLES["teams_users"], [1], "team_id")
     assert all(r.deleted == 0 for r in run(store, upstream))  # an increment cannot know
     assert stored.count(store, "projects_users") == 2000 + BURST
     reports = run(store, upstream, full=True)
-    assert [r.deleted for r in reports] == [0, 1, 0, 0, 0, 0, 0, 0, 3]
+    assert [(r.resource, r.deleted) for r in reports if r.deleted] == [
+        ("campus_users", 1),
+        ("projects_users", 3),
+        ("teams", 1),  # and its members: the tables are compared
+    ]
     assert_same(store, upstream.store)
     assert store.fetch("SELECT count(*) FROM sync_seen", [])[0][0] == 0
 
@@ -285,7 +291,8 @@ def test_a_sync_killed_mid_way_continues_where_it_stopped(
         cursor = cursors.load(store, f"{upstream.base} projects_users")
         assert cursor is not None and cursor.high is not None  # a window in progress
         reports = run(store, upstream)
-        assert reports[-1].resumed and reports[-1].counts.inserted == 2000 + BURST - kept
+        resumed = next(r for r in reports if r.resource == "projects_users")
+        assert resumed.resumed and resumed.counts.inserted == 2000 + BURST - kept
         assert_same(store, upstream.store)
     finally:
         store.close()

@@ -65,7 +65,22 @@ class IsActive:
     active: bool
 
 
-Condition = AnyOf | InSpans | MemberOf | IsReached | IsFuture | IsActive
+@dataclass(frozen=True)
+class IsSet:
+    """`column` is not null (or, not `present`, null)."""
+
+    column: str
+    present: bool
+
+
+@dataclass(frozen=True)
+class Either:
+    """Any of the conditions: a row of a parent by its column or through a link."""
+
+    conditions: tuple[AnyOf | MemberOf, ...]
+
+
+Condition = AnyOf | InSpans | MemberOf | IsReached | IsFuture | IsActive | IsSet | Either
 
 
 @dataclass(frozen=True)
@@ -74,6 +89,7 @@ class ParentKey:
 
     parent: Parent
     key: str
+    outer: ParentKey | None = None  # the first parent of a route that has two
 
 
 @dataclass(frozen=True)

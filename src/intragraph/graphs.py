@@ -25,7 +25,7 @@ def parent_conditions(store: Store, key: ParentKey | None) -> tuple[Condition, .
     condition = rows.parent_condition(store, key.parent, key.key)
     if condition is None:
         raise NotFound(f"{key.parent.label} {key.key!r} not found")
-    return (condition,)
+    return (*parent_conditions(store, key.outer), condition)
 
 
 def graph(store: Store, query: GraphQuery, now: dt.datetime) -> dict[str, int]:

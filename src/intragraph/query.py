@@ -21,6 +21,7 @@ from intragraph.conditions import (
     IsActive,
     IsFuture,
     IsReached,
+    IsSet,
     ListQuery,
     MemberOf,
     ParentKey,
@@ -28,7 +29,7 @@ from intragraph.conditions import (
     Value,
 )
 from intragraph.errors import BadRequest, Unprocessable
-from intragraph.resources import Field, Future, Membership, Reached, Resource
+from intragraph.resources import Field, Future, Membership, Present, Reached, Resource
 
 _INT = re.compile(r"-?\d{1,19}")
 _INT64 = range(-(2**63), 2**63)
@@ -110,6 +111,8 @@ def _filter(resource: Resource, name: str, text: str, zone: zoneinfo.ZoneInfo) -
             return IsReached(special.column, wanted)
         if isinstance(special, Future):
             return IsFuture(special.column, wanted)
+        if isinstance(special, Present):
+            return IsSet(special.column, wanted)
         return IsActive(special.begin, special.end, wanted != special.invert)
     field = resource.fields[name]
     if field.kind == "timestamp":

@@ -11,7 +11,7 @@ travel as bound parameters.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Literal
 
@@ -52,6 +52,28 @@ class Embed:
     entity: Entity | None = None
     extra: tuple[tuple[str, None], ...] = ()  # keys a list row's object carries as null
     url: bool = False  # a list row's object carries its API url (/v2/<table>/<login or id>)
+    # the object is a record of that resource (a scale team's team): read by its reader, kept
+    # in its table, shown as its list row
+    resource: str | None = None
+    # a list row shows {} rather than null when there is none (a scale team's truant), and a
+    # record may hide it behind a string ("invisible")
+    absent_as_empty: bool = False
+
+
+@dataclass(frozen=True)
+class Members:
+    """The array of objects a record carries under `name` (a team's `users`), one row each in
+    `table`: the record's id in `column`, the member's id (the object's `id`) in `member`, with
+    the object's other `fields`; each member is also an `entity` (a user's id and login). The
+    array replaces what was kept of the record's members. A row's id is
+    record id * 10**9 + member id, so that importing the same array again changes nothing."""
+
+    name: str
+    table: str
+    column: str
+    member: str
+    fields: tuple[Field, ...]
+    entity: Entity
 
 
 @dataclass(frozen=True)
@@ -63,9 +85,14 @@ class Membership:
     table: str
     column: str
     link: str
-    help: str
+    help: str = ""
     only: str | None = None
     own: str | None = None  # the resource's column, when it is not named `link` (users: id)
+    # a second hop, (table, key, link): rows whose `own` is the `key` of a row of `table`
+    # whose `link` is such a member (teams whose members are in a cursus, via teams_users)
+    through: tuple[str, str, str] | None = None
+    # the membership's (begin, end) columns: only memberships active now (active_cursus)
+    current: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -98,7 +125,16 @@ class Active:
     invert: bool = False
 
 
-Special = Membership | Reached | Future | Active
+@dataclass(frozen=True)
+class Present:
+    """A boolean filter: `column` is set (true), or null (false): teams' `with_mark`."""
+
+    name: str
+    column: str
+    help: str
+
+
+Special = Membership | Reached | Future | Active | Present
 
 
 @dataclass(frozen=True)
@@ -108,9 +144,19 @@ class Parent:
     name: str
     label: str
     table: str
-    column: str  # the resource's column that points at the parent's id
+    column: str | None  # the resource's column that points at the parent's id
     text_key: str  # the parent's other unique key: a slug, a login
     graphed: bool = True  # the real API nests the graph under it, not only the list
+    # rows linked to the parent through other tables (a user's teams, through teams_users);
+    # a row is the parent's if its column or any of these links it
+    via: tuple[Membership, ...] = ()
+    # the route's first parent, when it has two (`/v2/users/:user_id/projects/:project_id/...`)
+    outer: Parent | None = None
+
+    @property
+    def key(self) -> str:
+        """The parent's entry in `Resource.parents`, and its route's words before the key."""
+        return f"{self.outer.name}/{self.name}" if self.outer else self.name
 
 
 @dataclass(frozen=True)
@@ -137,6 +183,12 @@ class Resource:
     # how `intragraph sync` pages a resource without updated_at: (date, whether a first run
     # starts at the run rather than at 1970), one window each
     sync_stamps: tuple[tuple[str, bool], ...] = ()
+    # the upstream's filters that `intragraph sync --campus` / `--cursus` narrow it by
+    narrow: tuple[tuple[str, str], ...] = ()
+    members: Members | None = None
+    # row keys listing the members of an embedded object as users ({id, login, url}): a scale
+    # team's correcteds are its team's users
+    people: tuple[tuple[str, str], ...] = ()
 
     @property
     def sort_keys(self) -> tuple[str, ...]:
@@ -157,7 +209,8 @@ PROJECTS = Entity(
     "projects", (Field("id", "int", True), Field("name", "text"), Field("slug", "text"))
 )
 USERS = Entity("users", (Field("id", "int", True), Field("login", "text")))
-ENTITIES = {entity.table: entity for entity in (PROJECTS, USERS)}
+CURSUS = Entity("cursus", (Field("id", "int", True), Field("name", "text"), Field("slug", "text")))
+ENTITIES = {entity.table: entity for entity in (PROJECTS, USERS, CURSUS)}
 
 _USER = Embed("user", "user_id", USERS, url=True)
 
@@ -256,6 +309,7 @@ PROJECTS_USERS = Resource(
         "users": Parent("users", "User", "users", "user_id", "login"),
     },
     embeds=(Embed("project", "project_id", PROJECTS, extra=(("parent_id", None),)), _USER),
+    narrow=(("campus", "campus"), ("cursus", "cursus")),
 )
 
 
@@ -276,6 +330,7 @@ CAMPUS_USERS = Resource(
     row=("id", "user_id", "campus_id", "is_primary", "created_at", "updated_at"),
     embeds=(_USER,),
     order=(("created_at", True), ("id", True)),
+    narrow=(("campus", "campus_id"),),
 )
 
 # the columns the 42 API filters, ranges and sorts cursus_users on, in its documentation's order
@@ -347,8 +402,9 @@ CURSUS_USERS = Resource(
         "future": _future("begin_at"),
     },
     parents={"users": Parent("users", "User", "users", "user_id", "login", graphed=False)},
-    embeds=(Embed("cursus", "cursus_id"), _USER),
+    embeds=(Embed("cursus", "cursus_id", CURSUS), _USER),
     order=(("created_at", True), ("id", True)),
+    narrow=(("campus", "campus_id"), ("cursus", "cursus_id")),
 )
 
 _LOCATIONS = ("id", "user_id", "begin_at", "end_at", "primary", "host", "campus_id")
@@ -403,6 +459,7 @@ LOCATIONS = Resource(
     order=(("begin_at", True), ("id", True)),
     # a session changes once, when it closes: what began since, then what closed since
     sync_stamps=(("begin_at", False), ("end_at", True)),
+    narrow=(("campus", "campus_id"),),
 )
 
 SLOTS = Resource(
@@ -441,6 +498,7 @@ SLOTS = Resource(
     # new slots by created_at; a booking changes no date the API shows, and a slot given back
     # is deleted: `--full` finds those
     sync_stamps=(("created_at", False),),
+    narrow=(("campus", "campus_id"),),
 )
 
 _EVENTS = (
@@ -575,6 +633,7 @@ EXAMS = Resource(
     },
     embeds=(Embed("campus", "campus_id"),),
     order=(("begin_at", True), ("id", True)),
+    narrow=(("campus", "campus_id"),),
 )
 
 _USERS = ("id", "login", "email", "created_at", "updated_at", "pool_year", "pool_month", "kind")
@@ -648,11 +707,304 @@ USERS_RESOURCE = Resource(
     },
     order=(("id", True),),
     fill=True,
+    narrow=(("campus", "primary_campus_id"),),
+)
+
+# the columns the 42 API filters, ranges and sorts teams on, in its documentation's order
+_TEAMS = (
+    "id",
+    "project_id",
+    "name",
+    "created_at",
+    "updated_at",
+    "locked_at",
+    "closed_at",
+    "final_mark",
+    "repo_url",
+    "repo_uuid",
+    "deadline_at",
+    "terminating_at",
+    "project_session_id",
+    "status",
+)
+# a team's members, kept in teams_users: what the teams filters by cursus and campus go through
+_MEMBERS = ("teams_users", "team_id", "user_id")
+_PROJECTS = Parent("projects", "Project", "projects", "project_id", "slug")
+_MEMBER_OF_TEAM = Membership("users", "teams_users", "user_id", "team_id", own="id")
+_TEAM_OF_USERS = Parent("users", "User", "users", None, "login", via=(_MEMBER_OF_TEAM,))
+TEAMS = Resource(
+    name="teams",
+    table="teams",
+    columns=(
+        Field("id", "int", True),
+        Field("name", "text"),
+        Field("final_mark", "int"),
+        Field("project_id", "int", True),
+        Field("created_at", "timestamp", True),
+        Field("updated_at", "timestamp", True),
+        Field("status", "text"),
+        Field("terminating_at", "timestamp"),
+        Field("locked", "bool", key="locked?"),
+        Field("validated", "bool", key="validated?"),
+        Field("closed", "bool", key="closed?"),
+        Field("repo_url", "text"),
+        Field("repo_uuid", "text"),
+        Field("locked_at", "timestamp"),
+        Field("closed_at", "timestamp"),
+        Field("project_session_id", "int"),
+        Field("deadline_at", "timestamp"),
+    ),
+    graph_fields=(
+        "created_at",
+        "updated_at",
+        "locked_at",
+        "closed_at",
+        "deadline_at",
+        "terminating_at",
+    ),
+    filters=(
+        *_TEAMS,
+        "locked",
+        "closed",
+        "deadline",
+        "terminating",
+        "cursus",
+        "active_cursus",
+        "campus",
+        "primary_campus",
+        "with_mark",
+    ),
+    ranges=_TEAMS,
+    row=(
+        "id",
+        "name",
+        "url",
+        "final_mark",
+        "project_id",
+        "created_at",
+        "updated_at",
+        "status",
+        "terminating_at",
+        "users",
+        "locked?",
+        "validated?",
+        "closed?",
+        "repo_url",
+        "repo_uuid",
+        "locked_at",
+        "closed_at",
+        "project_session_id",
+        "scale_teams",
+        "teams_uploads",
+        # a documented column the documented row leaves out (see events)
+        "deadline_at",
+    ),
+    empty=("scale_teams", "teams_uploads"),
+    specials={
+        "locked": _reached("locked", "locked_at"),
+        "closed": _reached("closed", "closed_at"),
+        "deadline": _reached("deadline", "deadline_at"),
+        "terminating": _reached("terminating", "terminating_at"),
+        "cursus": Membership(
+            "cursus",
+            "cursus_users",
+            "cursus_id",
+            "user_id",
+            "Only teams with a member in one of the given cursus ids.",
+            own="id",
+            through=_MEMBERS,
+        ),
+        "active_cursus": Membership(
+            "active_cursus",
+            "cursus_users",
+            "cursus_id",
+            "user_id",
+            "Only teams with a member active now (begun, not ended) in one of the given cursus "
+            "ids.",
+            own="id",
+            through=_MEMBERS,
+            current=("begin_at", "end_at"),
+        ),
+        "campus": Membership(
+            "campus",
+            "campus_users",
+            "campus_id",
+            "user_id",
+            "Only teams with a member in one of the given campus ids.",
+            own="id",
+            through=_MEMBERS,
+        ),
+        "primary_campus": Membership(
+            "primary_campus",
+            "campus_users",
+            "campus_id",
+            "user_id",
+            "Only teams with a member whose primary campus is one of the given campus ids.",
+            only="is_primary",
+            own="id",
+            through=_MEMBERS,
+        ),
+        "with_mark": Present(
+            "with_mark", "final_mark", "true: final_mark is set; false: it is null."
+        ),
+    },
+    parents={
+        "cursus": Parent(
+            "cursus",
+            "Cursus",
+            "cursus",
+            None,
+            "slug",
+            via=(
+                Membership(
+                    "cursus", "cursus_users", "cursus_id", "user_id", own="id", through=_MEMBERS
+                ),
+            ),
+        ),
+        "users": _TEAM_OF_USERS,
+        "users/projects": replace(_PROJECTS, outer=_TEAM_OF_USERS),
+        "projects": _PROJECTS,
+    },
+    members=Members(
+        "users",
+        "teams_users",
+        "team_id",
+        "user_id",
+        (
+            Field("leader", "bool"),
+            Field("occurrence", "int"),
+            Field("validated", "bool"),
+            Field("projects_user_id", "int"),
+        ),
+        USERS,
+    ),
+    order=(("id", False),),
+    narrow=(("campus", "campus"), ("cursus", "cursus")),
+)
+
+# the columns the 42 API filters, ranges and sorts scale_teams on that intragraph keeps (token,
+# ip, internship_id and old_feedback are no key of a row: never seen, never kept)
+_SCALE_TEAMS = (
+    "id",
+    "user_id",
+    "begin_at",
+    "created_at",
+    "updated_at",
+    "scale_id",
+    "team_id",
+    "comment",
+    "feedback",
+    "final_mark",
+    "truant_id",
+    "flag_id",
+    "filled_at",
+)
+SCALE_TEAMS = Resource(
+    name="scale_teams",
+    table="scale_teams",
+    columns=(
+        Field("id", "int", True),
+        Field("scale_id", "int"),
+        Field("team_id", "int"),
+        Field("user_id", "int"),  # the corrector
+        Field("truant_id", "int"),
+        Field("flag_id", "int"),
+        Field("comment", "text"),
+        Field("feedback", "text"),
+        Field("feedback_rating", "int"),
+        Field("final_mark", "int"),
+        Field("begin_at", "timestamp"),
+        Field("filled_at", "timestamp"),
+        Field("created_at", "timestamp", True),
+        Field("updated_at", "timestamp", True),
+    ),
+    graph_fields=("created_at", "updated_at", "begin_at"),
+    filters=(*_SCALE_TEAMS, "filled", "campus_id", "cursus_id", "feedback_rating", "future"),
+    ranges=(*_SCALE_TEAMS, "feedback_rating"),
+    row=(
+        "id",
+        "scale_id",
+        "comment",
+        "created_at",
+        "updated_at",
+        "feedback",
+        "feedback_rating",
+        "final_mark",
+        "flag",
+        "begin_at",
+        "correcteds",
+        "corrector",
+        "truant",
+        "filled_at",
+        "scale",
+        "team",
+        "feedbacks",
+    ),
+    empty=("feedbacks",),
+    people=(("correcteds", "team"),),
+    specials={
+        "filled": _reached("filled", "filled_at"),
+        "campus_id": Membership(
+            "campus_id",
+            "campus_users",
+            "campus_id",
+            "user_id",
+            "Only evaluations whose corrector's primary campus is one of the given campus ids.",
+            only="is_primary",
+        ),
+        "cursus_id": Membership(
+            "cursus_id",
+            "cursus_users",
+            "cursus_id",
+            "user_id",
+            "Only evaluations whose corrector is in one of the given cursus ids.",
+        ),
+        "future": _future("begin_at"),
+    },
+    parents={
+        # a project's evaluations are those of its teams
+        "projects": Parent(
+            "projects",
+            "Project",
+            "projects",
+            None,
+            "slug",
+            via=(Membership("projects", "teams", "project_id", "id", own="team_id"),),
+        ),
+        # a user's evaluations: as corrector, and of the teams they are a member of
+        "users": Parent(
+            "users",
+            "User",
+            "users",
+            "user_id",
+            "login",
+            via=(Membership("users", "teams_users", "user_id", "team_id", own="team_id"),),
+        ),
+    },
+    embeds=(
+        Embed("flag", "flag_id"),
+        Embed("corrector", "user_id", USERS, url=True, absent_as_empty=True),
+        Embed("truant", "truant_id", USERS, url=True, absent_as_empty=True),
+        Embed("scale", "scale_id"),
+        Embed("team", "team_id", resource="teams"),
+    ),
+    order=(("begin_at", True), ("id", True)),
+    narrow=(("campus", "campus_id"), ("cursus", "cursus_id")),
 )
 
 RESOURCES = {
     r.name: r
-    for r in (PROJECTS_USERS, CURSUS_USERS, LOCATIONS, EVENTS, EXAMS, USERS_RESOURCE, SLOTS)
+    for r in (
+        PROJECTS_USERS,
+        CURSUS_USERS,
+        LOCATIONS,
+        EVENTS,
+        EXAMS,
+        USERS_RESOURCE,
+        SLOTS,
+        TEAMS,
+        SCALE_TEAMS,
+    )
 }
 LISTED = {
     r.name: r
@@ -665,5 +1017,7 @@ LISTED = {
         EVENTS,
         EXAMS,
         SLOTS,
+        TEAMS,
+        SCALE_TEAMS,
     )
 }

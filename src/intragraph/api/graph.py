@@ -32,6 +32,9 @@ def _parameter(name: str, where: str, description: str, **schema: Any) -> dict[s
 def conditions_parameters(resource: Resource, parent: Parent | None) -> list[dict[str, Any]]:
     """The parameters a graph and a list share: the parent's key, the filters and ranges."""
     found = []
+    if parent is not None and parent.outer is not None:
+        outer = parent.outer
+        found.append(_parameter("outer_key", "path", f"{outer.label} id or {outer.text_key}"))
     if parent is not None:
         found.append(_parameter("key", "path", f"{parent.label} id or {parent.text_key}"))
     found += [_parameter(f"filter[{name}]", "query", "a or a,b") for name in resource.filters]
@@ -58,11 +61,19 @@ def _parameters(resource: Resource, path: str, parent: Parent | None) -> list[di
     return found + conditions_parameters(resource, parent)
 
 
+def parent_key(parent: Parent | None, path: dict[str, str]) -> ParentKey | None:
+    """The parents a nested route names (`/v2/users/jdoe/projects/libft/teams`)."""
+    if parent is None:
+        return None
+    outer = ParentKey(parent.outer, path["outer_key"]) if parent.outer is not None else None
+    return ParentKey(parent, path["key"], outer)
+
+
 def _endpoint(resource: Resource, parent: Parent | None) -> Callable[[Request], Response]:
     def endpoint(request: Request) -> Response:
         path = request.path_params
         state = request.app.state
-        key = ParentKey(parent, path["key"]) if parent is not None else None
+        key = parent_key(parent, path)
         query = parse_graph(
             resource,
             path.get("field"),
@@ -83,11 +94,10 @@ def route_prefixes(resource: Resource, graph: bool) -> list[tuple[str, Parent | 
     """The resource's route prefixes: `/v2/<resource>`, and one under each of its parents (for
     a graph, each parent the real API nests the graph under)."""
     found: list[tuple[str, Parent | None]] = [(f"/v2/{resource.name}", None)]
-    found += [
-        (f"/v2/{parent.name}/{{key}}/{resource.name}", parent)
-        for parent in resource.parents.values()
-        if parent.graphed or not graph
-    ]
+    for parent in resource.parents.values():
+        if parent.graphed or not graph:
+            outer = f"/{parent.outer.name}/{{outer_key}}" if parent.outer is not None else ""
+            found.append((f"/v2{outer}/{parent.name}/{{key}}/{resource.name}", parent))
     return found
 
 

@@ -13,12 +13,12 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from intragraph.api.graph import conditions_parameters, route_prefixes
-from intragraph.conditions import ListQuery, ParentKey
+from intragraph.api.graph import conditions_parameters, parent_key, route_prefixes
+from intragraph.conditions import ListQuery
 from intragraph.formats import api_time
 from intragraph.graphs import parent_conditions
 from intragraph.query import parse_list
-from intragraph.resources import Embed, Parent, Resource
+from intragraph.resources import LISTED, Embed, Members, Parent, Resource
 from intragraph.store import rows as stored
 
 _PAGING = ("page", "page[number]", "per_page", "page[size]")
@@ -31,7 +31,7 @@ def _value(value: Any) -> Any:
 
 def _embedded(found: dict[str, Any] | None, embed: Embed, base: str) -> dict[str, Any] | None:
     if found is None:
-        return None
+        return {} if embed.absent_as_empty else None
     shown = {**found, **dict(embed.extra)}
     if embed.url and embed.entity is not None:
         key = found.get("login") or found["id"]
@@ -45,6 +45,9 @@ def shaper(resource: Resource) -> Callable[[dict[str, Any], str], dict[str, Any]
     what intragraph does not keep as []."""
     columns = {f.json: f.name for f in resource.columns}
     embeds = {e.name: e for e in resource.embeds}
+    records = {e.name: shaper(LISTED[e.resource]) for e in resource.embeds if e.resource}
+    people = dict(resource.people)
+    members = resource.members
 
     def shape(row: dict[str, Any], base: str) -> dict[str, Any]:
         shown: dict[str, Any] = {}
@@ -53,6 +56,16 @@ def shaper(resource: Resource) -> Callable[[dict[str, Any], str], dict[str, Any]
                 shown[key] = _value(row[columns[key]])
             elif key == "url":  # the row's own address in the API
                 shown[key] = f"{base}/v2/{resource.name}/{row.get('login') or row['id']}"
+            elif members is not None and key == members.name:
+                shown[key] = [_member(member, members, base) for member in row[key]]
+            elif key in people:  # the members of an embedded record, as users
+                record = row[people[key]]
+                found = (record or {}).get("users", [])
+                shown[key] = [_member(member, None, base) for member in found]
+            elif key in records:
+                record = row[key]  # None, or {"id"} alone for one not kept, or the record
+                whole = record is not None and record.keys() != {"id"}
+                shown[key] = records[key](record, base) if whole else record
             elif key in embeds and embeds[key].entity is None:  # kept nowhere: its id alone
                 column = row[embeds[key].column]
                 shown[key] = None if column is None else {"id": column}
@@ -63,6 +76,20 @@ def shaper(resource: Resource) -> Callable[[dict[str, Any], str], dict[str, Any]
         return shown
 
     return shape
+
+
+def _member(member: dict[str, Any], members: Members | None, base: str) -> dict[str, Any]:
+    """A member as the API shows one (a team's user): id, login, url, then (with `members`)
+    the membership's own keys."""
+    user = member["user_id"]
+    shown = {
+        "id": user,
+        "login": member["login"],
+        "url": f"{base}/v2/users/{member['login'] or user}",
+    }
+    if members is not None:
+        shown.update((f.json, member[f.name]) for f in members.fields)
+    return shown
 
 
 def _link(request: Request, query: ListQuery, total: int) -> str:
@@ -107,7 +134,7 @@ def _endpoint(resource: Resource, parent: Parent | None) -> Callable[[Request], 
 
     def endpoint(request: Request) -> JSONResponse:
         state = request.app.state
-        key = ParentKey(parent, request.path_params["key"]) if parent is not None else None
+        key = parent_key(parent, request.path_params)
         query = parse_list(
             resource, request.query_params.multi_items(), state.settings.time_zone, key
         )

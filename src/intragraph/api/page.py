@@ -71,7 +71,7 @@ def describe() -> list[dict[str, Any]]:
                     "text_key": parent.text_key,
                 }
                 for parent in resource.parents.values()
-                if parent.graphed
+                if parent.graphed and parent.outer is None  # the page names one parent
             ],
             "filters": _filters(resource),
         }

@@ -12,9 +12,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
-from intragraph.resources import LISTED, USERS_RESOURCE, Embed, Field, Resource
+from intragraph.resources import LISTED, USERS_RESOURCE, Embed, Field, Members, Resource
 
 Record = dict[str, Any]
 Row = tuple[str, tuple[Any, ...]]  # (table, values in the table's column order)
@@ -111,7 +112,20 @@ def _value(record: Record, column: Field) -> Any:
 def _embedded(record: Record, embed: Embed, required: bool, rows: list[Row]) -> int | None:
     """The id of the object the record embeds (its row kept, for an entity), or else the
     record's own column."""
+    shown = record.get(embed.name)
+    if embed.absent_as_empty and (shown == {} or type(shown) is str):
+        return integer(record, embed.column, False)  # {} or "invisible": none, or not shown
     found = _object(record, embed.name)
+    if found is not None and embed.resource is not None and found.keys() - {"id"}:
+        # a whole record of its own (an intragraph that lacks it shows its id alone)
+        try:
+            embedded = _readers()[embed.resource](found)
+        except BadRecord as error:
+            raise BadRecord(f"{embed.name}: {error}") from None
+        rows += embedded
+        table = LISTED[embed.resource].table
+        object_id: int = next(values[0] for name, values in embedded if name == table)
+        return object_id
     if found is None or embed.entity is None:
         # an object kept nowhere (a cursus): the record's own column first, as the API sends
         # both
@@ -119,13 +133,40 @@ def _embedded(record: Record, embed: Embed, required: bool, rows: list[Row]) -> 
         return integer(found, "id") if value is None and found is not None else value
     values = tuple(_value(found, f) for f in embed.entity.fields)
     rows.append((embed.entity.table, values))
-    object_id: int = values[0]
-    return object_id
+    entity_id: int = values[0]
+    return entity_id
+
+
+def _members(record: Record, members: Members, record_id: Any, rows: list[Row]) -> None:
+    """The rows of a record's members (a team's users): each a user, and a membership."""
+    found = record.get(members.name)
+    if found is None:
+        return
+    if type(found) is not list:
+        raise BadRecord(f"{members.name!r} must be an array, not {found!r:.80}")
+    for position, item in enumerate(found):
+        if type(item) is not dict:
+            raise BadRecord(f"{members.name}[{position}]: expected an object")
+        try:
+            entity = tuple(_value(item, f) for f in members.entity.fields)
+            member = entity[0]
+            if not 0 <= member < _MEMBER_IDS or not 0 <= record_id <= INT_MAX // _MEMBER_IDS:
+                raise BadRecord(f"'id' is out of the range intragraph keeps members in: {member}")
+            values = tuple(_value(item, f) for f in members.fields)
+        except BadRecord as error:
+            raise BadRecord(f"{members.name}[{position}]: {error}") from None
+        rows.append((members.entity.table, entity))
+        made_id = record_id * _MEMBER_IDS + member
+        rows.append((members.table, (made_id, record_id, member, *values)))
+
+
+_MEMBER_IDS = 10**9  # a member row's id: record id * 10**9 + member id
 
 
 def reader(resource: Resource) -> Callable[[Record], list[Row]]:
     """The reader of one record of the resource: its row, after the rows of the objects it
-    embeds. Columns are read in the table's order, so the first bad one is named."""
+    embeds and before those of its members. Columns are read in the table's order, so the first
+    bad one is named."""
     embeds = {embed.column: embed for embed in resource.embeds}
 
     def read_record(record: Record) -> list[Row]:
@@ -137,13 +178,30 @@ def reader(resource: Resource) -> Callable[[Record], list[Row]]:
             for c in resource.columns
         )
         rows.append((resource.table, values))
+        if resource.members is not None:
+            _members(record, resource.members, values[0], rows)
         return rows
 
     return read_record
 
 
-def _entities(resource: Resource) -> tuple[str, ...]:
-    return tuple(e.entity.table for e in resource.embeds if e.entity is not None)
+@cache
+def _readers() -> dict[str, Callable[[Record], list[Row]]]:
+    """Readers by resource, for the records that others embed whole (a scale team's team)."""
+    return {name: reader(resource) for name, resource in LISTED.items()}
+
+
+def _tables(resource: Resource) -> tuple[str, ...]:
+    """The tables a record of the resource writes to: its own, then those of what it embeds."""
+    found = [resource.table]
+    for embed in resource.embeds:
+        if embed.entity is not None:
+            found.append(embed.entity.table)
+        if embed.resource is not None:
+            found += _tables(LISTED[embed.resource])
+    if resource.members is not None:
+        found += [resource.members.entity.table, resource.members.table]
+    return tuple(dict.fromkeys(found))
 
 
 # the arrays a user object (`/v2/users/:id`, `/v2/me`) carries, read as their own kind; their
@@ -179,11 +237,12 @@ def user(record: Record) -> list[Row]:
 
 # what `intragraph import KIND` reads, and the tables each kind writes to
 KINDS: dict[str, tuple[Callable[[Record], list[Row]], tuple[str, ...]]] = {
-    **{
-        name: (reader(resource), (resource.table, *_entities(resource)))
-        for name, resource in LISTED.items()
-    },
-    "users": (user, ("users", "projects_users", "projects", "campus_users", "cursus_users")),
+    **{name: (reader(resource), _tables(resource)) for name, resource in LISTED.items()},
+    # a user object writes the user, and what its nested arrays write
+    "users": (
+        user,
+        tuple(dict.fromkeys(t for name in ("users", *_NESTED) for t in _tables(LISTED[name]))),
+    ),
 }
 
 
@@ -191,6 +250,10 @@ def kind_of(record: Record) -> str | None:
     """Which kind of 42 object a record looks like, by keys only that kind has."""
     if "login" in record and any(key in record for key in _NESTED):
         return "users"
+    if "scale_id" in record or "corrector" in record:
+        return "scale_teams"
+    if "locked?" in record or "repo_uuid" in record:
+        return "teams"
     if "status" in record and ("project" in record or "project_id" in record):
         return "projects_users"
     if "is_primary" in record and "campus_id" in record:

@@ -16,7 +16,9 @@ from intragraph.resources import (
     EXAMS,
     LOCATIONS,
     PROJECTS_USERS,
+    SCALE_TEAMS,
     SLOTS,
+    TEAMS,
     USERS_RESOURCE,
     Resource,
 )
@@ -150,6 +152,32 @@ def _slots(dialect: Dialect) -> list[str]:
     return statements
 
 
+def _teams(dialect: Dialect) -> list[str]:
+    statements = [_create(dialect, TABLES[name]) for name in ("cursus", "teams_users", "teams")]
+    statements.append(_create(dialect, TABLES["scale_teams"]))
+    # the cursus that cursus_users name, kept since as objects of their own (a parent of teams)
+    statements.append(
+        "INSERT INTO cursus (id) SELECT DISTINCT cursus_id FROM cursus_users "
+        "WHERE cursus_id NOT IN (SELECT id FROM cursus)"
+    )
+    if dialect.indexes:
+        for table in ("cursus", "teams_users", "teams", "scale_teams"):
+            statements.append(f"CREATE UNIQUE INDEX IF NOT EXISTS {table}_id ON {table} (id)")
+        statements += [
+            f"CREATE INDEX IF NOT EXISTS {t}_{c} ON {t} ({c})"
+            for t, c in (
+                ("cursus", "slug"),
+                ("teams_users", "team_id"),
+                ("teams_users", "user_id"),
+                ("teams", "project_id"),
+                ("scale_teams", "team_id"),
+                ("scale_teams", "user_id"),
+            )
+        ]
+        statements += _graph_indexes(TEAMS) + _graph_indexes(SCALE_TEAMS)
+    return statements
+
+
 MIGRATIONS = (
     Migration(1, "projects_users, projects, users, memberships, applications, tokens", _initial),
     Migration(2, "rollups: rows per UTC quarter-hour of each graph field", _rollups),
@@ -167,6 +195,7 @@ MIGRATIONS = (
     Migration(6, "events and exams: their tables, indexes and rollups", _events_and_exams),
     Migration(7, "users graphed: their columns, indexes and rollups", _users_graphed),
     Migration(8, "slots: the table, its indexes and rollups", _slots),
+    Migration(9, "cursus, teams, teams_users, scale_teams: tables, indexes, rollups", _teams),
 )
 LATEST = MIGRATIONS[-1].version
 VERSION_TABLE = "intragraph_schema"

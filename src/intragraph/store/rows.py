@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from intragraph.conditions import AnyOf, Condition, ListQuery, Value
-from intragraph.resources import Embed, Entity, Parent
+from intragraph.conditions import AnyOf, Condition, Either, ListQuery, MemberOf, Value
+from intragraph.resources import LISTED, Embed, Entity, Members, Parent, Resource
 from intragraph.store.base import Store
 from intragraph.store.tables import TABLES
 from intragraph.store.where import where
@@ -28,11 +28,62 @@ def page(
         [*params, query.size, (query.page - 1) * query.size],
     )
     total = int(store.fetch(f"SELECT count(*) FROM {resource.table} WHERE {clause}", params)[0][0])
-    rows = [dict(zip(columns, row, strict=True)) for row in found]
+    return _completed(
+        store, resource, [dict(zip(columns, row, strict=True)) for row in found], now
+    ), total
+
+
+def _completed(
+    store: Store, resource: Resource, rows: list[dict[str, Any]], now: dt.datetime
+) -> list[dict[str, Any]]:
+    """The rows with their embedded objects and their members."""
     for embed in resource.embeds:
         if embed.entity is not None and embed.name in resource.row:
             _embed(store, rows, embed, embed.entity)
-    return rows, total
+        if embed.resource is not None and embed.name in resource.row:
+            _embed_records(store, rows, embed, LISTED[embed.resource], now)
+    if resource.members is not None and rows:
+        _members(store, rows, resource.members)
+    return rows
+
+
+def _embed_records(
+    store: Store, rows: list[dict[str, Any]], embed: Embed, other: Resource, now: dt.datetime
+) -> None:
+    """Each row's object as a record of its own resource (a scale team's team, whole)."""
+    keys = sorted({row[embed.column] for row in rows if row[embed.column] is not None})
+    known: dict[Any, dict[str, Any]] = {}
+    if keys:
+        columns = TABLES[other.table].columns
+        marks = ", ".join([store.placeholder] * len(keys))
+        found = store.fetch(
+            f"SELECT {', '.join(columns)} FROM {other.table} WHERE id IN ({marks})", keys
+        )
+        records = [dict(zip(columns, row, strict=True)) for row in found]
+        known = {record["id"]: record for record in _completed(store, other, records, now)}
+    for row in rows:
+        key = row[embed.column]
+        row[embed.name] = None if key is None else known.get(key, {"id": key})
+
+
+def _members(store: Store, rows: list[dict[str, Any]], members: Members) -> None:
+    """Each row's members (a team's users), in the order they were made, with their login."""
+    table, entity = TABLES[members.table], members.entity.table
+    names = [members.column, members.member, *(f.name for f in members.fields)]
+    ids = [row["id"] for row in rows]
+    marks = ", ".join([store.placeholder] * len(ids))
+    found = store.fetch(
+        f"SELECT {', '.join(f'm.{n}' for n in names)}, e.login FROM {table.name} AS m "
+        f"LEFT JOIN {entity} AS e ON e.id = m.{members.member} "
+        f"WHERE m.{members.column} IN ({marks}) ORDER BY m.id",
+        ids,
+    )
+    by_record: dict[Any, list[dict[str, Any]]] = {key: [] for key in ids}
+    for values in found:
+        member = dict(zip([*names, "login"], values, strict=True))
+        by_record[member.pop(members.column)].append(member)
+    for row in rows:
+        row[members.name] = by_record[row["id"]]
 
 
 def _embed(store: Store, rows: list[dict[str, Any]], embed: Embed, entity: Entity) -> None:
@@ -62,7 +113,13 @@ def parent_condition(store: Store, parent: Parent, key: str) -> Condition | None
     rows = store.fetch(
         f"SELECT id FROM {parent.table} WHERE {column} = {store.placeholder} LIMIT 1", [value]
     )
-    return AnyOf(parent.column, (rows[0][0],)) if rows else None
+    if not rows:
+        return None
+    found = rows[0][0]
+    links: list[AnyOf | MemberOf] = [MemberOf(link, (found,)) for link in parent.via]
+    if parent.column is not None:
+        links.insert(0, AnyOf(parent.column, (found,)))
+    return links[0] if len(links) == 1 else Either(tuple(links))
 
 
 def count(store: Store, table: str) -> int:

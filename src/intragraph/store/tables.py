@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from intragraph.resources import ENTITIES, LISTED, Field
+from intragraph.resources import ENTITIES, LISTED, Field, Members
 from intragraph.resources import Kind as ColumnType
 
 
@@ -16,6 +16,9 @@ class Table:
     types: dict[str, ColumnType]
     version: str | None = "updated_at"  # None: a changed row replaces the stored one
     fill: bool = False  # an incoming null never erases a stored value
+    # the rows of one value of this column come whole (a team's members): an import's rows of
+    # it replace every stored one
+    whole_by: str | None = None
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -26,6 +29,12 @@ def _table(name: str, columns: tuple[Field, ...], version: str | None, fill: boo
     return Table(name, {column.name: column.kind for column in columns}, version, fill)
 
 
+def member_fields(members: Members) -> tuple[Field, ...]:
+    """The columns of a members table: a made id, the record's id, the member's, the rest."""
+    ids = (Field("id", "int", True), Field(members.column, "int"), Field(members.member, "int"))
+    return (*ids, *members.fields)
+
+
 # the data, as the resources and the objects they embed declare it: what imports and the demo
 # write
 TABLES = {
@@ -34,6 +43,11 @@ TABLES = {
         # an entity that is also a resource (users) is the resource's table
         *(_table(e.table, e.fields, None) for e in ENTITIES.values() if e.table not in LISTED),
         *(_table(r.table, r.columns, r.version, r.fill) for r in LISTED.values()),
+        *(
+            Table(m.table, {f.name: f.kind for f in member_fields(m)}, None, whole_by=m.column)
+            for m in (r.members for r in LISTED.values())
+            if m is not None
+        ),
     )
 }
 

@@ -8,7 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-from intragraph.conditions import AnyOf, Condition, InSpans, IsActive, IsFuture, MemberOf, Value
+from intragraph.conditions import (
+    AnyOf,
+    Condition,
+    Either,
+    InSpans,
+    IsActive,
+    IsFuture,
+    IsSet,
+    MemberOf,
+    Value,
+)
 
 
 def _placeholders(placeholder: str, count: int) -> str:
@@ -27,11 +37,16 @@ def _condition(condition: Condition, placeholder: str, now: dt.datetime) -> tupl
             params += [span.low, span.high]
         return "(" + " OR ".join(texts) + ")", params
     if isinstance(condition, MemberOf):
-        m, values = condition.membership, list(condition.values)
-        listed = _placeholders(placeholder, len(values))
-        only = f" AND {m.only}" if m.only else ""
-        inner = f"SELECT {m.link} FROM {m.table} WHERE {m.column} IN ({listed}){only}"
-        return f"{m.own or m.link} IN ({inner})", values
+        return _member_of(condition, placeholder, now)
+    if isinstance(condition, Either):
+        texts, params = [], list[Value]()
+        for each in condition.conditions:
+            text, values = _condition(each, placeholder, now)
+            texts.append(text)
+            params += values
+        return "(" + " OR ".join(texts) + ")", params
+    if isinstance(condition, IsSet):
+        return f"{condition.column} IS {'NOT ' if condition.present else ''}NULL", []
     if isinstance(condition, IsFuture):
         compare = ">" if condition.future else "<="
         return f"{condition.column} {compare} {placeholder}", [now]
@@ -46,6 +61,24 @@ def _condition(condition: Condition, placeholder: str, now: dt.datetime) -> tupl
     if condition.reached:
         return f"({column} IS NOT NULL AND {column} <= {placeholder})", moment
     return f"({column} IS NULL OR {column} > {placeholder})", moment
+
+
+def _member_of(condition: MemberOf, placeholder: str, now: dt.datetime) -> tuple[str, list[Value]]:
+    m, values = condition.membership, list[Value](condition.values)
+    listed = _placeholders(placeholder, len(values))
+    only = f" AND {m.only}" if m.only else ""
+    if m.current:  # memberships active now
+        begin, end = m.current
+        only += (
+            f" AND {begin} IS NOT NULL AND {begin} <= {placeholder} "
+            f"AND ({end} IS NULL OR {end} > {placeholder})"
+        )
+        values += [now, now]
+    inner = f"SELECT {m.link} FROM {m.table} WHERE {m.column} IN ({listed}){only}"
+    if m.through:  # a second hop: the rows the members are linked to
+        table, key, link = m.through
+        inner = f"SELECT {key} FROM {table} WHERE {link} IN ({inner})"
+    return f"{m.own or m.link} IN ({inner})", values
 
 
 def where(

@@ -49,11 +49,12 @@ def clear(writer: Writer, table: Table) -> None:
     writer.touched.add(table.name)
 
 
-def remove(writer: Writer, table: Table, ids: Sequence[int]) -> None:
-    """Remove rows by id; the rollups are recomputed at commit (deletions are rare)."""
+def remove(writer: Writer, table: Table, ids: Sequence[int], column: str = "id") -> None:
+    """Remove rows by id (or by another column: a team's members by team_id); the rollups are
+    recomputed at commit (deletions are rare)."""
     if ids:
         marks = ", ".join([writer.placeholder] * len(ids))
-        writer.execute(f"DELETE FROM {table.name} WHERE id IN ({marks})", list(ids))
+        writer.execute(f"DELETE FROM {table.name} WHERE {column} IN ({marks})", list(ids))
         writer.touched.add(table.name)
 
 
@@ -103,6 +104,12 @@ def merge(writer: Writer, table: Table) -> UpsertCounts:
         rollups.apply_delta(writer)
     elif rewritten:
         writer.touched.add(target)  # recomputed whole at commit
+    if table.whole_by:  # what the import no longer lists of a team it brought is gone
+        by = table.whole_by
+        writer.execute(
+            f"DELETE FROM {target} WHERE {by} IN (SELECT {by} FROM {stage}) "
+            f"AND id NOT IN (SELECT id FROM {stage})"
+        )
     for name in (stage, _LATEST, _OUTCOMES):
         writer.execute(f"DROP TABLE {name}")
     return UpsertCounts(inserted, updated, staged - rewritten)

@@ -43,7 +43,7 @@ PAGE = 100  # the 42 API's largest page
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _MS = dt.timedelta(milliseconds=1)
 _LAST_ID = 2**63 - 1
-# users and memberships first (filters use them), projects_users last
+# users and memberships first (filters use them), then what they are members of
 ORDER = (
     "users",
     "campus_users",
@@ -53,6 +53,8 @@ ORDER = (
     "exams",
     "slots",
     "projects_users",
+    "teams",
+    "scale_teams",
 )
 
 
@@ -82,22 +84,14 @@ def targets(
         for name, values in (("campus", campus), ("cursus", cursus))
         if values
     }
-    filters = {
-        "campus_users": [("filter[campus_id]", ids["campus"])] if "campus" in ids else [],
-        # the upstream's campus filter on cursus_users is the user's primary campus
-        "cursus_users": [(f"filter[{name}_id]", value) for name, value in ids.items()],
-        "projects_users": [(f"filter[{name}]", value) for name, value in ids.items()],
-        "locations": [("filter[campus_id]", ids["campus"])] if "campus" in ids else [],
-        "exams": [("filter[campus_id]", ids["campus"])] if "campus" in ids else [],
-        "events": [],  # the upstream filters events by no campus (only nests them under one)
-        "users": [("filter[primary_campus_id]", ids["campus"])] if "campus" in ids else [],
-        "slots": [("filter[campus_id]", ids["campus"])] if "campus" in ids else [],
-    }
     found = []
     for name in ORDER:
         if name not in names:
             continue
-        resource, narrowing = LISTED[name], filters[name]
+        resource = LISTED[name]
+        # the upstream's own filters, where it has them (campus_users has no cursus filter;
+        # cursus_users' campus is the user's primary one; events have none)
+        narrowing = [(f"filter[{key}]", ids[by]) for by, key in resource.narrow if by in ids]
         target = Target(resource, narrowing, parse_list(resource, narrowing).conditions)
         if resource.sync_stamps:  # no updated_at: a window on each of its dates
             found += [
@@ -279,6 +273,9 @@ def _delete_missing(run: Run, target: Target, cursor: Cursor, report: Report) ->
             merge_records(writer, name, ((f"{name} by id", n, r) for n, r in enumerate(items, 1)))
             cursors.note_seen(writer, cursor.key, ids)
             writes.remove(writer, TABLES[resource.table], gone)
+            if resource.members is not None:  # a team gone takes its members with it
+                members = resource.members
+                writes.remove(writer, TABLES[members.table], gone, members.column)
         report.deleted += len(gone)
 
 

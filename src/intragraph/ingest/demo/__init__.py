@@ -13,12 +13,13 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
-from intragraph.ingest.demo import calendar, locations, projects_users, slots
+from intragraph.ingest.demo import calendar, locations, projects_users, slots, teams
 from intragraph.ingest.demo import users as user_rows
 from intragraph.ingest.demo.network import (
     FIRST_USER,
     Array,
     Plan,
+    cursus,
     memberships,
     projects,
     stamped,
@@ -38,6 +39,7 @@ def parts(plan: Plan) -> Iterator[dict[str, dict[str, Array]]]:
     project_ids = projects(plan.seed)["id"]
     first_id, first_location = plan.showcase + 1, len(projects_users.SESSIONS) + 1
     first_slot = len(projects_users.SLOTS) + 1
+    first_evaluation = len(projects_users.EVALUATIONS) + 1
     for index, begin in enumerate(range(0, plan.users, _USERS_PER_PART)):
         part = slice(begin, min(begin + _USERS_PER_PART, plan.users))
         rng = np.random.default_rng([plan.seed, 2, index])
@@ -52,6 +54,15 @@ def parts(plan: Plan) -> Iterator[dict[str, dict[str, Array]]]:
             plan, users, part, first_slot, np.random.default_rng([plan.seed, 7, index])
         )
         first_slot += opened["id"].size
+        team_rows = teams.generate(
+            plan,
+            pu,
+            pu["status_index"],
+            users["id"][part],
+            first_evaluation,
+            np.random.default_rng([plan.seed, 8, index]),
+        )
+        first_evaluation += team_rows["scale_teams"]["id"].size
         campus_users, cursus_users = memberships(users, part, rng, plan.until)
         yield {
             "projects_users": stamped("projects_users", pu),
@@ -60,6 +71,7 @@ def parts(plan: Plan) -> Iterator[dict[str, dict[str, Array]]]:
             "cursus_users": stamped("cursus_users", cursus_users),
             "locations": stamped("locations", sessions),
             "slots": stamped("slots", opened),
+            **{name: stamped(name, columns) for name, columns in team_rows.items()},
         }
 
 
@@ -72,6 +84,7 @@ def fill(
             for table in TABLES.values():
                 writes.clear(writer, table)
         _append(writer, "projects", projects(plan.seed))
+        _append(writer, "cursus", cursus())
         _append(writer, "events", calendar.events(plan))
         _append(writer, "exams", calendar.exams(plan))
         for name, columns in projects_users.showcase(plan).items():

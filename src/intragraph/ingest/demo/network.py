@@ -193,6 +193,18 @@ def projects(seed: int) -> dict[str, Array]:
     return {"id": ids, "name": np.array(names, dtype=object), "slug": np.array(slugs, dtype=object)}
 
 
+def cursus() -> dict[str, Array]:
+    """The cursus the demo's cursus_users are in, as their `cursus` objects name them."""
+    named = {OLD_CURSUS: "42", PISCINE_CURSUS: "C Piscine", MAIN_CURSUS: "42cursus"}
+    ids = sorted([*named, *OTHER_CURSUS])
+    titles = [named.get(i, f"Cursus {i}") for i in ids]
+    return {
+        "id": np.array(ids, dtype=np.int64),
+        "name": np.array(titles, dtype=object),
+        "slug": np.array([t.lower().replace(" ", "-") for t in titles], dtype=object),
+    }
+
+
 def _rows_per_user(plan: Plan, admitted: Array, rng: np.random.Generator) -> Array:
     weight = rng.lognormal(0.0, 0.6, plan.users) * np.where(admitted, 5.0, 1.0)
     counts = np.floor(weight / weight.sum() * plan.generated).astype(np.int64)

@@ -9,6 +9,7 @@ import numpy as np
 
 from intragraph.ingest.demo.network import (
     DAY,
+    FIRST_USER,
     MAIN_CURSUS,
     PISCINE_CURSUS,
     SHOWCASE,
@@ -85,6 +86,7 @@ def generate(
         "updated_at": stamp(updated),
         "retriable_at": stamp(marked_at + cooldown, marked),
         "marked_at": stamp(marked_at, marked),
+        "status_index": status_index,  # no column: the teams' status follows it
     }
 
 
@@ -159,7 +161,70 @@ def showcase(plan: Plan) -> dict[str, dict[str, Array]]:
         "projects_users": stamped("projects_users", rows),
         "locations": stamped("locations", _sessions()),
         "slots": stamped("slots", _slots()),
+        **{name: stamped(name, columns) for name, columns in _teams(plan).items()},
     }
+
+
+# jdoe's evaluations (team = jdoe's projects_user of that id, UTC begin, corrector, mark): the
+# same in every demo. jdoe worked alone on their first three projects; each was closed six days
+# after it was made.
+EVALUATIONS = [
+    (1, "2023-07-10 14:00:00", FIRST_USER, 100),
+    (1, "2023-07-10 16:30:00", FIRST_USER + 1, 100),
+    (2, "2023-07-12 09:45:00", FIRST_USER, 100),
+    (3, "2023-07-17 11:00:00", FIRST_USER + 1, 100),
+]
+
+
+def _teams(plan: Plan) -> dict[str, dict[str, Array]]:
+    count = min(3, plan.showcase)
+    ids = np.arange(1, count + 1, dtype=np.int64)
+    created = np.array(SHOWCASE[:count], dtype="datetime64[us]")
+    closed = created + np.timedelta64(6, "D")
+    user = np.full(count, SHOWCASE_USER, dtype=np.int64)
+    teams = {
+        "id": ids,
+        "name": np.array([f"jdoe's group {i}" for i in ids.tolist()], dtype=object),
+        "final_mark": np.full(count, 100, dtype=np.int64),
+        "project_id": projects(plan.seed)["id"][:count],
+        "created_at": created,
+        "updated_at": created + np.timedelta64(7, "D"),
+        "status": np.full(count, "finished", dtype=object),
+        "locked": np.ones(count, dtype=bool),
+        "validated": np.ones(count, dtype=bool),
+        "closed": np.ones(count, dtype=bool),
+        "locked_at": created + np.timedelta64(1, "h"),
+        "closed_at": closed,
+        "deadline_at": created + np.timedelta64(1, "h") + np.timedelta64(21, "D"),
+    }
+    members = {
+        "id": ids * 10**9 + SHOWCASE_USER,
+        "team_id": ids,
+        "user_id": user,
+        "leader": np.ones(count, dtype=bool),
+        "occurrence": np.zeros(count, dtype=np.int64),
+        "validated": np.ones(count, dtype=bool),
+        "projects_user_id": ids,
+    }
+    evaluations = [e for e in EVALUATIONS if e[0] <= count]
+    begin = np.array([b for _, b, _, _ in evaluations], dtype="datetime64[us]")
+    filled = begin + np.timedelta64(45, "m")
+    scale_teams = {
+        "id": np.arange(1, len(evaluations) + 1, dtype=np.int64),
+        "scale_id": teams["project_id"][[t - 1 for t, _, _, _ in evaluations]] + 10_000,
+        "team_id": np.array([t for t, _, _, _ in evaluations], dtype=np.int64),
+        "user_id": np.array([c for _, _, c, _ in evaluations], dtype=np.int64),
+        "flag_id": np.ones(len(evaluations), dtype=np.int64),
+        "comment": np.full(len(evaluations), "Clean work, well explained.", dtype=object),
+        "feedback": np.full(len(evaluations), "Thorough evaluation, thanks.", dtype=object),
+        "feedback_rating": np.full(len(evaluations), 5, dtype=np.int64),
+        "final_mark": np.array([m for _, _, _, m in evaluations], dtype=np.int64),
+        "begin_at": begin,
+        "filled_at": filled,
+        "created_at": begin - np.timedelta64(1, "D"),
+        "updated_at": filled,
+    }
+    return {"teams": teams, "teams_users": members, "scale_teams": scale_teams}
 
 
 # jdoe's evaluation slots (UTC begin, minutes, booked): the same in every demo
