@@ -1,4 +1,5 @@
-"""The speed issue's benchmark: Q1-Q9 on both engines against the real API's way of counting.
+"""The speed issue's benchmark: Q1-Q11 on both engines against the real API's way of counting
+(Q1-Q9 on projects_users, Q10-Q11 on locations, the largest table).
 
     python bench/graph.py --rows 10000000 [--postgres URL] [--redis URL] [--reuse]
 
@@ -46,7 +47,7 @@ from intragraph.conditions import ParentKey
 from intragraph.graphs import graph
 from intragraph.ports import free_port
 from intragraph.query import parse_graph
-from intragraph.resources import PROJECTS_USERS
+from intragraph.resources import RESOURCES
 from intragraph.store import open_store
 from intragraph.store import rows as stored
 
@@ -58,6 +59,11 @@ class Query:
     name: str
     label: str
     path: str  # as a client sends it
+
+    @property
+    def resource(self) -> str:
+        words = urlsplit(self.path).path.split("/")
+        return words[4] if words[2] in ("users", "projects") else words[2]
 
     @property
     def parts(self) -> tuple[str, str, list[tuple[str, str]], tuple[str, str] | None]:
@@ -105,6 +111,16 @@ def queries(campus: int, projects: list[int], user: str) -> list[Query]:
             "Q9",
             "quarter, retriable_at, Sao_Paulo",
             f"{base}/retriable_at/by/quarter?time_zone=America/Sao_Paulo",
+        ),
+        Query(
+            "Q10",
+            f"locations by day, campus {campus}",
+            f"/v2/locations/graph/on/begin_at/by/day?filter[campus_id]={campus}",
+        ),
+        Query(
+            "Q11",
+            "locations hour_of_day, Europe/Paris",
+            "/v2/locations/graph/on/begin_at/by/hour_of_day?time_zone=Europe/Paris",
         ),
     ]
 
@@ -165,6 +181,7 @@ def baseline_indexes(url: str) -> None:
             ("projects_users", "created_at"),
             ("campus_users", "campus_id"),
             ("campus_users", "user_id"),
+            ("locations", "campus_id"),
         ):
             connection.execute(
                 f"CREATE INDEX IF NOT EXISTS bench_{table}_{column} ON {table} ({column})"
@@ -186,6 +203,9 @@ def _conditions(query: Query, mark: str) -> tuple[list[str], list[Any]]:
         elif name == "filter[status]":
             texts.append(f"status = {mark}")
             values.append(value)
+        elif name == "filter[campus_id]":  # locations: their own column
+            texts.append(f"campus_id = {mark}")
+            values.append(int(value))
         elif name == "filter[campus]":
             texts.append(f"user_id IN (SELECT user_id FROM campus_users WHERE campus_id = {mark})")
             values.append(int(value))
@@ -222,7 +242,7 @@ def groupdate_sql(query: Query, now: dt.datetime) -> tuple[str, list[Any]]:
         part = {"hour_of_day": "HOUR", "day_of_week": "DOW"}[interval]
         key, key_params = f"EXTRACT({part} FROM {start})::integer", [zone]
     texts, values = _conditions(query, "%s")
-    sql = f"SELECT {key} AS key, COUNT(*) FROM projects_users WHERE {' AND '.join(texts)} "
+    sql = f"SELECT {key} AS key, COUNT(*) FROM {query.resource} WHERE {' AND '.join(texts)} "
     return sql + "GROUP BY 1", [*key_params, now, *values]
 
 
@@ -246,7 +266,7 @@ def bucket_codes(
     }[interval]
     zone = _zone(query)
     texts, values = _conditions(query, "?")
-    sql = f"SELECT {key} AS key FROM projects_users WHERE {' AND '.join(texts)}"
+    sql = f"SELECT {key} AS key FROM {query.resource} WHERE {' AND '.join(texts)}"
     column = db.execute(sql, [*[zone] * key.count("?"), now.replace(tzinfo=None), *values])
     keys = column.fetchnumpy()["key"]
     if keys.dtype.kind == "M":
@@ -447,8 +467,9 @@ def main() -> None:
     results = []
     for query in chosen:
         field, interval, params, parent = query.parts
-        key = ParentKey(PROJECTS_USERS.parents[parent[0]], parent[1]) if parent else None
-        parsed = parse_graph(PROJECTS_USERS, field, interval, params, parent=key)
+        resource = RESOURCES[query.resource]
+        key = ParentKey(resource.parents[parent[0]], parent[1]) if parent else None
+        parsed = parse_graph(resource, field, interval, params, parent=key)
         answers = {}
         for name, store in (("duckdb", duck), ("postgres", pg)):
             answers[name] = graph(store, parsed, now)
@@ -485,7 +506,7 @@ def main() -> None:
                 row[f"http {engine}"] = timed(lambda p=query.path, s=server: s.get(p))  # type: ignore[misc]
             peak = server.peak_mib()
             print(
-                f"server peak memory, {engine}, one worker, after Q1-Q9 over HTTP: {peak:,.0f} MiB"
+                f"server peak memory, {engine}, one worker, after Q1-Q11 over HTTP: {peak:,.0f} MiB"
             )
         finally:
             server.close()

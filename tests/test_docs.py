@@ -7,6 +7,8 @@ import datetime as dt
 import json
 import re
 import shlex
+from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -16,8 +18,9 @@ from intragraph.cli import main
 from intragraph.config import SETTINGS, Setting
 from intragraph.ingest import demo
 from intragraph.resources import LISTED
+from intragraph.store import open_store
 from intragraph.store.base import Store
-from tests.conftest import client_for
+from tests.conftest import ENGINES, client_for, postgres_schema
 
 README = (Path(__file__).parent.parent / "README.md").read_text()
 EXAMPLE = re.compile(
@@ -38,10 +41,25 @@ def test_there_are_examples() -> None:
     assert len(EXAMPLES) >= 6
 
 
+@pytest.fixture(scope="module", params=ENGINES)
+def demo_store(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Store]:
+    """The demo the examples are answered on, made once per engine (no example writes)."""
+    with ExitStack() as stack:
+        if request.param == "duckdb":
+            url = str(tmp_path_factory.mktemp("readme") / "demo.duckdb")
+        else:
+            url = stack.enter_context(postgres_schema())
+        store = open_store(url)
+        stack.callback(store.close)
+        demo.fill(store, demo.Plan(3000, 1, 1_790_000_000), replace=False)
+        yield store
+
+
 @pytest.mark.parametrize(("path", "answer"), EXAMPLES)
-def test_readme_examples_answer_as_shown(store: Store, path: str, answer: str) -> None:
-    demo.fill(store, demo.Plan(3000, 1, 1_790_000_000), replace=False)
-    response = client_for(store, dt.datetime.now(dt.UTC)).get(path)
+def test_readme_examples_answer_as_shown(demo_store: Store, path: str, answer: str) -> None:
+    response = client_for(demo_store, dt.datetime.now(dt.UTC)).get(path)
     expected = json.loads(answer)
     assert response.json() == expected
     assert list(response.json()) == list(expected)

@@ -105,10 +105,12 @@ def client(served: Served, base: str | None = None) -> Upstream:
     return Upstream(base or served.base, served.uid, served.secret, backoff=0.01)
 
 
-def run(store: Store, served: Served, full: bool = False, **kw: Any) -> list[Report]:
+def run(
+    store: Store, served: Served, full: bool = False, names: tuple[str, ...] = ORDER, **kw: Any
+) -> list[Report]:
     remote = client(served, **kw)
     try:
-        return sync(store, remote, targets([], []), dt.datetime.now(dt.UTC), full, noop)
+        return sync(store, remote, targets([], [], names), dt.datetime.now(dt.UTC), full, noop)
     finally:
         remote.close()
 
@@ -173,33 +175,37 @@ def test_a_sync_copies_the_upstream_exactly(store: Store, upstream: Served) -> N
 
 
 def test_changes_upstream_reach_the_copy_on_the_next_sync(store: Store, upstream: Served) -> None:
-    run(store, upstream)
+    run(store, upstream, names=UPDATED)
     now = stamp(dt.datetime.now(dt.UTC))
     changed = [record(i, now, status="finished") for i in (1, 2, 10_000_000, 10_000_001)]
     put(upstream.store, [*changed, record(20_000_000, now), record(20_000_001, now)])
-    reports = run(store, upstream)
-    assert_same(store, upstream.store)
+    reports = run(store, upstream, names=UPDATED)
+    assert_same(store, upstream.store, UPDATED)
     counts = next(r for r in reports if r.resource == "projects_users").counts
     assert (counts.inserted, counts.updated) == (2, 4)
 
 
+# what the deletion test syncs: teams take their members with them
+DELETING = (*UPDATED, "teams")
+
+
 def test_full_removes_rows_gone_upstream(store: Store, upstream: Served) -> None:
-    run(store, upstream)
+    run(store, upstream, names=DELETING)
     gone = [5, 6, 10_000_100]
     with writes.transaction(upstream.store) as writer:
         writes.remove(writer, TABLES["projects_users"], gone)
         writes.remove(writer, TABLES["campus_users"], [84])
-        writes.remove(writer, TABLES["teams"], [1])  # its evaluations now embed {"id": 1}
+        writes.remove(writer, TABLES["teams"], [1])
         writes.remove(writer, TABLES["teams_users"], [1], "team_id")
-    assert all(r.deleted == 0 for r in run(store, upstream))  # an increment cannot know
+    assert all(r.deleted == 0 for r in run(store, upstream, names=DELETING))  # cannot know
     assert stored.count(store, "projects_users") == 2000 + BURST
-    reports = run(store, upstream, full=True)
+    reports = run(store, upstream, full=True, names=DELETING)
     assert [(r.resource, r.deleted) for r in reports if r.deleted] == [
         ("campus_users", 1),
         ("projects_users", 3),
         ("teams", 1),  # and its members: the tables are compared
     ]
-    assert_same(store, upstream.store)
+    assert_same(store, upstream.store, DELETING)
     assert store.fetch("SELECT count(*) FROM sync_seen", [])[0][0] == 0
 
 
@@ -252,10 +258,10 @@ def test_dropped_connections_are_retried(store: Store, upstream: Served) -> None
 def test_an_expired_token_is_replaced(store: Store, upstream_store: Store) -> None:
     with serve(upstream_store, ("8/second",), token_ttl=1) as served:
         remote = client(served)
-        sync(store, remote, targets([], []), dt.datetime.now(dt.UTC), False, noop)
+        sync(store, remote, targets([], [], UPDATED), dt.datetime.now(dt.UTC), False, noop)
         remote.close()
     assert remote.tally.tokens >= 2
-    assert_same(store, upstream_store)
+    assert_same(store, upstream_store, UPDATED)
 
 
 def test_a_sync_killed_mid_way_continues_where_it_stopped(
@@ -271,6 +277,7 @@ def test_a_sync_killed_mid_way_continues_where_it_stopped(
         "INTRAGRAPH_SYNC_CLIENT_SECRET": upstream.secret,
     }
     command = [sys.executable, "-m", "intragraph", "sync", "--from", upstream.base]
+    command += ["--resources", ",".join(UPDATED)]
     process = subprocess.Popen(
         [*command, "--database", database_url],
         env=environment,
@@ -290,10 +297,10 @@ def test_a_sync_killed_mid_way_continues_where_it_stopped(
         assert 0 < kept <= 1400  # rows at a page's last millisecond come again
         cursor = cursors.load(store, f"{upstream.base} projects_users")
         assert cursor is not None and cursor.high is not None  # a window in progress
-        reports = run(store, upstream)
+        reports = run(store, upstream, names=UPDATED)
         resumed = next(r for r in reports if r.resource == "projects_users")
         assert resumed.resumed and resumed.counts.inserted == 2000 + BURST - kept
-        assert_same(store, upstream.store)
+        assert_same(store, upstream.store, UPDATED)
     finally:
         store.close()
 
@@ -308,6 +315,12 @@ def test_narrowed_to_one_campus(store: Store, upstream: Served) -> None:
     assert rows(store, "cursus_users") == rows(upstream.store, "cursus_users", PRIMARY)
     assert 0 < stored.count(store, "cursus_users") < stored.count(upstream.store, "cursus_users")
     assert 0 < stored.count(store, "projects_users") < 2000
+    # every team with a member in campus 1 (filter[campus] upstream)
+    member = "id IN (SELECT team_id FROM teams_users WHERE user_id IN (SELECT user_id FROM "
+    in_campus = member + "campus_users WHERE campus_id = 1))"
+    # (and the teams that campus 1's correctors evaluated: scale_teams embed them)
+    assert set(rows(upstream.store, "teams", in_campus)) <= set(rows(store, "teams"))
+    assert 0 < stored.count(store, "teams") < stored.count(upstream.store, "teams")
 
 
 def test_refused_credentials_say_so_without_the_secret(store: Store, upstream: Served) -> None:

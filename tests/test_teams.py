@@ -324,3 +324,19 @@ def test_a_team_file_is_named_as_such(tmp_path: Path, database_url: str) -> None
     bad = {**team, "users": [{"id": 1, "login": 7}]}
     said = _import(database_url, "teams", tmp_path / "u.json", [bad])
     assert "users[0]: 'login' must be a string, not 7" in said
+
+
+def test_a_team_known_by_its_id_alone(tmp_path: Path, database_url: str) -> None:
+    """An evaluation whose team is {"id"} alone (an intragraph that lacks the team answers so)
+    keeps the id, and shows it back the same way."""
+    evaluation = {
+        "id": 6,
+        "created_at": "2018-01-04T10:00:00.000Z",
+        "updated_at": "2018-01-04T10:00:00.000Z",
+        "team": {"id": 9},
+    }
+    said = _import(database_url, "scale_teams", tmp_path / "e.json", [evaluation])
+    assert said.startswith("0: "), said
+    assert "teams: 0 inserted" in said
+    row = client_for(open_store(database_url)).get("/v2/scale_teams").json()[0]
+    assert (row["team"], row["correcteds"]) == ({"id": 9}, [])
