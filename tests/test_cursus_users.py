@@ -172,9 +172,12 @@ def test_the_list_under_a_user_and_its_rows(client: TestClient) -> None:
         "has_coalition",
         "blackholed_at",
         "user",
+        "cursus",
         "created_at",
         "updated_at",
     ]
     assert rows[0]["blackholed_at"] == "2018-01-05T08:00:00.000Z"
     assert rows[0]["has_coalition"] is True and rows[0]["level"] == 7.25
     assert rows[0]["user"] == {"id": 3, "login": None, "url": "http://testserver/v2/users/3"}
+    # a cursus no record brought: its id, the rest null
+    assert rows[0]["cursus"] == {"id": rows[0]["cursus_id"], "name": None, "slug": None}

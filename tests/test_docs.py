@@ -99,7 +99,7 @@ def resource_table() -> str:
     ]
     for resource in LISTED.values():
         parents = ", ".join(
-            f"{parent.key} (id or {parent.text_key}{'' if parent.graphed else '; lists only'})"
+            f"{parent.key} ({parent.keys}{'' if parent.graphed else '; lists only'})"
             for parent in resource.parents.values()
         )
         order = ", ".join(f"`{'-' if desc else ''}{c}`" for c, desc in resource.order)

@@ -27,6 +27,8 @@ class Field:
     required: bool = False  # a record without it (or with null) is malformed
     key: str | None = None  # the JSON key, when it is not the column's name ("validated?")
     choices: tuple[str, ...] = ()  # a text with a closed set of values (filters check them)
+    # a record without the key takes this other key's value (languages_users' updated_at)
+    fallback: str | None = None
 
     @property
     def json(self) -> str:
@@ -145,13 +147,21 @@ class Parent:
     label: str
     table: str
     column: str | None  # the resource's column that points at the parent's id
-    text_key: str  # the parent's other unique key: a slug, a login
+    text_key: str | None  # the parent's other unique key (a slug, a login), if it has one
     graphed: bool = True  # the real API nests the graph under it, not only the list
     # rows linked to the parent through other tables (a user's teams, through teams_users);
     # a row is the parent's if its column or any of these links it
     via: tuple[Membership, ...] = ()
     # the route's first parent, when it has two (`/v2/users/:user_id/projects/:project_id/...`)
     outer: Parent | None = None
+    # the column of `table` that holds the parent's id: `id`, or for a parent intragraph keeps
+    # no table of, the resource's own column (a patronage is known by its reports)
+    known_by: str = "id"
+
+    @property
+    def keys(self) -> str:
+        """What names the parent in a route: "id or login", or "id"."""
+        return f"id or {self.text_key}" if self.text_key else "id"
 
     @property
     def key(self) -> str:
@@ -181,7 +191,8 @@ class Resource:
     fill: bool = False
     sorts: tuple[str, ...] = ()  # sort keys, when not the ranges (slots sort on more)
     # how `intragraph sync` pages a resource without updated_at: (date, whether a first run
-    # starts at the run rather than at 1970), one window each
+    # starts at the run rather than at 1970), one window each; ("id", False) reads it whole,
+    # by id, on each run (its rows carry no date)
     sync_stamps: tuple[tuple[str, bool], ...] = ()
     # the upstream's filters that `intragraph sync --campus` / `--cursus` narrow it by
     narrow: tuple[tuple[str, str], ...] = ()
@@ -210,7 +221,17 @@ PROJECTS = Entity(
 )
 USERS = Entity("users", (Field("id", "int", True), Field("login", "text")))
 CURSUS = Entity("cursus", (Field("id", "int", True), Field("name", "text"), Field("slug", "text")))
-ENTITIES = {entity.table: entity for entity in (PROJECTS, USERS, CURSUS)}
+QUESTS = Entity("quests", (Field("id", "int", True), Field("name", "text"), Field("slug", "text")))
+ROLES = Entity("roles", (Field("id", "int", True), Field("name", "text")))
+CLOSES = Entity(
+    "closes", (Field("id", "int", True), Field("reason", "text"), Field("state", "text"))
+)
+REPORTS = Entity(
+    "reports", (Field("id", "int", True), Field("name", "text"), Field("slug", "text"))
+)
+ENTITIES = {
+    entity.table: entity for entity in (PROJECTS, USERS, CURSUS, QUESTS, ROLES, CLOSES, REPORTS)
+}
 
 _USER = Embed("user", "user_id", USERS, url=True)
 
@@ -377,6 +398,7 @@ CURSUS_USERS = Resource(
         "has_coalition",
         "blackholed_at",
         "user",
+        "cursus",
         "created_at",
         "updated_at",
     ),
@@ -864,6 +886,14 @@ TEAMS = Resource(
         "users": _TEAM_OF_USERS,
         "users/projects": replace(_PROJECTS, outer=_TEAM_OF_USERS),
         "projects": _PROJECTS,
+        "project_sessions": Parent(
+            "project_sessions",
+            "Project session",
+            "project_sessions",
+            "project_session_id",
+            None,
+            graphed=False,
+        ),
     },
     members=Members(
         "users",
@@ -980,6 +1010,18 @@ SCALE_TEAMS = Resource(
             "login",
             via=(Membership("users", "teams_users", "user_id", "team_id", own="team_id"),),
         ),
+        # a session's evaluations are those of its teams
+        "project_sessions": Parent(
+            "project_sessions",
+            "Project session",
+            "project_sessions",
+            None,
+            None,
+            graphed=False,
+            via=(
+                Membership("project_sessions", "teams", "project_session_id", "id", own="team_id"),
+            ),
+        ),
     },
     embeds=(
         Embed("flag", "flag_id"),
@@ -990,6 +1032,515 @@ SCALE_TEAMS = Resource(
     ),
     order=(("begin_at", True), ("id", True)),
     narrow=(("campus", "campus_id"), ("cursus", "cursus_id")),
+)
+
+
+# -- the graph family, part 2 -----------------------------------------------------------------
+
+
+QUESTS_USERS = Resource(
+    name="quests_users",
+    table="quests_users",
+    columns=(
+        Field("id", "int", True),
+        Field("quest_id", "int", True),
+        Field("user_id", "int", True),
+        Field("end_at", "timestamp"),
+        Field("validated_at", "timestamp"),
+        Field("prct", "int"),
+        Field("advancement", "text"),
+        Field("created_at", "timestamp", True),
+        Field("updated_at", "timestamp", True),
+    ),
+    graph_fields=("created_at", "updated_at", "end_at", "validated_at"),
+    filters=(
+        "id",
+        "quest_id",
+        "user_id",
+        "end_at",
+        "validated_at",
+        "prct",
+        "advancement",
+        "created_at",
+        "updated_at",
+        "end",
+        "validated",
+        "campus_id",
+    ),
+    ranges=(
+        "id",
+        "quest_id",
+        "user_id",
+        "end_at",
+        "validated_at",
+        "prct",
+        "advancement",
+        "created_at",
+        "updated_at",
+    ),
+    row=(
+        "id",
+        "end_at",
+        "quest_id",
+        "validated_at",
+        "prct",
+        "advancement",
+        "created_at",
+        "updated_at",
+        "user",
+        "quest",
+    ),
+    specials={
+        "end": _reached("end", "end_at"),
+        "validated": _reached("validated", "validated_at"),
+        "campus_id": Membership(
+            "campus_id",
+            "campus_users",
+            "campus_id",
+            "user_id",
+            "Only quests users whose user's primary campus is one of the given campus ids.",
+            only="is_primary",
+        ),
+    },
+    parents={
+        "quests": Parent("quests", "Quest", "quests", "quest_id", "slug", graphed=False),
+        "users": Parent("users", "User", "users", "user_id", "login", graphed=False),
+    },
+    embeds=(Embed("quest", "quest_id", QUESTS), _USER),
+    order=(("id", True),),
+    narrow=(("campus", "campus_id"),),
+)
+
+_COMMUNITY_SERVICES = (
+    "id",
+    "close_id",
+    "duration",
+    "schedule_at",
+    "occupation",
+    "state",
+    "created_at",
+    "updated_at",
+)
+COMMUNITY_SERVICES = Resource(
+    name="community_services",
+    table="community_services",
+    columns=(
+        Field("id", "int", True),
+        Field("close_id", "int"),
+        Field("duration", "int"),
+        Field("schedule_at", "timestamp"),
+        Field("occupation", "text"),
+        Field("state", "text"),
+        Field("campus_id", "int"),
+        Field("created_at", "timestamp", True),
+        Field("updated_at", "timestamp", True),
+    ),
+    graph_fields=("created_at", "updated_at", "schedule_at"),
+    # tiger_id and token are in no row: never seen, never kept
+    filters=(*_COMMUNITY_SERVICES, "schedule", "campus_id"),
+    ranges=_COMMUNITY_SERVICES,
+    row=(
+        "id",
+        "duration",
+        "schedule_at",
+        "occupation",
+        "state",
+        "created_at",
+        "updated_at",
+        "close",
+        # kept when a record carries it, so that a copy loses nothing (campus_id filters on it)
+        "campus_id",
+    ),
+    specials={"schedule": _reached("schedule", "schedule_at")},
+    parents={
+        "closes": Parent("closes", "Close", "closes", "close_id", None, graphed=False),
+    },
+    embeds=(Embed("close", "close_id", CLOSES),),
+    order=(("created_at", True), ("id", True)),
+    narrow=(("campus", "campus_id"),),
+)
+
+_ROLES_ENTITIES = (
+    "id",
+    "role_id",
+    "entity_id",
+    "expires_at",
+    "created_at",
+    "updated_at",
+    "entity_type",
+)
+ROLES_ENTITIES = Resource(
+    name="roles_entities",
+    table="roles_entities",
+    columns=(
+        Field("id", "int", True),
+        Field("role_id", "int", True),
+        Field("entity_id", "int", True),
+        Field("entity_type", "text"),
+        Field("expires_at", "timestamp"),
+        Field("created_at", "timestamp", True),
+        Field("updated_at", "timestamp"),
+    ),
+    graph_fields=("created_at", "updated_at", "expires_at"),
+    filters=(*_ROLES_ENTITIES, "expires"),
+    ranges=_ROLES_ENTITIES,
+    row=(
+        "id",
+        "entity_id",
+        "entity_type",
+        "created_at",
+        "expires_at",
+        "entity",
+        "role",
+        "updated_at",  # a documented column the documented row leaves out (see events)
+    ),
+    specials={"expires": _reached("expires", "expires_at")},
+    parents={"roles": Parent("roles", "Role", "roles", "role_id", None, graphed=False)},
+    embeds=(Embed("entity", "entity_id"), Embed("role", "role_id", ROLES)),
+    order=(("id", True),),
+    sync_stamps=(("id", False),),  # no updated_at in the API's rows: read whole (a few rows)
+)
+
+LANGUAGES = Resource(
+    name="languages",
+    table="languages",
+    columns=(
+        Field("id", "int", True),
+        Field("name", "text", True),
+        Field("identifier", "text"),
+        Field("created_at", "timestamp"),
+        Field("updated_at", "timestamp"),
+    ),
+    graph_fields=("created_at", "updated_at"),
+    filters=("id", "name", "identifier", "created_at", "updated_at"),
+    ranges=("id", "name", "identifier", "created_at", "updated_at"),
+    # the dates are no key of the documented row: kept, so that a copy loses nothing
+    row=("id", "name", "identifier", "created_at", "updated_at"),
+    order=(("id", True),),
+    sync_stamps=(("id", False),),  # the API's rows carry no date: read whole (a few rows)
+)
+
+LANGUAGES_USERS = Resource(
+    name="languages_users",
+    table="languages_users",
+    columns=(
+        Field("id", "int", True),
+        Field("language_id", "int", True),
+        Field("user_id", "int", True),
+        Field("position", "int"),
+        Field("created_at", "timestamp", True),
+        # graphed by the real API, though no row shows it: a row without one was never
+        # updated since it was made
+        Field("updated_at", "timestamp", fallback="created_at"),
+    ),
+    graph_fields=("created_at", "updated_at"),
+    filters=("id", "language_id", "user_id", "position", "created_at"),
+    ranges=("id", "language_id", "user_id", "position", "created_at"),
+    row=("id", "language_id", "user_id", "position", "created_at"),
+    parents={"users": Parent("users", "User", "users", "user_id", "login", graphed=False)},
+    order=(("id", True),),
+    sync_stamps=(("created_at", False),),  # no updated_at in the API's rows: new ones
+)
+
+_ANNOUNCEMENTS = (
+    "id",
+    "author",
+    "title",
+    "text",
+    "kind",
+    "created_at",
+    "updated_at",
+    "image",
+    "expire_at",
+    "link",
+    "notificable_id",
+    "notificable_type",
+)
+ANNOUNCEMENTS = Resource(
+    name="announcements",
+    table="announcements",
+    columns=(
+        Field("id", "int", True),
+        Field("author", "text"),
+        Field("title", "text"),
+        Field("text", "text"),
+        Field("kind", "text"),
+        Field("link", "text"),
+        Field("image", "text"),
+        Field("notificable_id", "int"),
+        Field("notificable_type", "text"),
+        Field("expire_at", "timestamp"),
+        Field("created_at", "timestamp", True),
+        Field("updated_at", "timestamp", True),
+    ),
+    graph_fields=("created_at", "updated_at", "expire_at"),
+    filters=(*_ANNOUNCEMENTS, "expire"),
+    ranges=_ANNOUNCEMENTS,
+    row=(
+        "id",
+        "author",
+        "title",
+        "text",
+        "kind",
+        "link",
+        "created_at",
+        "updated_at",
+        "expire_at",
+        # documented columns the documented row leaves out (see events)
+        "image",
+        "notificable_id",
+        "notificable_type",
+    ),
+    specials={"expire": _reached("expire", "expire_at")},
+    order=(("expire_at", True), ("id", True)),
+)
+
+_DASHES = (
+    "id",
+    "name",
+    "description",
+    "cursus_id",
+    "skill_id",
+    "nbr_xp",
+    "slug",
+    "begin_at",
+    "duration",
+    "created_at",
+    "updated_at",
+    "campus_id",
+)
+DASHES = Resource(
+    name="dashes",
+    table="dashes",
+    columns=(
+        Field("id", "int", True),
+        Field("name", "text", True),
+        Field("description", "text"),
+        Field("slug", "text"),
+        Field("cursus_id", "int"),
+        Field("campus_id", "int"),
+        Field("skill_id", "int"),
+        Field("nbr_xp", "text"),  # a string in the API's rows ("1000")
+        Field("begin_at", "timestamp"),
+        Field("end_at", "timestamp"),
+        Field("duration", "int"),
+        Field("created_at", "timestamp", True),
+        Field("updated_at", "timestamp", True),
+    ),
+    graph_fields=("created_at", "updated_at"),
+    filters=(*_DASHES, "future"),
+    ranges=_DASHES,
+    row=(
+        "id",
+        "name",
+        "description",
+        "slug",
+        "cursus_id",
+        "campus_id",
+        "skill_id",
+        "nbr_xp",
+        "begin_at",
+        "end_at",
+        # documented columns the documented row leaves out (see events)
+        "duration",
+        "created_at",
+        "updated_at",
+    ),
+    specials={"future": _future("begin_at")},
+    order=(("id", True),),
+    narrow=(("campus", "campus_id"), ("cursus", "cursus_id")),
+    sync_stamps=(("id", False),),  # the API's rows carry no date: read whole
+)
+
+_DASHES_USERS = (
+    "id",
+    "dash_id",
+    "user_id",
+    "repo_uuid",
+    "repo_url",
+    "final_mark",
+    "created_at",
+    "updated_at",
+)
+DASHES_USERS = Resource(
+    name="dashes_users",
+    table="dashes_users",
+    columns=(
+        Field("id", "int", True),
+        Field("dash_id", "int", True),
+        Field("user_id", "int", True),
+        Field("repo_url", "text"),
+        Field("repo_uuid", "text"),
+        Field("final_mark", "int"),
+        Field("created_at", "timestamp", True),
+        Field("updated_at", "timestamp", True),
+    ),
+    graph_fields=("created_at", "updated_at"),
+    filters=_DASHES_USERS,
+    ranges=_DASHES_USERS,
+    row=(
+        "id",
+        "dash_id",
+        "user_id",
+        "repo_url",
+        "repo_uuid",
+        "final_mark",
+        "created_at",  # the dates are no key of the documented row (see languages)
+        "updated_at",
+    ),
+    parents={"dashes": Parent("dashes", "Dash", "dashes", "dash_id", "slug", graphed=False)},
+    order=(("id", True),),
+    sync_stamps=(("id", False),),  # the API's rows carry no date: read whole
+)
+
+# the columns project_sessions filter on: the documented ones but minimum_mark, commit,
+# difficulty (a special, free value), description, objectives and divisor
+_SESSIONS = (
+    "id",
+    "project_id",
+    "campus_id",
+    "cursus_id",
+    "estimate_time",
+    "created_at",
+    "updated_at",
+    "begin_at",
+    "end_at",
+    "max_people",
+    "duration_days",
+    "terminating_after",
+    "solo",
+    "is_subscriptable",
+    "team_behaviour",
+)
+PROJECT_SESSIONS = Resource(
+    name="project_sessions",
+    table="project_sessions",
+    columns=(
+        Field("id", "int", True),
+        Field("project_id", "int", True),
+        Field("campus_id", "int"),
+        Field("cursus_id", "int"),
+        Field("solo", "bool"),
+        Field("begin_at", "timestamp"),
+        Field("end_at", "timestamp"),
+        Field("estimate_time", "int"),
+        Field("duration_days", "int"),
+        Field("terminating_after", "int"),
+        Field("max_people", "int"),
+        Field("is_subscriptable", "bool"),
+        Field("team_behaviour", "text"),
+        Field("difficulty", "int"),
+        Field("minimum_mark", "int"),
+        Field("description", "text"),
+        Field("objectives", "text"),
+        Field("created_at", "timestamp", True),
+        Field("updated_at", "timestamp", True),
+    ),
+    graph_fields=("created_at", "updated_at", "begin_at", "end_at"),
+    filters=(*_SESSIONS, "end", "difficulty", "future"),
+    ranges=(*_SESSIONS, "difficulty"),
+    row=(
+        "id",
+        "solo",
+        "begin_at",
+        "end_at",
+        "estimate_time",
+        "duration_days",
+        "terminating_after",
+        "project_id",
+        "campus_id",
+        "cursus_id",
+        "created_at",
+        "updated_at",
+        "max_people",
+        "is_subscriptable",
+        "scales",
+        "uploads",
+        "team_behaviour",
+        "project",
+        "campus",
+        "cursus",
+        "evaluations",
+        # documented columns the documented row leaves out (see events)
+        "difficulty",
+        "minimum_mark",
+        "description",
+        "objectives",
+    ),
+    empty=("scales", "uploads", "evaluations"),
+    specials={"end": _reached("end", "end_at"), "future": _future("begin_at")},
+    parents={"projects": _PROJECTS},
+    embeds=(
+        Embed("project", "project_id", PROJECTS),
+        Embed("campus", "campus_id"),
+        Embed("cursus", "cursus_id", CURSUS),
+    ),
+    order=(("id", True),),
+    narrow=(("campus", "campus_id"), ("cursus", "cursus_id")),
+)
+
+_PATRONAGES_REPORTS = (
+    "id",
+    "user_id",
+    "begin_at",
+    "created_at",
+    "updated_at",
+    "patronage_id",
+    "report_id",
+    "validated_at",
+)
+PATRONAGES_REPORTS = Resource(
+    name="patronages_reports",
+    table="patronages_reports",
+    columns=(
+        Field("id", "int", True),
+        Field("user_id", "int", True),
+        Field("begin_at", "timestamp"),
+        Field("patronage_id", "int"),
+        Field("report_id", "int"),
+        Field("validated_at", "timestamp"),
+        Field("created_at", "timestamp", True),
+        Field("updated_at", "timestamp", True),
+    ),
+    graph_fields=("created_at", "updated_at", "begin_at", "validated_at"),
+    filters=(*_PATRONAGES_REPORTS, "validated", "future"),
+    ranges=_PATRONAGES_REPORTS,
+    row=(
+        "id",
+        "user_id",
+        "begin_at",
+        "created_at",
+        "updated_at",
+        "patronage_id",
+        "report_id",
+        "validated_at",
+        "patronage",
+        "report",
+        "user",
+        "answers",
+    ),
+    empty=("answers",),
+    specials={"validated": _reached("validated", "validated_at"), "future": _future("begin_at")},
+    parents={
+        "users": Parent("users", "User", "users", "user_id", "login", graphed=False),
+        # a patronage is kept only as its reports name it
+        "patronages": Parent(
+            "patronages",
+            "Patronage",
+            "patronages_reports",
+            "patronage_id",
+            None,
+            graphed=False,
+            known_by="patronage_id",
+        ),
+        "reports": Parent("reports", "Report", "reports", "report_id", "slug", graphed=False),
+    },
+    embeds=(
+        Embed("patronage", "patronage_id"),
+        Embed("report", "report_id", REPORTS),
+        _USER,
+    ),
+    order=(("created_at", True), ("id", True)),
 )
 
 RESOURCES = {
@@ -1004,6 +1555,16 @@ RESOURCES = {
         SLOTS,
         TEAMS,
         SCALE_TEAMS,
+        QUESTS_USERS,
+        COMMUNITY_SERVICES,
+        ROLES_ENTITIES,
+        LANGUAGES,
+        LANGUAGES_USERS,
+        ANNOUNCEMENTS,
+        DASHES,
+        DASHES_USERS,
+        PROJECT_SESSIONS,
+        PATRONAGES_REPORTS,
     )
 }
 LISTED = {
@@ -1019,5 +1580,15 @@ LISTED = {
         SLOTS,
         TEAMS,
         SCALE_TEAMS,
+        QUESTS_USERS,
+        COMMUNITY_SERVICES,
+        ROLES_ENTITIES,
+        LANGUAGES,
+        LANGUAGES_USERS,
+        ANNOUNCEMENTS,
+        DASHES,
+        DASHES_USERS,
+        PROJECT_SESSIONS,
+        PATRONAGES_REPORTS,
     )
 }

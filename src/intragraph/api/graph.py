@@ -34,9 +34,9 @@ def conditions_parameters(resource: Resource, parent: Parent | None) -> list[dic
     found = []
     if parent is not None and parent.outer is not None:
         outer = parent.outer
-        found.append(_parameter("outer_key", "path", f"{outer.label} id or {outer.text_key}"))
+        found.append(_parameter("outer_key", "path", f"{outer.label} {outer.keys}"))
     if parent is not None:
-        found.append(_parameter("key", "path", f"{parent.label} id or {parent.text_key}"))
+        found.append(_parameter("key", "path", f"{parent.label} {parent.keys}"))
     found += [_parameter(f"filter[{name}]", "query", "a or a,b") for name in resource.filters]
     found += [_parameter(f"range[{name}]", "query", "min,max") for name in resource.ranges]
     return found

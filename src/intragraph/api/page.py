@@ -68,7 +68,7 @@ def describe() -> list[dict[str, Any]]:
                     "name": parent.name,
                     "scope": parent.label.lower(),
                     "label": parent.label,
-                    "text_key": parent.text_key,
+                    "keys": parent.keys,
                 }
                 for parent in resource.parents.values()
                 if parent.graphed and parent.outer is None  # the page names one parent

@@ -106,6 +106,8 @@ _READERS: dict[str, Callable[[Record, str, bool], Any]] = {
 
 
 def _value(record: Record, column: Field) -> Any:
+    if column.fallback is not None and record.get(column.json) is None:
+        return _READERS[column.kind](record, column.fallback, column.required)
     return _READERS[column.kind](record, column.json, column.required)
 
 
@@ -246,10 +248,29 @@ KINDS: dict[str, tuple[Callable[[Record], list[Row]], tuple[str, ...]]] = {
 }
 
 
+# keys that only one kind of record has, checked in order
+_SIGNS = (
+    ("quest_id", "quests_users"),
+    ("occupation", "community_services"),
+    ("entity_type", "roles_entities"),
+    ("language_id", "languages_users"),
+    ("identifier", "languages"),
+    ("notificable_type", "announcements"),
+    ("dash_id", "dashes_users"),
+    ("nbr_xp", "dashes"),
+    ("is_subscriptable", "project_sessions"),
+    ("team_behaviour", "project_sessions"),
+    ("patronage_id", "patronages_reports"),
+)
+
+
 def kind_of(record: Record) -> str | None:
     """Which kind of 42 object a record looks like, by keys only that kind has."""
     if "login" in record and any(key in record for key in _NESTED):
         return "users"
+    for key, kind in _SIGNS:
+        if key in record:
+            return kind
     if "scale_id" in record or "corrector" in record:
         return "scale_teams"
     if "locked?" in record or "repo_uuid" in record:

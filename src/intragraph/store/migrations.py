@@ -11,11 +11,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from intragraph.resources import (
+    ANNOUNCEMENTS,
+    COMMUNITY_SERVICES,
     CURSUS_USERS,
+    DASHES,
+    DASHES_USERS,
     EVENTS,
     EXAMS,
+    LANGUAGES,
+    LANGUAGES_USERS,
     LOCATIONS,
+    PATRONAGES_REPORTS,
+    PROJECT_SESSIONS,
     PROJECTS_USERS,
+    QUESTS_USERS,
+    ROLES_ENTITIES,
     SCALE_TEAMS,
     SLOTS,
     TEAMS,
@@ -178,6 +188,47 @@ def _teams(dialect: Dialect) -> list[str]:
     return statements
 
 
+# the second part of the graph family, and the objects their records embed
+FAMILY = (
+    QUESTS_USERS,
+    COMMUNITY_SERVICES,
+    ROLES_ENTITIES,
+    LANGUAGES,
+    LANGUAGES_USERS,
+    ANNOUNCEMENTS,
+    DASHES,
+    DASHES_USERS,
+    PROJECT_SESSIONS,
+    PATRONAGES_REPORTS,
+)
+
+
+def _family(dialect: Dialect) -> list[str]:
+    tables = ("quests", "roles", "closes", "reports", *(r.table for r in FAMILY))
+    statements = [_create(dialect, TABLES[name]) for name in tables]
+    if dialect.indexes:
+        statements += [
+            f"CREATE UNIQUE INDEX IF NOT EXISTS {table}_id ON {table} (id)" for table in tables
+        ]
+        # what nested routes and filters look rows up by
+        statements += [
+            f"CREATE INDEX IF NOT EXISTS {t}_{c} ON {t} ({c})"
+            for t, c in (
+                ("quests_users", "user_id"),
+                ("quests_users", "quest_id"),
+                ("languages_users", "user_id"),
+                ("dashes_users", "dash_id"),
+                ("project_sessions", "project_id"),
+                ("patronages_reports", "user_id"),
+                ("patronages_reports", "patronage_id"),
+                ("teams", "project_session_id"),
+            )
+        ]
+        for resource in FAMILY:
+            statements += _graph_indexes(resource)
+    return statements
+
+
 MIGRATIONS = (
     Migration(1, "projects_users, projects, users, memberships, applications, tokens", _initial),
     Migration(2, "rollups: rows per UTC quarter-hour of each graph field", _rollups),
@@ -196,6 +247,7 @@ MIGRATIONS = (
     Migration(7, "users graphed: their columns, indexes and rollups", _users_graphed),
     Migration(8, "slots: the table, its indexes and rollups", _slots),
     Migration(9, "cursus, teams, teams_users, scale_teams: tables, indexes, rollups", _teams),
+    Migration(10, "the graph family's other ten resources: tables, indexes, rollups", _family),
 )
 LATEST = MIGRATIONS[-1].version
 VERSION_TABLE = "intragraph_schema"

@@ -106,12 +106,15 @@ def _embed(store: Store, rows: list[dict[str, Any]], embed: Embed, entity: Entit
 
 def parent_condition(store: Store, parent: Parent, key: str) -> Condition | None:
     """The condition of a nested route, or None when the parent does not exist."""
-    column = "id" if key.isascii() and key.isdigit() else parent.text_key
-    value: Value = int(key) if column == "id" and len(key) < 19 else key
-    if (column == "id" and not isinstance(value, int)) or "\x00" in key:
+    numeric = key.isascii() and key.isdigit()
+    column = parent.known_by if numeric else parent.text_key
+    if column is None or (numeric and len(key) >= 19) or "\x00" in key:
         return None  # no such id, and no stored text holds a NUL
+    value: Value = int(key) if numeric else key
     rows = store.fetch(
-        f"SELECT id FROM {parent.table} WHERE {column} = {store.placeholder} LIMIT 1", [value]
+        f"SELECT {parent.known_by} FROM {parent.table} "
+        f"WHERE {column} = {store.placeholder} LIMIT 1",
+        [value],
     )
     if not rows:
         return None

@@ -55,6 +55,16 @@ ORDER = (
     "projects_users",
     "teams",
     "scale_teams",
+    "languages",
+    "languages_users",
+    "quests_users",
+    "dashes",
+    "dashes_users",
+    "project_sessions",
+    "announcements",
+    "roles_entities",
+    "community_services",
+    "patronages_reports",
 )
 
 
@@ -198,6 +208,8 @@ def _reading(cursor: Cursor) -> bool:
 def _page(cursor: Cursor, stamp: str = "updated_at") -> Params:
     assert cursor.low is not None and cursor.high is not None
     size = [("page[size]", str(PAGE)), ("page[number]", "1")]
+    if stamp == "id":  # a table read whole, by id, on each run
+        return [("range[id]", f"{cursor.drain_from or 0},{_LAST_ID}"), ("sort", "id"), *size]
     if cursor.drain_from is None:
         span = f"{_text(cursor.low)},{_text(cursor.high)}"
         return [(f"range[{stamp}]", span), ("sort", f"{stamp},id"), *size]
@@ -211,12 +223,15 @@ def _advance(
 ) -> tuple[list[dict[str, Any]], Cursor]:
     """The rows of a page not kept yet, and where the window stands after it."""
     assert cursor.low is not None and cursor.high is not None
-    if cursor.drain_from is not None:
+    if cursor.drain_from is not None or stamp == "id":
+        start = cursor.drain_from or 0
         ids = [_id(item) for item in items]
-        if ids != sorted(ids) or (ids and ids[0] < cursor.drain_from):
-            raise UpstreamError(f"the upstream did not answer rows sorted by id from {ids[0]}")
+        if ids != sorted(ids) or (ids and ids[0] < start):
+            raise UpstreamError(f"the upstream did not answer rows sorted by id from {start}")
         if len(items) < PAGE:
-            return items, replace(cursor, low=cursor.low + _MS, seen="", drain_from=None)
+            # the millisecond drained; or, for a table read by id, the whole window
+            low = cursor.high + _MS if stamp == "id" else cursor.low + _MS
+            return items, replace(cursor, low=low, seen="", drain_from=None)
         return items, replace(cursor, drain_from=_id(items[-1]) + 1)
     stamps = [_stamp(item, stamp) for item in items]
     inside = not stamps or (cursor.low <= stamps[0] and stamps[-1] <= cursor.high)

@@ -67,7 +67,7 @@ function shape(kept = new URLSearchParams()) {
   }));
   const parent = r.parents.find((p) => p.scope === form.elements.scope.value);
   $("#key-label").hidden = !parent;
-  $("#key-name").textContent = parent ? `${parent.label} id or ${parent.text_key}` : "";
+  $("#key-name").textContent = parent ? `${parent.label} ${parent.keys}` : "";
 }
 
 // -- parameters: the form <-> the page's address <-> the API's URL ------------------------------

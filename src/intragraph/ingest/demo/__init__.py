@@ -13,7 +13,15 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
-from intragraph.ingest.demo import calendar, locations, projects_users, slots, teams
+from intragraph.ingest.demo import (
+    calendar,
+    catalogue,
+    locations,
+    projects_users,
+    records,
+    slots,
+    teams,
+)
 from intragraph.ingest.demo import users as user_rows
 from intragraph.ingest.demo.network import (
     FIRST_USER,
@@ -40,6 +48,16 @@ def parts(plan: Plan) -> Iterator[dict[str, dict[str, Array]]]:
     first_id, first_location = plan.showcase + 1, len(projects_users.SESSIONS) + 1
     first_slot = len(projects_users.SLOTS) + 1
     first_evaluation = len(projects_users.EVALUATIONS) + 1
+    first_ids = dict.fromkeys(
+        (
+            "quests_users",
+            "languages_users",
+            "dashes_users",
+            "community_services",
+            "patronages_reports",
+        ),
+        1,
+    )
     for index, begin in enumerate(range(0, plan.users, _USERS_PER_PART)):
         part = slice(begin, min(begin + _USERS_PER_PART, plan.users))
         rng = np.random.default_rng([plan.seed, 2, index])
@@ -63,6 +81,9 @@ def parts(plan: Plan) -> Iterator[dict[str, dict[str, Array]]]:
             np.random.default_rng([plan.seed, 8, index]),
         )
         first_evaluation += team_rows["scale_teams"]["id"].size
+        done = records.generate(plan, users, part, first_ids, plan.seed)
+        for name in first_ids:
+            first_ids[name] += done[name]["id"].size
         campus_users, cursus_users = memberships(users, part, rng, plan.until)
         yield {
             "projects_users": stamped("projects_users", pu),
@@ -72,6 +93,7 @@ def parts(plan: Plan) -> Iterator[dict[str, dict[str, Array]]]:
             "locations": stamped("locations", sessions),
             "slots": stamped("slots", opened),
             **{name: stamped(name, columns) for name, columns in team_rows.items()},
+            **{name: stamped(name, columns) for name, columns in done.items()},
         }
 
 
@@ -85,6 +107,8 @@ def fill(
                 writes.clear(writer, table)
         _append(writer, "projects", projects(plan.seed))
         _append(writer, "cursus", cursus())
+        for name, columns in catalogue.tables(plan, projects(plan.seed)["id"]).items():
+            _append(writer, name, stamped(name, columns))
         _append(writer, "events", calendar.events(plan))
         _append(writer, "exams", calendar.exams(plan))
         for name, columns in projects_users.showcase(plan).items():
