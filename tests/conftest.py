@@ -10,8 +10,8 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -94,6 +94,16 @@ def postgres_schema() -> Iterator[str]:
             connection.execute(f"DROP SCHEMA {name} CASCADE")
 
 
+@contextmanager
+def shared_store(engine: str, folder: Path) -> Iterator[Store]:
+    """A store of `engine` for a module's tests to share (filled once; no test writes)."""
+    with ExitStack() as stack:
+        url = str(folder / "shared.duckdb") if engine == "duckdb" else None
+        store = open_store(url or stack.enter_context(postgres_schema()))
+        stack.callback(store.close)
+        yield store
+
+
 @pytest.fixture(params=ENGINES)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """An empty database of each engine."""
@@ -149,16 +159,22 @@ def add(store: Store, table: str, *rows: dict[str, Any]) -> None:
 
 
 def client_for(
-    store: Store, now: dt.datetime = NOW, authorized: bool = True, **settings: Any
+    store: Store,
+    now: dt.datetime | Callable[[], dt.datetime] = NOW,
+    authorized: bool = True,
+    **settings: Any,
 ) -> TestClient:
-    """A client of a new app on `store` whose clock says `now`; when `authorized`, it sends
-    the token of a new application with limits that no test reaches."""
-    client = TestClient(create_app(Settings(**settings), store, lambda: now, RateLimiter()))
+    """A client of a new app on `store` whose clock says `now` (or is `now`, a callable);
+    when `authorized`, it sends the token of a new application with limits that no test
+    reaches."""
+    clock = now if callable(now) else (lambda: now)
+    limiter = RateLimiter(settings.get("redis_url", ""))
+    client = TestClient(create_app(Settings(**settings), store, clock, limiter))
     if authorized:
         made = applications.create(
-            store, f"test-{uuid.uuid4()}", now, rate_limits=("1000000/second",)
+            store, f"test-{uuid.uuid4()}", clock(), rate_limits=("1000000/second",)
         )
-        body = tokens.issue(store, made.uid, made.secret, None, now, 7200)
+        body = tokens.issue(store, made.uid, made.secret, None, clock(), 7200)
         client.headers["Authorization"] = f"Bearer {body['access_token']}"
     return client
 

@@ -8,7 +8,6 @@ import json
 import re
 import shlex
 from collections.abc import Iterator
-from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -18,9 +17,8 @@ from intragraph.cli import main
 from intragraph.config import SETTINGS, Setting
 from intragraph.ingest import demo
 from intragraph.resources import LISTED
-from intragraph.store import open_store
 from intragraph.store.base import Store
-from tests.conftest import ENGINES, client_for, postgres_schema
+from tests.conftest import ENGINES, client_for, shared_store
 
 README = (Path(__file__).parent.parent / "README.md").read_text()
 EXAMPLE = re.compile(
@@ -46,13 +44,7 @@ def demo_store(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Store]:
     """The demo the examples are answered on, made once per engine (no example writes)."""
-    with ExitStack() as stack:
-        if request.param == "duckdb":
-            url = str(tmp_path_factory.mktemp("readme") / "demo.duckdb")
-        else:
-            url = stack.enter_context(postgres_schema())
-        store = open_store(url)
-        stack.callback(store.close)
+    with shared_store(request.param, tmp_path_factory.mktemp("readme")) as store:
         demo.fill(store, demo.Plan(3000, 1, 1_790_000_000), replace=False)
         yield store
 

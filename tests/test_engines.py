@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import weakref
 import zoneinfo
 from zoneinfo import ZoneInfo
 
@@ -13,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from intragraph import periods, zones
+from intragraph.cache import AnswerCache
 from intragraph.graphs import graph
 from intragraph.ingest.load import Source, import_sources
 from intragraph.query import parse_graph
@@ -71,6 +73,9 @@ instants = st.one_of(
 ).map(lambda moment: moment.replace(microsecond=moment.microsecond // 1000 * 1000))
 
 
+# a result cache per store, kept across examples: their writes must make its answers unreachable
+CACHES: weakref.WeakKeyDictionary[Store, AnswerCache] = weakref.WeakKeyDictionary()
+
 # every graph field of every graphed resource
 TARGETS = [(resource, field) for resource in RESOURCES.values() for field in resource.graph_fields]
 
@@ -110,6 +115,10 @@ def test_engine_equals_reference(
     every_id = [*params, ("range[id]", f"{-(2**62)},{2**62}")]
     scanned = parse_graph(resource, field, interval, every_id)
     assert graph(store, scanned, now) == expected  # a condition: from the rows
+    # and through the store's result cache, which every example's writes must invalidate
+    cache = CACHES.setdefault(store, AnswerCache(64))
+    for _ in range(2):  # counted, then kept
+        assert cache.answer(store, query, now)[0] == expected
 
 
 FINE_GRANULES = [

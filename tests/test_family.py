@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,7 @@ from fastapi.testclient import TestClient
 from intragraph.cli import main
 from intragraph.store import open_store
 from intragraph.store.base import Store
-from tests.conftest import ENGINES, add, client_for, counted_ids, postgres_schema, utc
+from tests.conftest import ENGINES, add, client_for, counted_ids, shared_store, utc
 
 # NOW (conftest) is 2018-01-10 12:00Z. Rows are made on days of their own: row id i on MADE[i].
 MADE = {i: utc("2017-11-01 10:00") + dt.timedelta(days=i) for i in range(1, 4)}
@@ -123,13 +122,7 @@ ROWS: list[tuple[str, list[dict[str, Any]]]] = [
 def family(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Store]:
-    with ExitStack() as stack:
-        if request.param == "duckdb":
-            url = str(tmp_path_factory.mktemp("family") / "family.duckdb")
-        else:
-            url = stack.enter_context(postgres_schema())
-        store = open_store(url)
-        stack.callback(store.close)
+    with shared_store(request.param, tmp_path_factory.mktemp("family")) as store:
         for table, rows in ROWS:
             add(store, table, *rows)
         yield store

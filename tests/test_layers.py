@@ -14,7 +14,13 @@ SOURCE = Path(__file__).parent.parent / "src"
 # top first; a module may import its own layer or any layer below
 LAYERS = (
     ("intragraph.cli", "intragraph.api", "intragraph.__main__"),
-    ("intragraph.graphs", "intragraph.auth", "intragraph.ingest", "intragraph.sync"),
+    (
+        "intragraph.graphs",
+        "intragraph.cache",
+        "intragraph.auth",
+        "intragraph.ingest",
+        "intragraph.sync",
+    ),
     ("intragraph.query",),
     ("intragraph.store",),
     (

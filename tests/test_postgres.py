@@ -222,7 +222,7 @@ def test_two_workers_share_tokens_and_limits(schema_url: str, tmp_path: Path) ->
         assert sorted(statuses) == [200] * 30 + [429] * 6
         time.sleep(0.3)
         served = re.findall(
-            rf"\[(\d+)\] intragraph.access {credentials['uid']} GET \S+ 200", log.read_text()
+            rf"\[(\d+)\] intragraph.access \S+ {credentials['uid']} GET \S+ 200", log.read_text()
         )
         assert len(served) == 30
         assert len(set(served)) == 2, "both workers served the one token"

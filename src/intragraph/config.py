@@ -16,8 +16,8 @@ from intragraph.errors import BadRequest, ConfigError
 from intragraph.periods import parse_zone
 
 
-def _setting(default: Any, help: str) -> Any:
-    return field(default=default, metadata={"help": help})
+def _setting(default: Any, help: str, minimum: int = 1) -> Any:
+    return field(default=default, metadata={"help": help, "minimum": minimum})
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,10 @@ class Settings:
         5.0, "PostgreSQL: seconds to wait for a connection before a 503."
     )
     statement_timeout: int = _setting(30000, "PostgreSQL: milliseconds a graph query may run.")
+    cache_size: int = _setting(
+        4096, "Graph answers each worker keeps, the least recently used dropped (0: none).", 0
+    )
+    log_format: str = _setting("text", "text, or json: one JSON object a line.")
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,7 @@ class Setting:
     name: str
     default: Any
     help: str
+    minimum: int = 1  # for a number
 
     @property
     def variable(self) -> str:
@@ -69,7 +74,9 @@ class Setting:
         return "--database" if self.name == "database_url" else f"--{self.name.replace('_', '-')}"
 
 
-SETTINGS = tuple(Setting(f.name, f.default, f.metadata["help"]) for f in fields(Settings))
+SETTINGS = tuple(
+    Setting(f.name, f.default, f.metadata["help"], f.metadata["minimum"]) for f in fields(Settings)
+)
 BY_NAME = {setting.name: setting for setting in SETTINGS}
 
 
@@ -80,9 +87,10 @@ def _typed(setting: Setting, raw: Any) -> Any:
             value = kind(raw)
         except ValueError:
             value = None
-        if value is None or value <= 0:
+        if value is None or value < setting.minimum:
+            least = "a positive" if setting.minimum else "a non-negative"
             raise ConfigError(
-                f"{setting.variable}={raw!r} is not valid: expected a positive "
+                f"{setting.variable}={raw!r} is not valid: expected {least} "
                 f"{'integer' if kind is int else 'number'}"
             )
         return value
@@ -100,6 +108,10 @@ def load(
         if raw is None:
             raw = environ.get(setting.variable, setting.default)
         values[setting.name] = _typed(setting, raw)
+    if values["log_format"] not in ("text", "json"):
+        raise ConfigError(
+            f"INTRAGRAPH_LOG_FORMAT={values['log_format']!r} is not valid: expected text or json"
+        )
     if values["log_level"] not in ("debug", "info", "warning", "error"):
         raise ConfigError(
             f"INTRAGRAPH_LOG_LEVEL={values['log_level']!r} is not valid: "

@@ -1,8 +1,10 @@
-"""One log line per request: application uid, method, route, status, duration.
+"""One log line per request: request id, application uid, method, route, status, duration;
+as text, or as one JSON object a line (`INTRAGRAPH_LOG_FORMAT=json`).
 
 The route is the matched template (`/v2/users/{key}/...`), never the query string, where an
 access_token may travel; tokens and secrets are never logged. The rate-limit headers that the
-guard computed are added to every answer here, errors included.
+guard computed are added to every answer here, errors included, and so is `X-Request-Id`: the
+client's own, when it sent a plausible one (a proxy's), else a new one.
 
 A plain ASGI middleware: Starlette's BaseHTTPMiddleware (`app.middleware("http")`) runs each
 request through an extra task and stream, a tenth of a one-user graph's time in the server.
@@ -10,13 +12,44 @@ request through an extra task and stream, a tenth of a one-user graph's time in 
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 import time
+import uuid
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("intragraph.access")
+_REQUEST_ID = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
+# what a log record carries beside its message (`extra=`), as JSON keys
+_FIELDS = ("request_id", "uid", "method", "route", "status", "duration_ms")
+
+
+class JsonLines(logging.Formatter):
+    """One JSON object a line: time (UTC, ISO 8601), level, logger, message, and the request's
+    fields when the record has them."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        moment = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+        line = {
+            "time": f"{moment}.{int(record.msecs):03d}Z",
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+            **{name: getattr(record, name) for name in _FIELDS if hasattr(record, name)},
+        }
+        if record.exc_info:
+            line["error"] = self.formatException(record.exc_info)
+        return json.dumps(line, ensure_ascii=False)
+
+
+def _request_id(scope: Scope) -> str:
+    for name, value in scope.get("headers", ()):
+        if name == b"x-request-id" and _REQUEST_ID.fullmatch(value):
+            return str(value, "ascii")
+    return uuid.uuid4().hex
 
 
 class AccessLog:
@@ -29,25 +62,39 @@ class AccessLog:
             return
         start = time.perf_counter()
         status = 500  # unless an answer starts: an exception that escapes the app
+        request_id = _request_id(scope)
+        scope.setdefault("state", {})["request_id"] = request_id
 
         async def answer(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                headers = MutableHeaders(scope=message)
                 # request.state is scope["state"]: the guard left the headers there
-                rate_headers = scope.get("state", {}).get("rate_headers", {})
-                MutableHeaders(scope=message).update(rate_headers)
+                headers.update(scope["state"].get("rate_headers", {}))
+                headers["X-Request-Id"] = request_id
             await send(message)
 
         try:
             await self.app(scope, receive, answer)
         finally:
-            route = scope.get("route")
+            route = getattr(scope.get("route"), "path", scope["path"])
+            uid = scope["state"].get("uid") or "-"
+            duration = round((time.perf_counter() - start) * 1000, 1)
             log.info(
-                "%s %s %s %d %.1fms",
-                scope.get("state", {}).get("uid") or "-",
+                "%s %s %s %s %d %.1fms",
+                request_id,
+                uid,
                 scope["method"],
-                getattr(route, "path", scope["path"]),
+                route,
                 status,
-                (time.perf_counter() - start) * 1000,
+                duration,
+                extra={
+                    "request_id": request_id,
+                    "uid": uid,
+                    "method": scope["method"],
+                    "route": route,
+                    "status": status,
+                    "duration_ms": duration,
+                },
             )

@@ -10,8 +10,9 @@ from fastapi import FastAPI, Security
 from fastapi.staticfiles import StaticFiles
 
 from intragraph import __version__
-from intragraph.api import access_log, errors, graph, guard, lists, oauth, page, slashless
+from intragraph.api import access_log, errors, graph, guard, health, lists, oauth, page, slashless
 from intragraph.auth.ratelimit import RateLimiter
+from intragraph.cache import AnswerCache
 from intragraph.config import Settings
 from intragraph.resources import LISTED, RESOURCES
 from intragraph.store.base import Store
@@ -54,6 +55,7 @@ def create_app(
     app.state.store = store
     app.state.clock = clock
     app.state.limiter = limiter or RateLimiter(settings.redis_url)
+    app.state.cache = AnswerCache(settings.cache_size)
     errors.install(app)
     app.add_middleware(access_log.AccessLog)
     app.add_middleware(slashless.Slashless)
@@ -62,6 +64,7 @@ def create_app(
     app.mount("/static/swagger-ui", StaticFiles(directory=page.SWAGGER_UI), name="swagger-ui")
     app.mount("/static", StaticFiles(directory=page.STATIC), name="static")
     app.include_router(page.router)
+    app.include_router(health.router)
 
     public = [Security(guard.require("public"))]
     for resource in RESOURCES.values():

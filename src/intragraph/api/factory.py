@@ -8,6 +8,7 @@ import logging
 from fastapi import FastAPI
 
 from intragraph import config
+from intragraph.api import access_log
 from intragraph.api.app import create_app
 from intragraph.store import open_store
 
@@ -16,6 +17,9 @@ LOG_FORMAT = "%(asctime)s %(levelname)s [%(process)d] %(name)s %(message)s"
 
 def from_environment() -> FastAPI:
     settings = config.load()
-    logging.basicConfig(level=settings.log_level.upper(), format=LOG_FORMAT)
+    handler = logging.StreamHandler()
+    json_lines = settings.log_format == "json"
+    handler.setFormatter(access_log.JsonLines() if json_lines else logging.Formatter(LOG_FORMAT))
+    logging.basicConfig(level=settings.log_level.upper(), handlers=[handler])
     store = open_store(settings.database_url, settings)
     return create_app(settings, store, on_close=store.close)

@@ -10,9 +10,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from intragraph import periods
+from intragraph.api.etags import not_modified, validators
 from intragraph.conditions import ParentKey
 from intragraph.formats import to_csv
-from intragraph.graphs import graph
 from intragraph.query import parse_graph
 from intragraph.resources import Parent, Resource
 
@@ -82,10 +82,17 @@ def _endpoint(resource: Resource, parent: Parent | None) -> Callable[[Request], 
             state.settings.time_zone,
             key,
         )
-        answer = graph(state.store, query, state.clock())
-        if "text/csv" in request.headers.get("accept", ""):
-            return Response(to_csv(answer, query.interval), media_type="text/csv")
-        return JSONResponse(answer)
+        answer, tag = state.cache.answer(state.store, query, state.clock())
+        csv = "text/csv" in request.headers.get("accept", "")
+        if csv:  # another representation, another tag
+            tag = tag[:-1] + '-csv"'
+        if not_modified(request, tag):
+            return Response(status_code=304, headers=validators(tag))
+        if csv:
+            return Response(
+                to_csv(answer, query.interval), media_type="text/csv", headers=validators(tag)
+            )
+        return JSONResponse(answer, headers=validators(tag))
 
     return endpoint
 

@@ -11,8 +11,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
+from intragraph.api import etags
 from intragraph.api.graph import conditions_parameters, parent_key, route_prefixes
 from intragraph.conditions import ListQuery
 from intragraph.formats import api_time
@@ -129,10 +130,10 @@ def _parameters(resource: Resource, parent: Parent | None) -> list[dict[str, Any
     ]
 
 
-def _endpoint(resource: Resource, parent: Parent | None) -> Callable[[Request], JSONResponse]:
+def _endpoint(resource: Resource, parent: Parent | None) -> Callable[[Request], Response]:
     shape = shaper(resource)
 
-    def endpoint(request: Request) -> JSONResponse:
+    def endpoint(request: Request) -> Response:
         state = request.app.state
         key = parent_key(parent, request.path_params)
         query = parse_list(
@@ -147,7 +148,12 @@ def _endpoint(resource: Resource, parent: Parent | None) -> Callable[[Request], 
             "X-Total": str(total),
             "Link": _link(request, query, total),
         }
-        return JSONResponse([shape(row, base) for row in rows], headers=headers)
+        answer = JSONResponse([shape(row, base) for row in rows], headers=headers)
+        tag = etags.of(bytes(answer.body))
+        if etags.not_modified(request, tag):
+            return Response(status_code=304, headers={**headers, **etags.validators(tag)})
+        answer.headers.update(etags.validators(tag))
+        return answer
 
     return endpoint
 

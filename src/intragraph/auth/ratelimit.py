@@ -71,9 +71,20 @@ class RateLimiter:
     def __init__(self, redis_url: str = "") -> None:
         self._limiter = strategies.FixedWindowRateLimiter(storage.MemoryStorage())
         self._script = None
+        self._client: redis.Redis | None = None
         if redis_url:
             client = redis.Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=2)
             self._script = client.register_script(_HIT)
+            self._client = client
+
+    def ping(self) -> bool:
+        """Whether the shared counters answer (always, when they are in memory)."""
+        if self._client is None:
+            return True
+        try:
+            return bool(self._client.ping())
+        except redis.RedisError:
+            return False
 
     def _in_redis(self, key: str, items: tuple[RateLimitItem, ...]) -> list[Window]:
         keys = [item.key_for("intragraph", key) for item in items]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import click
 
@@ -33,6 +34,7 @@ _SERVED = ("host", "port", "workers", "forwarded_allow_ips", "database_url")
 def serve(**given: str | int | None) -> None:
     """Serve the API (and its OpenAPI docs at /docs)."""
     import uvicorn
+    import uvicorn.config
 
     settings = settings_from(**given)
     if settings.workers > 1 and not is_postgres(settings.database_url):
@@ -70,9 +72,26 @@ def serve(**given: str | int | None) -> None:
         workers=settings.workers,
         log_level=settings.log_level,
         access_log=False,
+        log_config=(
+            _json_logs(settings.log_level)
+            if settings.log_format == "json"
+            else uvicorn.config.LOGGING_CONFIG
+        ),
         proxy_headers=True,
         forwarded_allow_ips=settings.forwarded_allow_ips,
     )
+
+
+def _json_logs(level: str) -> dict[str, Any]:
+    """uvicorn's own lines (start, stop, errors) as JSON lines too."""
+    handler = {"class": "logging.StreamHandler", "formatter": "json"}
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": "intragraph.api.access_log.JsonLines"}},
+        "handlers": {"default": handler},
+        "loggers": {"uvicorn": {"handlers": ["default"], "level": level.upper()}},
+    }
 
 
 @main.group()

@@ -139,27 +139,39 @@ def _embedded(record: Record, embed: Embed, required: bool, rows: list[Row]) -> 
     return entity_id
 
 
-def _members(record: Record, members: Members, record_id: Any, rows: list[Row]) -> None:
-    """The rows of a record's members (a team's users): each a user, and a membership."""
-    found = record.get(members.name)
+def _array(record: Record, key: str, read: Callable[[Record], list[Row]], rows: list[Row]) -> None:
+    """The rows `read` gives for each object of the record's array `key` (none if absent); a
+    bad one is named by the array and its position."""
+    found = record.get(key)
     if found is None:
         return
     if type(found) is not list:
-        raise BadRecord(f"{members.name!r} must be an array, not {found!r:.80}")
+        raise BadRecord(f"{key!r} must be an array, not {found!r:.80}")
     for position, item in enumerate(found):
         if type(item) is not dict:
-            raise BadRecord(f"{members.name}[{position}]: expected an object")
+            raise BadRecord(f"{key}[{position}]: expected an object")
         try:
-            entity = tuple(_value(item, f) for f in members.entity.fields)
-            member = entity[0]
-            if not 0 <= member < _MEMBER_IDS or not 0 <= record_id <= INT_MAX // _MEMBER_IDS:
-                raise BadRecord(f"'id' is out of the range intragraph keeps members in: {member}")
-            values = tuple(_value(item, f) for f in members.fields)
+            rows += read(item)
         except BadRecord as error:
-            raise BadRecord(f"{members.name}[{position}]: {error}") from None
-        rows.append((members.entity.table, entity))
+            raise BadRecord(f"{key}[{position}]: {error}") from None
+
+
+def _member(members: Members, record_id: Any) -> Callable[[Record], list[Row]]:
+    """The reader of one member of a record (a team's user): a user, and a membership."""
+
+    def read(item: Record) -> list[Row]:
+        entity = tuple(_value(item, f) for f in members.entity.fields)
+        member = entity[0]
+        if not 0 <= member < _MEMBER_IDS or not 0 <= record_id <= INT_MAX // _MEMBER_IDS:
+            raise BadRecord(f"'id' is out of the range intragraph keeps members in: {member}")
+        values = tuple(_value(item, f) for f in members.fields)
         made_id = record_id * _MEMBER_IDS + member
-        rows.append((members.table, (made_id, record_id, member, *values)))
+        return [
+            (members.entity.table, entity),
+            (members.table, (made_id, record_id, member, *values)),
+        ]
+
+    return read
 
 
 _MEMBER_IDS = 10**9  # a member row's id: record id * 10**9 + member id
@@ -181,7 +193,8 @@ def reader(resource: Resource) -> Callable[[Record], list[Row]]:
         )
         rows.append((resource.table, values))
         if resource.members is not None:
-            _members(record, resource.members, values[0], rows)
+            members = resource.members
+            _array(record, members.name, _member(members, values[0]), rows)
         return rows
 
     return read_record
@@ -222,18 +235,13 @@ def user(record: Record) -> list[Row]:
     rows = _USER_ROW(record)
     user_id = rows[0][1][0]
     for key, read_nested in _NESTED.items():
-        nested = record.get(key)
-        if nested is None:
-            continue
-        if type(nested) is not list:
-            raise BadRecord(f"{key!r} must be an array, not {nested!r:.80}")
-        for position, item in enumerate(nested):
-            if type(item) is not dict:
-                raise BadRecord(f"{key}[{position}]: expected an object")
-            try:
-                rows += read_nested(item if "user" in item else {**item, "user_id": user_id})
-            except BadRecord as error:
-                raise BadRecord(f"{key}[{position}]: {error}") from None
+
+        def read(
+            item: Record, read_nested: Callable[[Record], list[Row]] = read_nested
+        ) -> list[Row]:
+            return read_nested(item if "user" in item else {**item, "user_id": user_id})
+
+        _array(record, key, read, rows)
     return rows
 
 

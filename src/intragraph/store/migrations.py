@@ -48,6 +48,7 @@ class Migration:
     version: int
     description: str
     statements: Callable[[Dialect], list[str]]
+    graphed: bool = True  # it adds graph fields: their rollups are filled from the rows after
 
 
 def _create(dialect: Dialect, table: Table) -> str:
@@ -230,12 +231,18 @@ def _family(dialect: Dialect) -> list[str]:
 
 
 MIGRATIONS = (
-    Migration(1, "projects_users, projects, users, memberships, applications, tokens", _initial),
+    Migration(
+        1,
+        "projects_users, projects, users, memberships, applications, tokens",
+        _initial,
+        graphed=False,
+    ),
     Migration(2, "rollups: rows per UTC quarter-hour of each graph field", _rollups),
     Migration(
         3,
         "sync_cursors, sync_seen (where `intragraph sync` stands); indexes on graph fields",
         _sync_and_indexes,
+        graphed=False,
     ),
     Migration(
         4,
@@ -248,6 +255,16 @@ MIGRATIONS = (
     Migration(8, "slots: the table, its indexes and rollups", _slots),
     Migration(9, "cursus, teams, teams_users, scale_teams: tables, indexes, rollups", _teams),
     Migration(10, "the graph family's other ten resources: tables, indexes, rollups", _family),
+    Migration(
+        11,
+        "data_version: raised by every data write (the result cache, ETags)",
+        lambda dialect: [
+            "CREATE TABLE IF NOT EXISTS data_version (n BIGINT)",
+            "INSERT INTO data_version SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM data_version)",
+        ],
+        graphed=False,
+    ),
 )
+VERSIONED = 11  # from this step on, a data transaction raises the data's version
 LATEST = MIGRATIONS[-1].version
 VERSION_TABLE = "intragraph_schema"

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy.typing as npt
 
-from intragraph.store import rollups
+from intragraph.store import rollups, versions
 from intragraph.store.base import Store, Writer
 from intragraph.store.rollups import ROLLED_UP
 from intragraph.store.tables import Table
@@ -28,14 +28,17 @@ class UpsertCounts:
 
 
 @contextmanager
-def transaction(store: Store) -> Iterator[Writer]:
+def transaction(store: Store, versioned: bool = True) -> Iterator[Writer]:
     """A writer whose work is kept only if the block ends without an exception; the rollups of
-    the tables it changed are brought up to date in the same transaction."""
+    the tables it changed are brought up to date in the same transaction, and the data's
+    version is raised (not `versioned`: schema steps before the version's table exists)."""
     with store.transaction() as writer:
         yield writer
         if writer.touched & ROLLED_UP:
             rollups.refresh(writer, writer.touched & ROLLED_UP)
         writer.touched.clear()
+        if versioned:
+            versions.bump(writer)
 
 
 def append(writer: Writer, table: Table, columns: dict[str, npt.NDArray[Any]]) -> None:

@@ -1,0 +1,28 @@
+"""The data's version: a counter that every data transaction raises at its commit, so that an
+answer computed from the data can be known to be current (the result cache, ETags) with one
+small read, from every worker and machine that shares the database."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from intragraph.store.base import Store, Writer
+
+TABLE = "data_version"
+
+
+def current(store: Store) -> int:
+    return int(store.fetch(f"SELECT n FROM {TABLE}", [])[0][0])
+
+
+def bump(writer: Writer) -> None:
+    writer.execute(f"UPDATE {TABLE} SET n = n + 1")
+
+
+def next_after(store: Store, table: str, column: str, now: dt.datetime) -> dt.datetime | None:
+    """The earliest value of `column` later than `now` (aware UTC), None if there is none: the
+    first moment at which a row crosses now, and an answer counted at `now` may change."""
+    found = store.fetch(
+        f"SELECT min({column}) FROM {table} WHERE {column} > {store.placeholder}", [now]
+    )[0][0]
+    return None if found is None else found.replace(tzinfo=dt.UTC)

@@ -1,0 +1,176 @@
+"""Operating it: health and readiness, request ids, JSON log lines, the result cache (never
+stale: a write, a date crossing now, a new day) and ETags with 304, on every engine."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from intragraph.api.access_log import JsonLines
+from intragraph.store.base import Store
+from tests.conftest import add, client_for, redis_or_skip, utc
+
+
+class Clock:
+    """A clock a test moves."""
+
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+def test_health_needs_no_token(store: Store) -> None:
+    client = client_for(store, authorized=False)
+    assert client.get("/health").json() == {"status": "ok"}
+    ready = client.get("/health/ready")
+    assert (ready.status_code, ready.json()) == (200, {"status": "ready", "database": "ok"})
+
+
+def test_ready_names_what_fails(store: Store) -> None:
+    client = client_for(store, authorized=False, redis_url="redis://127.0.0.1:1/0")
+    answer = client.get("/health/ready")
+    assert answer.status_code == 503
+    assert answer.json() == {
+        "error": "Service Unavailable",
+        "message": "not ready: redis unavailable",
+        "status": "not ready",
+        "database": "ok",
+        "redis": "unavailable",
+    }
+    store.close()  # the database is gone
+    answer = client.get("/health/ready")
+    assert answer.status_code == 503
+    assert answer.json()["message"] == "not ready: database, redis unavailable"
+    assert client.get("/health").status_code == 200  # alive all the same
+
+
+def test_ready_with_redis(store: Store) -> None:
+    client = client_for(store, authorized=False, redis_url=redis_or_skip())
+    assert client.get("/health/ready").json() == {
+        "status": "ready",
+        "database": "ok",
+        "redis": "ok",
+    }
+
+
+def test_request_ids(client: TestClient) -> None:
+    made = client.get("/health").headers["X-Request-Id"]
+    assert len(made) == 32 and int(made, 16) >= 0
+    kept = client.get("/v2/projects_users/graph", headers={"X-Request-Id": "lb-7f3a.1"})
+    assert kept.headers["X-Request-Id"] == "lb-7f3a.1"
+    # nothing that could forge a log line is kept
+    odd = client.get("/health", headers={"X-Request-Id": "a b\tc"}).headers["X-Request-Id"]
+    assert len(odd) == 32 and " " not in odd
+
+
+def test_json_log_lines(client: TestClient, caplog: pytest.LogCaptureFixture) -> None:
+    token = client.headers["Authorization"].removeprefix("Bearer ")
+    with caplog.at_level(logging.INFO, logger="intragraph.access"):
+        client.get(
+            f"/v2/users/7/projects_users/graph?access_token={token}",
+            headers={"X-Request-Id": "r-1", "Authorization": ""},
+        )
+    record = next(r for r in caplog.records if r.name == "intragraph.access")
+    line = JsonLines().format(record)
+    assert token not in line and "access_token" not in line
+    parsed = json.loads(line)
+    assert parsed["route"] == "/v2/users/{key}/projects_users/graph"
+    assert (parsed["request_id"], parsed["method"], parsed["status"]) == ("r-1", "GET", 404)
+    assert parsed["level"] == "info" and parsed["time"].endswith("Z")
+    assert isinstance(parsed["duration_ms"], float) and parsed["uid"] != "-"
+
+
+def _rows(store: Store, *moments: dt.datetime, **extra: Any) -> None:
+    start = 100 + len(store.fetch("SELECT id FROM projects_users", []))
+    rows = [
+        {"id": start + i, "created_at": m, "updated_at": m, **extra} for i, m in enumerate(moments)
+    ]
+    add(store, "projects_users", *rows)
+
+
+BY_YEAR = "/v2/projects_users/graph/on/created_at/by/year"
+
+
+def test_a_write_is_seen_at_once(store: Store) -> None:
+    clock = Clock(utc("2018-01-10 12:00"))
+    client = client_for(store, clock)
+    _rows(store, utc("2017-03-01 10:00"))
+    first = client.get(BY_YEAR)
+    assert first.json() == {"2017-01-01": 1, "2018-01-01": 0}
+    assert client.get(BY_YEAR).headers["ETag"] == first.headers["ETag"]
+    assert client.app.state.cache.hits == 1  # type: ignore[attr-defined]
+    _rows(store, utc("2018-01-02 10:00"))
+    second = client.get(BY_YEAR)
+    assert second.json() == {"2017-01-01": 1, "2018-01-01": 1}
+    assert second.headers["ETag"] != first.headers["ETag"]
+
+
+def test_a_date_crossing_now_is_counted_when_it_does(store: Store) -> None:
+    """A row made in the future (an imported clock skew, a retriable_at to come) is counted
+    from its instant on: the cached answer ends there."""
+    clock = Clock(utc("2018-01-10 12:00"))
+    client = client_for(store, clock)
+    _rows(store, utc("2017-03-01 10:00"), utc("2018-01-10 12:00:30"))
+    assert client.get(BY_YEAR).json()["2018-01-01"] == 0
+    clock.now = utc("2018-01-10 12:00:29")
+    assert client.get(BY_YEAR).json()["2018-01-01"] == 0
+    clock.now = utc("2018-01-10 12:00:30")
+    assert client.get(BY_YEAR).json()["2018-01-01"] == 1
+    clock.now = utc("2018-01-10 12:00:10")  # a clock set back is counted again, not served
+    assert client.get(BY_YEAR).json()["2018-01-01"] == 0
+
+
+def test_a_filter_date_crossing_now(store: Store) -> None:
+    clock = Clock(utc("2018-01-10 12:00"))
+    client = client_for(store, clock)
+    _rows(store, utc("2017-03-01 10:00"), retriable_at=utc("2018-01-10 13:00"))
+    path = "/v2/projects_users/graph/on/created_at/by/year?filter[retriable]=true"
+    assert client.get(path).json() == {}  # no row is retriable yet
+    clock.now = utc("2018-01-10 13:00")
+    assert client.get(path).json() == {"2017-01-01": 1, "2018-01-01": 0}
+
+
+def test_a_new_day_is_a_new_key(store: Store) -> None:
+    clock = Clock(utc("2018-01-10 22:59:59"))
+    client = client_for(store, clock)
+    _rows(store, utc("2018-01-09 10:00"))
+    path = "/v2/projects_users/graph/on/created_at/by/day?time_zone=Europe/Paris"
+    assert list(client.get(path).json()) == ["2018-01-09", "2018-01-10"]
+    clock.now = utc("2018-01-10 23:00")  # midnight in Paris
+    assert list(client.get(path).json()) == ["2018-01-09", "2018-01-10", "2018-01-11"]
+
+
+def test_etags_and_304(store: Store) -> None:
+    client = client_for(store, Clock(utc("2018-01-10 12:00")))
+    _rows(store, utc("2017-03-01 10:00"))
+    for path, accept in (
+        (BY_YEAR, "application/json"),
+        (BY_YEAR, "text/csv"),
+        ("/v2/projects_users", "*/*"),
+    ):
+        first = client.get(path, headers={"Accept": accept})
+        tag = first.headers["ETag"]
+        assert first.headers["Cache-Control"] == "private, max-age=0, must-revalidate"
+        again = client.get(path, headers={"Accept": accept, "If-None-Match": f'W/{tag}, "x"'})
+        assert (again.status_code, again.content, again.headers["ETag"]) == (304, b"", tag)
+        # a 304 is a request: it was counted against the limits
+        assert "X-Secondly-RateLimit-Remaining" in again.headers
+    json_tag = client.get(BY_YEAR).headers["ETag"]
+    assert client.get(BY_YEAR, headers={"Accept": "text/csv"}).headers["ETag"] != json_tag
+    _rows(store, utc("2017-04-01 10:00"))
+    changed = client.get(BY_YEAR, headers={"If-None-Match": json_tag})
+    assert changed.status_code == 200 and changed.json()["2017-01-01"] == 2
+
+
+def test_no_cache_still_tags(store: Store) -> None:
+    client = client_for(store, Clock(utc("2018-01-10 12:00")), cache_size=0)
+    _rows(store, utc("2017-03-01 10:00"))
+    tags = {client.get(BY_YEAR).headers["ETag"] for _ in range(2)}
+    assert len(tags) == 1 and client.app.state.cache.hits == 0  # type: ignore[attr-defined]
