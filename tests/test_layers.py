@@ -33,6 +33,7 @@ LAYERS = (
         "intragraph.config",
         "intragraph.formats",
         "intragraph.ports",
+        "intragraph.metrics",
     ),
 )
 _SQL = re.compile(r"\b(SELECT\s.+\sFROM|INSERT INTO|DELETE FROM|UPDATE \w+ SET|CREATE TABLE)\b")

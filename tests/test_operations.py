@@ -6,14 +6,18 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import uuid
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from prometheus_client import REGISTRY
 
 from intragraph.api.access_log import JsonLines
+from intragraph.auth import applications, tokens
+from intragraph.store import cursors
 from intragraph.store.base import Store
-from tests.conftest import add, client_for, redis_or_skip, utc
+from tests.conftest import NOW, add, client_for, redis_or_skip, utc
 
 
 class Clock:
@@ -174,3 +178,54 @@ def test_no_cache_still_tags(store: Store) -> None:
     _rows(store, utc("2017-03-01 10:00"))
     tags = {client.get(BY_YEAR).headers["ETag"] for _ in range(2)}
     assert len(tags) == 1 and client.app.state.cache.hits == 0  # type: ignore[attr-defined]
+
+
+def _token(store: Store, scopes: tuple[str, ...], limits: tuple[str, ...]) -> tuple[str, str]:
+    """A new application's uid and a token of it."""
+    made = applications.create(store, f"ops-{uuid.uuid4()}", NOW, scopes, limits)
+    body = tokens.issue(store, made.uid, made.secret, " ".join(scopes), NOW, 7200)
+    return made.uid, body["access_token"]
+
+
+def _sample(name: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+def test_metrics(store: Store) -> None:
+    client = client_for(store, authorized=False)
+    _, admin = _token(store, ("admin",), ("1000/second",))
+    _, public = _token(store, ("public",), ("1000/second",))
+    limited_uid, limited = _token(store, ("public",), ("1/hour",))
+    assert client.get("/metrics").status_code == 401
+    assert client.get("/metrics", headers={"Authorization": f"Bearer {public}"}).status_code == 403
+    route = {"route": "/v2/projects_users/graph/on/{field}/by/{interval}", "method": "GET"}
+    before = {
+        "ok": _sample("intragraph_requests_total", **route, status="200"),
+        "hit": _sample("intragraph_graph_cache_total", result="hit"),
+        "invalid": _sample("intragraph_token_failures_total", reason="invalid"),
+    }
+    _rows(store, utc("2017-03-01 10:00"))
+    for _ in range(2):  # counted, then from the cache
+        client.get(BY_YEAR, headers={"Authorization": f"Bearer {public}"})
+    client.get(BY_YEAR, headers={"Authorization": "Bearer not-a-token"})
+    for _ in range(2):  # the second is refused
+        client.get(BY_YEAR, headers={"Authorization": f"Bearer {limited}"})
+    assert _sample("intragraph_requests_total", **route, status="200") == before["ok"] + 3
+    # counted once: the second request and the limited application's first are hits
+    assert _sample("intragraph_graph_cache_total", result="hit") == before["hit"] + 2
+    assert _sample("intragraph_token_failures_total", reason="invalid") == before["invalid"] + 1
+    assert _sample("intragraph_rate_limited_total", application=limited_uid) == 1
+    with store.transaction() as writer:  # a sync that completed a window at NOW
+        cursors.save(writer, cursors.Cursor("https://up projects_users", "projects_users", NOW))
+    scraped = client.get("/metrics", headers={"Authorization": f"Bearer {admin}"})
+    assert scraped.status_code == 200
+    assert scraped.headers["content-type"].startswith("text/plain")
+    text = scraped.text
+    assert 'intragraph_rows{resource="projects_users"} 1.0' in text
+    assert "intragraph_graph_count_seconds_bucket{" in text
+    position = '{cursor="https://up projects_users",resource="projects_users"}'
+    values = dict(line.rsplit(" ", 1) for line in text.splitlines() if line[:1] != "#")
+    assert float(values[f"intragraph_sync_last_success_timestamp_seconds{position}"]) == (
+        NOW.timestamp()
+    )
+    assert float(values[f"intragraph_sync_lag_seconds{position}"]) == 0  # the app's clock: NOW

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from intragraph import metrics
 from intragraph.conditions import (
     Condition,
     Either,
@@ -119,8 +120,10 @@ class AnswerCache:
             if kept is not None and kept.since <= now < kept.until:
                 self._kept.move_to_end(key)
                 self.hits += 1
+                metrics.CACHE.labels("hit").inc()
                 return kept.answer, kept.etag
         self.misses += 1
+        metrics.CACHE.labels("miss").inc()
         counted = graph(store, query, now)
         until = min(
             (self._crossing_after(store, version, t, c, now) for t, c in set(_dated(query))),

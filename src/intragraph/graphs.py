@@ -9,7 +9,7 @@ import datetime as dt
 
 import numpy as np
 
-from intragraph import answer, zones
+from intragraph import answer, metrics, zones
 from intragraph.conditions import Condition, GraphQuery, ParentKey
 from intragraph.errors import NotFound
 from intragraph.store import counts, rollups, rows
@@ -31,6 +31,14 @@ def parent_conditions(store: Store, key: ParentKey | None) -> tuple[Condition, .
 def graph(store: Store, query: GraphQuery, now: dt.datetime) -> dict[str, int]:
     """The answer to a graph request, keys in order, zero-filled, as of `now` (aware)."""
     extra = parent_conditions(store, query.parent)
+    scanned = bool(query.conditions or extra)
+    with metrics.GRAPH_COUNT.labels(store.dialect.name, "scan" if scanned else "rollups").time():
+        return _answer(store, query, now, extra)
+
+
+def _answer(
+    store: Store, query: GraphQuery, now: dt.datetime, extra: tuple[Condition, ...]
+) -> dict[str, int]:
     if query.conditions or extra:
         granules, totals, size = _filtered(store, query, now, extra)
     else:  # an unfiltered graph reads the rollups, not every row

@@ -21,6 +21,8 @@ import uuid
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from intragraph import metrics
+
 log = logging.getLogger("intragraph.access")
 _REQUEST_ID = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
 # what a log record carries beside its message (`extra=`), as JSON keys
@@ -78,9 +80,13 @@ class AccessLog:
         try:
             await self.app(scope, receive, answer)
         finally:
-            route = getattr(scope.get("route"), "path", scope["path"])
+            # a path no route matched is not a label of its own: scanners try thousands
+            route = getattr(scope.get("route"), "path", "unmatched")
             uid = scope["state"].get("uid") or "-"
-            duration = round((time.perf_counter() - start) * 1000, 1)
+            seconds = time.perf_counter() - start
+            duration = round(seconds * 1000, 1)
+            metrics.REQUESTS.labels(route, scope["method"], str(status)).inc()
+            metrics.LATENCY.labels(route).observe(seconds)
             log.info(
                 "%s %s %s %s %d %.1fms",
                 request_id,

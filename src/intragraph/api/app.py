@@ -10,7 +10,18 @@ from fastapi import FastAPI, Security
 from fastapi.staticfiles import StaticFiles
 
 from intragraph import __version__
-from intragraph.api import access_log, errors, graph, guard, health, lists, oauth, page, slashless
+from intragraph.api import (
+    access_log,
+    errors,
+    graph,
+    guard,
+    health,
+    lists,
+    metrics,
+    oauth,
+    page,
+    slashless,
+)
 from intragraph.auth.ratelimit import RateLimiter
 from intragraph.cache import AnswerCache
 from intragraph.config import Settings
@@ -65,6 +76,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=page.STATIC), name="static")
     app.include_router(page.router)
     app.include_router(health.router)
+    app.include_router(metrics.router)
 
     public = [Security(guard.require("public"))]
     for resource in RESOURCES.values():

@@ -11,10 +11,11 @@ from fastapi.openapi.models import OAuthFlowClientCredentials, OAuthFlows
 from fastapi.security import OAuth2
 from limits import RateLimitItem
 
+from intragraph import metrics
 from intragraph.auth import tokens
 from intragraph.auth.applications import SCOPES
 from intragraph.auth.ratelimit import parse_limits
-from intragraph.errors import Forbidden
+from intragraph.errors import Forbidden, TooManyRequests, Unauthorized
 
 SCHEME = OAuth2(
     flows=OAuthFlows(
@@ -44,7 +45,12 @@ def bearer(request: Request) -> str | None:
 def require(scope: str) -> Callable[..., None]:
     def guard(request: Request, _: str | None = Security(SCHEME, scopes=[scope])) -> None:
         state = request.app.state
-        principal = tokens.authenticate(state.store, bearer(request), state.clock())
+        try:
+            principal = tokens.authenticate(state.store, bearer(request), state.clock())
+        except Unauthorized as refused:
+            expired = refused.message == tokens.EXPIRED
+            metrics.TOKEN_FAILURES.labels("expired" if expired else "invalid").inc()
+            raise
         request.state.uid = principal.uid
         if scope not in principal.scopes:
             needed = f"The action need the following scopes: [{scope}]"
@@ -61,6 +67,10 @@ def require(scope: str) -> Callable[..., None]:
 def count(request: Request, principal: tokens.Principal) -> None:
     """Spend one request of the application's budget (429 past it); the answer carries the
     rate-limit headers (the access log adds them)."""
-    request.state.rate_headers = request.app.state.limiter.hit(
-        principal.uid, _limits(principal.rate_limits)
-    )
+    try:
+        request.state.rate_headers = request.app.state.limiter.hit(
+            principal.uid, _limits(principal.rate_limits)
+        )
+    except TooManyRequests:
+        metrics.RATE_LIMITED.labels(principal.uid).inc()
+        raise

@@ -12,7 +12,8 @@ from intragraph.store import accounts
 from intragraph.store.accounts import Application
 from intragraph.store.base import Store
 
-SCOPES = ("public", "projects", "profile", "elearning", "tig", "forum")
+# the 42 API's scopes, and intragraph's own `admin` (for GET /metrics)
+SCOPES = ("public", "projects", "profile", "elearning", "tig", "forum", "admin")
 
 
 @dataclass(frozen=True)

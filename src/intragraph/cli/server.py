@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from typing import Any
 
 import click
@@ -53,6 +54,9 @@ def serve(**given: str | int | None) -> None:
         )
     with store_for(settings) as store:  # a clear message now rather than a traceback per worker
         label = store.label
+    if settings.workers > 1 and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+        # each worker writes its metrics there; /metrics adds them up (a new folder a run)
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="intragraph-metrics-")
     # each worker builds its app from the environment: hand it the settings chosen here
     for name in _SERVED:
         os.environ[config.BY_NAME[name].variable] = str(getattr(settings, name))

@@ -93,3 +93,9 @@ def unseen_ids(
         [*params, key],
     )
     return [int(row[0]) for row in found]
+
+
+def positions(store: Store) -> list[tuple[str, str, dt.datetime | None]]:
+    """(key, resource, where the last completed window ended) of every cursor."""
+    found = store.fetch("SELECT key, resource, synced_until FROM sync_cursors ORDER BY key", [])
+    return [(key, resource, aware(until)) for key, resource, until in found]

@@ -134,3 +134,11 @@ def apply_delta(writer: Writer) -> None:
     )
     writer.execute("DELETE FROM rollups WHERE n = 0")
     writer.execute("DROP TABLE delta")
+
+
+def totals(store: Store) -> dict[str, int]:
+    """Rows per resource, as the rollups of its default field count them (rows where it is
+    set: every row, for the fields a record must have): no scan of a large table."""
+    found = store.fetch("SELECT resource, field, sum(n) FROM rollups GROUP BY 1, 2", [])
+    counted = {(resource, field): int(n) for resource, field, n in found}
+    return {r.name: counted.get((r.name, r.default_field), 0) for r in RESOURCES.values()}
