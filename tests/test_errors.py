@@ -10,6 +10,8 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from intragraph.api.graph import route_prefixes
+from intragraph.resources import LISTED, RESOURCES
 from intragraph.store.base import Store
 from tests.conftest import add, client_for, utc
 
@@ -158,14 +160,24 @@ def test_week_start_accepts_short_names(store: Store) -> None:
     assert long.json() == short.json() == {"2018-01-03": 1, "2018-01-10": 0}
 
 
+# every route prefix of every resource, graphed and listed, their keys filled in by the test
+GRAPHS = [path for r in RESOURCES.values() for path, _ in route_prefixes(r, graph=True)]
+LISTS = [
+    path.replace("{outer_key}", "1").replace("{key}", key)
+    for r in LISTED.values()
+    for path, _ in route_prefixes(r, graph=False)
+    for key in ("1", "x")
+]
+
 NAMES = st.one_of(
     st.sampled_from(["time_zone", "week_start", "filter", "range", "page"]),
     st.builds(
         "{}[{}]".format,
         st.sampled_from(["filter", "range"]),
         st.one_of(
+            # every resource's own filter and range names, and some of none
             st.sampled_from(
-                ["id", "status", "created_at", "campus", "retriable", "marked", "final_mark", "x"]
+                sorted({n for r in LISTED.values() for n in (*r.filters, *r.ranges)} | {"x"})
             ),
             st.text(max_size=8),
         ),
@@ -189,7 +201,7 @@ VALUES = st.one_of(
     ),
 )
 SEGMENTS = st.one_of(
-    st.sampled_from(["created_at", "day", "week", "hour_of_day"]), st.text(max_size=10)
+    st.sampled_from(["created_at", "begin_at", "day", "week", "hour_of_day"]), st.text(max_size=10)
 ).map(lambda text: quote(text, safe=""))
 
 
@@ -200,13 +212,20 @@ SEGMENTS = st.one_of(
     params=st.lists(st.tuples(NAMES, VALUES), max_size=5),
     field=SEGMENTS,
     interval=SEGMENTS,
-    scope=st.sampled_from(["/v2", "/v2/users/1", "/v2/projects/x", "/v2/users/%00"]),
+    prefix=st.sampled_from(GRAPHS),
+    key=st.sampled_from(["1", "x", "%00", "9" * 25]),
 )
 def test_no_input_answers_500(
-    client: TestClient, params: list[tuple[str, str]], field: str, interval: str, scope: str
+    client: TestClient,
+    params: list[tuple[str, str]],
+    field: str,
+    interval: str,
+    prefix: str,
+    key: str,
 ) -> None:
     query: list[tuple[str, str | int | float | bool | None]] = list(params)
-    response = client.get(f"{scope}/projects_users/graph/on/{field}/by/{interval}", params=query)
+    scope = prefix.replace("{outer_key}", key).replace("{key}", key)
+    response = client.get(f"{scope}/graph/on/{field}/by/{interval}", params=query)
     assert response.status_code in (200, 400, 404, 422), response.text
     if response.status_code != 200:
         assert set(response.json()) == {"error", "message"}
@@ -239,15 +258,7 @@ LIST_VALUES = st.one_of(
 )
 @given(
     params=st.lists(st.tuples(LIST_NAMES, LIST_VALUES), max_size=5),
-    path=st.sampled_from(
-        [
-            "/v2/projects_users",
-            "/v2/campus_users",
-            "/v2/cursus_users",
-            "/v2/users/1/projects_users",
-            "/v2/projects/x/projects_users",
-        ]
-    ),
+    path=st.sampled_from(LISTS),
 )
 def test_no_list_input_answers_500(
     client: TestClient, params: list[tuple[str, str]], path: str

@@ -98,6 +98,18 @@ def client(store: Store) -> TestClient:
         {"team_id": 3, "user_id": BOB, "begin_at": utc("2018-01-12 10:00")},
     ]
     add(store, "scale_teams", *_made(evaluations, EVALUATIONS))
+    # a slot booked by evaluation 1 (of a libft team), one by evaluation 2, one free
+    slots = [{"scale_team_id": 1}, {"scale_team_id": 2}, {}]
+    add(
+        store,
+        "slots",
+        *(
+            {**slot, "created_at": TEAMS[i], "begin_at": TEAMS[i], "end_at": TEAMS[i]}
+            for i, slot in enumerate(slots, 1)
+        ),
+    )
+    add(store, "locations", {"campus_id": 1, "host": "c1"}, {"campus_id": 7, "host": "c7"})
+    add(store, "exams", {"campus_id": 7, "name": "Exam Rank 02"})
     return client_for(store)
 
 
@@ -161,8 +173,33 @@ def test_scale_team_filters_and_parents(
 
 
 @pytest.mark.parametrize(
+    ("path", "ids"),
+    [
+        ("/v2/cursus/42cursus/cursus_users", {1, 3}),
+        ("/v2/cursus/42cursus/users", {ALICE, CAROL}),
+        ("/v2/campus/1/users", {ALICE, BOB}),  # bob is also in campus 1
+        ("/v2/teams/1/users", {ALICE, BOB}),
+        ("/v2/campus/7/locations", {2}),
+        ("/v2/campus/7/exams", {1}),
+    ],
+)
+def test_nested_lists(client: TestClient, path: str, ids: set[int]) -> None:
+    assert {row["id"] for row in client.get(path).json()} == ids
+
+
+def test_a_projects_slots(client: TestClient) -> None:
+    """Those booked by an evaluation of one of its teams, in the list and the graph."""
+    assert [row["id"] for row in client.get("/v2/projects/libft/slots").json()] == [1]
+    graphed = client.get("/v2/projects/ft_printf/slots/graph/on/created_at/by/day").json()
+    assert {key for key, count in graphed.items() if count} == {"2017-12-15"}
+
+
+@pytest.mark.parametrize(
     "path",
     [
+        "/v2/campus/99/users",
+        "/v2/campus/99/locations",
+        "/v2/cursus/nope/cursus_users",
         "/v2/cursus/999/teams/graph",
         "/v2/users/zed/projects/libft/teams/graph",
         "/v2/users/bob/projects/nope/teams",

@@ -242,6 +242,12 @@ def _reached(name: str, column: str) -> Reached:
     )
 
 
+def _campus_of(table: str) -> Parent:
+    """A campus, which intragraph keeps no table of: known by the rows of `table` in it (404
+    when none is)."""
+    return Parent("campus", "Campus", table, "campus_id", None, graphed=False, known_by="campus_id")
+
+
 def _future(column: str) -> Future:
     return Future("future", column, f"true: {column} is later than now; false: it is not.")
 
@@ -423,7 +429,10 @@ CURSUS_USERS = Resource(
         ),
         "future": _future("begin_at"),
     },
-    parents={"users": Parent("users", "User", "users", "user_id", "login", graphed=False)},
+    parents={
+        "users": Parent("users", "User", "users", "user_id", "login", graphed=False),
+        "cursus": Parent("cursus", "Cursus", "cursus", "cursus_id", "slug", graphed=False),
+    },
     embeds=(Embed("cursus", "cursus_id", CURSUS), _USER),
     order=(("created_at", True), ("id", True)),
     narrow=(("campus", "campus_id"), ("cursus", "cursus_id")),
@@ -475,7 +484,10 @@ LOCATIONS = Resource(
         ),
         "future": _future("begin_at"),
     },
-    parents={"users": Parent("users", "User", "users", "user_id", "login", graphed=False)},
+    parents={
+        "users": Parent("users", "User", "users", "user_id", "login", graphed=False),
+        "campus": _campus_of("locations"),
+    },
     embeds=(_USER,),
     version=None,  # locations carry no updated_at: a changed row replaces the stored one
     order=(("begin_at", True), ("id", True)),
@@ -513,7 +525,27 @@ SLOTS = Resource(
         ),
         "future": _future("begin_at"),
     },
-    parents={"users": Parent("users", "User", "users", "user_id", "login")},
+    parents={
+        "users": Parent("users", "User", "users", "user_id", "login"),
+        # a project's slots: those booked by an evaluation of one of its teams
+        "projects": Parent(
+            "projects",
+            "Project",
+            "projects",
+            None,
+            "slug",
+            via=(
+                Membership(
+                    "projects",
+                    "teams",
+                    "project_id",
+                    "id",
+                    own="scale_team_id",
+                    through=("scale_teams", "id", "team_id"),
+                ),
+            ),
+        ),
+    },
     embeds=(Embed("scale_team", "scale_team_id"), _USER),
     version=None,  # slots carry no updated_at
     order=(("id", True),),
@@ -653,6 +685,7 @@ EXAMS = Resource(
         "validated": _reached("validated", "validated_at"),
         "future": _future("begin_at"),
     },
+    parents={"campus": _campus_of("exams")},
     embeds=(Embed("campus", "campus_id"),),
     order=(("begin_at", True), ("id", True)),
     narrow=(("campus", "campus_id"),),
@@ -725,6 +758,46 @@ USERS_RESOURCE = Resource(
             "Only users whose primary campus is one of the given campus ids.",
             only="is_primary",
             own="id",
+        ),
+    },
+    # the lists of a parent's users: those with a membership of it
+    parents={
+        "cursus": Parent(
+            "cursus",
+            "Cursus",
+            "cursus",
+            None,
+            "slug",
+            graphed=False,
+            via=(Membership("cursus", "cursus_users", "cursus_id", "user_id", own="id"),),
+        ),
+        "campus": Parent(
+            "campus",
+            "Campus",
+            "campus_users",
+            None,
+            None,
+            graphed=False,
+            known_by="campus_id",
+            via=(Membership("campus", "campus_users", "campus_id", "user_id", own="id"),),
+        ),
+        "projects": Parent(
+            "projects",
+            "Project",
+            "projects",
+            None,
+            "slug",
+            graphed=False,
+            via=(Membership("projects", "projects_users", "project_id", "user_id", own="id"),),
+        ),
+        "teams": Parent(
+            "teams",
+            "Team",
+            "teams",
+            None,
+            None,
+            graphed=False,
+            via=(Membership("teams", "teams_users", "team_id", "user_id", own="id"),),
         ),
     },
     order=(("id", True),),

@@ -1,0 +1,148 @@
+"""The operating issue's load benchmark: a realistic mix, `serve --workers 2` on PostgreSQL and
+Redis, many keep-alive clients, with the result cache off and then on.
+
+    python bench/load.py --rows 200000 [--clients 500] [--seconds 20] [--reuse]
+
+The mix, drawn at random for each request: one-user graphs (40 %), one-project graphs in a few
+zones (20 %), campus-filtered graphs over several intervals and zones (25 %), and list pages of a
+campus (15 %), over the demo's users, projects and campuses. Prints requests/s, p50 and p99, errors,
+and the cache's hit rate (from /metrics).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import multiprocessing
+import os
+import random
+import subprocess
+from concurrent.futures import ProcessPoolExecutor
+
+import common
+import psycopg
+from graph import Server, load, load_test, postgres_schema
+
+ZONES = ("UTC", "Europe/Paris", "America/Sao_Paulo", "Asia/Tokyo")
+INTERVALS = ("day", "week", "month", "hour_of_day", "day_of_week")
+
+
+def mix(url: str, count: int, seed: int = 7) -> list[str]:
+    """`count` request paths drawn from the mix."""
+    with psycopg.connect(url) as connection:
+        users = [r[0] for r in connection.execute("SELECT id FROM users ORDER BY id LIMIT 3000")]
+        projects = [
+            r[0]
+            for r in connection.execute(
+                "SELECT project_id FROM projects_users GROUP BY 1 ORDER BY count(*) DESC LIMIT 50"
+            )
+        ]
+        campuses = [
+            r[0]
+            for r in connection.execute(
+                "SELECT campus_id FROM campus_users GROUP BY 1 ORDER BY count(*) DESC LIMIT 8"
+            )
+        ]
+    rng = random.Random(seed)
+    paths = []
+    for _ in range(count):
+        draw = rng.random()
+        zone, interval = rng.choice(ZONES), rng.choice(INTERVALS)
+        if draw < 0.40:
+            paths.append(
+                f"/v2/users/{rng.choice(users)}/projects_users/graph/on/created_at/by/month"
+            )
+        elif draw < 0.60:
+            paths.append(
+                f"/v2/projects/{rng.choice(projects)}/projects_users/graph/on/created_at/by/week"
+                f"?time_zone={zone}"
+            )
+        elif draw < 0.85:
+            paths.append(
+                f"/v2/projects_users/graph/on/created_at/by/{interval}"
+                f"?filter[campus]={rng.choice(campuses)}&time_zone={zone}"
+            )
+        else:
+            paths.append(
+                f"/v2/projects_users?filter[campus]={rng.choice(campuses)}"
+                f"&page[number]={rng.randint(1, 20)}&page[size]=30"
+            )
+    return paths
+
+
+def _hit_rate(server: Server, url: str) -> str:
+    """From /metrics, with a token of an admin application."""
+    name = f"bench-admin-{dt.datetime.now().timestamp():.0f}"
+    made = subprocess.run(
+        [*common.CLI, "apps", "create", name, "--scope", "admin", "--json", "--database", url],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    found = json.loads(made.stdout)
+    status, body = server._request(
+        "POST",
+        "/oauth/token",
+        f"grant_type=client_credentials&client_id={found['uid']}&client_secret="
+        f"{found['secret']}&scope=admin",
+        {"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert status == 200, body
+    token = json.loads(body)["access_token"]
+    server.connection.request("GET", "/metrics", headers={"Authorization": f"Bearer {token}"})
+    text = server.connection.getresponse().read().decode()
+    counts = {"hit": 0.0, "miss": 0.0}
+    for line in text.splitlines():
+        if line.startswith("intragraph_graph_cache_total{"):
+            result = line.split('result="', 1)[1].split('"', 1)[0]
+            counts[result] = float(line.rsplit(" ", 1)[1])
+    total = counts["hit"] + counts["miss"]
+    return f"{counts['hit'] / total:.0%} of {total:,.0f} graph answers" if total else "no graph"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=200_000)
+    parser.add_argument("--clients", type=int, default=500)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--postgres", default=common.POSTGRES)
+    parser.add_argument(
+        "--redis", default=os.environ.get("INTRAGRAPH_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    )
+    parser.add_argument("--reuse", action="store_true")
+    args = parser.parse_args()
+    url = postgres_schema(args.postgres, f"intragraph_load_{args.rows}")
+    loaded = load(url, args.rows, dt.date.today().isoformat(), args.reuse)
+    if loaded:
+        print(f"demo of {args.rows:,} rows loaded in {loaded[0]:.1f} s")
+    paths = mix(url, 20_000)
+    print(
+        f"# bench/load.py --rows {args.rows:,}: serve --workers 2 on PostgreSQL + Redis, "
+        f"{args.clients} keep-alive clients, {args.seconds:.0f} s each "
+        f"({dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC)\n"
+    )
+    print("| result cache | requests/s | answered 200 | errors | p50 ms | p99 ms | hit rate |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | --- |")
+    for size in (0, 4096):
+        server = Server(url, workers=2, redis=args.redis, cache_size=size)
+        try:
+            with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+                port, token = server.port, server.token
+                # warm the pools (and the cache), then measure
+                pool.submit(load_test, port, token, paths, args.clients, 3).result()
+                timed = pool.submit(load_test, port, token, paths, args.clients, args.seconds)
+                result = timed.result()
+            rate = _hit_rate(server, url) if size else "-"
+            print(
+                f"| {'on, ' + str(size) if size else 'off'} | {result['rps']:,.0f} "
+                f"| {result['ok']:,} | {result['errors']} | {result['p50']:.1f} "
+                f"| {result['p99']:.1f} | {rate} |",
+                flush=True,
+            )
+        finally:
+            server.close()
+
+
+if __name__ == "__main__":
+    main()
