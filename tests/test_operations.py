@@ -180,11 +180,31 @@ def test_no_cache_still_tags(store: Store) -> None:
     assert len(tags) == 1 and client.app.state.cache.hits == 0  # type: ignore[attr-defined]
 
 
-def _token(store: Store, scopes: tuple[str, ...], limits: tuple[str, ...]) -> tuple[str, str]:
+def _token(
+    store: Store, scopes: tuple[str, ...], limits: tuple[str, ...], name: str = ""
+) -> tuple[str, str]:
     """A new application's uid and a token of it."""
-    made = applications.create(store, f"ops-{uuid.uuid4()}", NOW, scopes, limits)
+    made = applications.create(store, name or f"ops-{uuid.uuid4()}", NOW, scopes, limits)
     body = tokens.issue(store, made.uid, made.secret, " ".join(scopes), NOW, 7200)
     return made.uid, body["access_token"]
+
+
+def test_a_revocation_takes_effect_at_once_in_every_worker(store: Store) -> None:
+    """Tokens are looked up once per worker (a cache), yet a revocation refuses them at once:
+    the cache is keyed by the accounts' version, which the revocation raises."""
+    workers = [client_for(store, authorized=False) for _ in range(2)]
+    _, token = _token(store, ("public",), ("1000/second",), name="revoked")
+    auth = {"Authorization": f"Bearer {token}"}
+    for worker in workers:
+        for _ in range(2):  # looked up, then known
+            assert worker.get(BY_YEAR, headers=auth).status_code == 200
+    applications.revoke(store, "revoked", NOW)
+    for worker in workers:
+        refused = worker.get(BY_YEAR, headers=auth)
+        assert (refused.status_code, refused.json()["message"]) == (
+            401,
+            "The access token is invalid",
+        )
 
 
 def _sample(name: str, **labels: str) -> float:

@@ -207,13 +207,15 @@ def test_two_workers_share_tokens_and_limits(schema_url: str, tmp_path: Path) ->
         ).json()["access_token"]
         statuses: list[int] = []
 
-        def call() -> None:
+        def call(delay: float) -> None:
+            # one connection at a time: a worker accepts all those that are waiting at once
+            time.sleep(delay)
             response = requests.get(
                 f"{base}{GRAPH}", timeout=10, headers={"Authorization": f"Bearer {token}"}
             )
             statuses.append(response.status_code)
 
-        threads = [threading.Thread(target=call) for _ in range(36)]
+        threads = [threading.Thread(target=call, args=(i * 0.02,)) for i in range(36)]
         for thread in threads:
             thread.start()
         for thread in threads:

@@ -107,13 +107,14 @@ class AnswerCache:
         self._lock = threading.Lock()  # sync routes run on a thread pool
 
     def answer(
-        self, store: Store, query: GraphQuery, now: dt.datetime
+        self, store: Store, query: GraphQuery, now: dt.datetime, version: int | None = None
     ) -> tuple[dict[str, int], str]:
-        """The answer as of `now` (aware) and its ETag."""
+        """The answer as of `now` (aware) and its ETag; `version`, the data's, if the caller
+        has just read it."""
         if self.size == 0:
             counted = graph(store, query, now)
             return counted, etag(query, counted)
-        version = versions.current(store)
+        version = versions.current(store) if version is None else version
         key = (version, *_key(query))
         with self._lock:
             kept = self._kept.get(key)

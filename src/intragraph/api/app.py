@@ -22,6 +22,7 @@ from intragraph.api import (
     page,
     slashless,
 )
+from intragraph.auth import tokens
 from intragraph.auth.ratelimit import RateLimiter
 from intragraph.cache import AnswerCache
 from intragraph.config import Settings
@@ -67,6 +68,7 @@ def create_app(
     app.state.clock = clock
     app.state.limiter = limiter or RateLimiter(settings.redis_url)
     app.state.cache = AnswerCache(settings.cache_size)
+    app.state.tokens = tokens.TokenCache()
     errors.install(app)
     app.add_middleware(access_log.AccessLog)
     app.add_middleware(slashless.Slashless)

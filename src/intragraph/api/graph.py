@@ -82,7 +82,8 @@ def _endpoint(resource: Resource, parent: Parent | None) -> Callable[[Request], 
             state.settings.time_zone,
             key,
         )
-        answer, tag = state.cache.answer(state.store, query, state.clock())
+        version = getattr(request.state, "data_version", None)  # the guard read it
+        answer, tag = state.cache.answer(state.store, query, state.clock(), version)
         csv = "text/csv" in request.headers.get("accept", "")
         if csv:  # another representation, another tag
             tag = tag[:-1] + '-csv"'

@@ -16,6 +16,7 @@ from intragraph.auth import tokens
 from intragraph.auth.applications import SCOPES
 from intragraph.auth.ratelimit import parse_limits
 from intragraph.errors import Forbidden, TooManyRequests, Unauthorized
+from intragraph.store import versions
 
 SCHEME = OAuth2(
     flows=OAuthFlows(
@@ -45,8 +46,13 @@ def bearer(request: Request) -> str | None:
 def require(scope: str) -> Callable[..., None]:
     def guard(request: Request, _: str | None = Security(SCHEME, scopes=[scope])) -> None:
         state = request.app.state
+        # one read says whether the token cache and the result cache may answer
+        data, accounts = versions.both(state.store)
+        request.state.data_version = data
         try:
-            principal = tokens.authenticate(state.store, bearer(request), state.clock())
+            principal = tokens.authenticate(
+                state.store, bearer(request), state.clock(), state.tokens, accounts
+            )
         except Unauthorized as refused:
             expired = refused.message == tokens.EXPIRED
             metrics.TOKEN_FAILURES.labels("expired" if expired else "invalid").inc()

@@ -7,6 +7,8 @@ hands back the still-valid one, but that needs the token kept readable, and we k
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -79,9 +81,42 @@ def unauthorized(description: str) -> Unauthorized:
     return Unauthorized(description, {"WWW-Authenticate": header})
 
 
-def authenticate(store: Store, token: str | None, now: dt.datetime) -> Principal:
-    """The caller behind `token`, or a 401 saying whether to fetch a new token."""
-    record = accounts.token(store, credentials.digest(token)) if token else None
+class TokenCache:
+    """Tokens already looked up, by their hash and the accounts' version (raised by every
+    change of an application: a revocation takes effect at once, for every worker): at most
+    `size`, the oldest dropped. A token's expiry is checked at each use all the same."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self.size = size
+        self._known: OrderedDict[tuple[str, int], TokenRecord | None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def record(self, store: Store, digest: str, version: int) -> TokenRecord | None:
+        key = (digest, version)
+        with self._lock:
+            if key in self._known:
+                return self._known[key]
+        found = accounts.token(store, digest)
+        with self._lock:
+            self._known[key] = found
+            while len(self._known) > self.size:
+                self._known.popitem(last=False)
+        return found
+
+
+def authenticate(
+    store: Store,
+    token: str | None,
+    now: dt.datetime,
+    cache: TokenCache | None = None,
+    version: int = 0,
+) -> Principal:
+    """The caller behind `token`, or a 401 saying whether to fetch a new token; looked up in
+    `cache` (under the accounts' `version`) when one is given."""
+    record = None
+    if token:
+        digest = credentials.digest(token)
+        record = cache.record(store, digest, version) if cache else accounts.token(store, digest)
     if record is None or record.application.revoked_at is not None:
         raise unauthorized(INVALID)
     if now >= record.expires_at:

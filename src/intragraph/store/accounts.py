@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, fields
 from typing import Any
 
+from intragraph.store import versions
 from intragraph.store.base import Store, aware
 from intragraph.store.tables import ACCOUNT_TABLES
 
@@ -76,6 +77,7 @@ def update_application(store: Store, name: str, values: dict[str, Any]) -> None:
             f"UPDATE applications SET {assignments} WHERE name = {store.placeholder}",
             [*values.values(), name],
         )
+        versions.bump_accounts(writer)  # every worker's token cache forgets what it knew
 
 
 def insert_token(

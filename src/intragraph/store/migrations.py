@@ -257,10 +257,11 @@ MIGRATIONS = (
     Migration(10, "the graph family's other ten resources: tables, indexes, rollups", _family),
     Migration(
         11,
-        "data_version: raised by every data write (the result cache, ETags)",
+        "data_version: raised by every data write (the result cache, ETags), and by every "
+        "change of an application (the token cache)",
         lambda dialect: [
-            "CREATE TABLE IF NOT EXISTS data_version (n BIGINT)",
-            "INSERT INTO data_version SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM data_version)",
+            "CREATE TABLE IF NOT EXISTS data_version (n BIGINT, accounts BIGINT)",
+            "INSERT INTO data_version SELECT 0, 0 WHERE NOT EXISTS (SELECT 1 FROM data_version)",
         ],
         graphed=False,
     ),

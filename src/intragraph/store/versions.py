@@ -1,6 +1,8 @@
 """The data's version: a counter that every data transaction raises at its commit, so that an
 answer computed from the data can be known to be current (the result cache, ETags) with one
-small read, from every worker and machine that shares the database."""
+small read, from every worker and machine that shares the database; and beside it the accounts'
+version, raised by every change of an application (a revocation, a new secret), which the token
+cache is keyed by."""
 
 from __future__ import annotations
 
@@ -13,6 +15,16 @@ TABLE = "data_version"
 
 def current(store: Store) -> int:
     return int(store.fetch(f"SELECT n FROM {TABLE}", [])[0][0])
+
+
+def both(store: Store) -> tuple[int, int]:
+    """The data's version and the accounts', in one read."""
+    data, accounts = store.fetch(f"SELECT n, accounts FROM {TABLE}", [])[0]
+    return int(data), int(accounts)
+
+
+def bump_accounts(writer: Writer) -> None:
+    writer.execute(f"UPDATE {TABLE} SET accounts = accounts + 1")
 
 
 def bump(writer: Writer) -> None:
