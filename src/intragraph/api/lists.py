@@ -47,8 +47,11 @@ def shaper(resource: Resource) -> Callable[[dict[str, Any], str], dict[str, Any]
     columns = {f.json: f.name for f in resource.columns}
     embeds = {e.name: e for e in resource.embeds}
     records = {e.name: shaper(LISTED[e.resource]) for e in resource.embeds if e.resource}
-    people = dict(resource.people)
     members = resource.members
+    # a row key listing an embedded record's members: the declaration of those members
+    people = {
+        key: (name, LISTED[embeds[name].resource or ""].members) for key, name in resource.people
+    }
 
     def shape(row: dict[str, Any], base: str) -> dict[str, Any]:
         shown: dict[str, Any] = {}
@@ -58,11 +61,11 @@ def shaper(resource: Resource) -> Callable[[dict[str, Any], str], dict[str, Any]
             elif key == "url":  # the row's own address in the API
                 shown[key] = f"{base}/v2/{resource.name}/{row.get('login') or row['id']}"
             elif members is not None and key == members.name:
-                shown[key] = [_member(member, members, base) for member in row[key]]
+                shown[key] = [_member(member, members, base, True) for member in row[key]]
             elif key in people:  # the members of an embedded record, as users
-                record = row[people[key]]
-                found = (record or {}).get("users", [])
-                shown[key] = [_member(member, None, base) for member in found]
+                name, of = people[key]
+                found = (row[name] or {}).get(of.name, []) if of is not None else []
+                shown[key] = [_member(member, of, base, False) for member in found if of]
             elif key in records:
                 record = row[key]  # None, or {"id"} alone for one not kept, or the record
                 whole = record is not None and record.keys() != {"id"}
@@ -79,16 +82,16 @@ def shaper(resource: Resource) -> Callable[[dict[str, Any], str], dict[str, Any]
     return shape
 
 
-def _member(member: dict[str, Any], members: Members | None, base: str) -> dict[str, Any]:
-    """A member as the API shows one (a team's user): id, login, url, then (with `members`)
-    the membership's own keys."""
-    user = member["user_id"]
+def _member(member: dict[str, Any], members: Members, base: str, whole: bool) -> dict[str, Any]:
+    """A member as the API shows one (a team's user): id, login, url, then (`whole`) the
+    membership's own keys."""
+    key = member[members.member]
     shown = {
-        "id": user,
+        "id": key,
         "login": member["login"],
-        "url": f"{base}/v2/users/{member['login'] or user}",
+        "url": f"{base}/v2/{members.entity.table}/{member['login'] or key}",
     }
-    if members is not None:
+    if whole:
         shown.update((f.json, member[f.name]) for f in members.fields)
     return shown
 

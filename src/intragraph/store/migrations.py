@@ -163,6 +163,15 @@ def _slots(dialect: Dialect) -> list[str]:
     return statements
 
 
+def _keyed(tables: tuple[str, ...]) -> list[str]:
+    return [f"CREATE UNIQUE INDEX IF NOT EXISTS {t}_id ON {t} (id)" for t in tables]
+
+
+def _indexed(columns: tuple[tuple[str, str], ...]) -> list[str]:
+    """An index on each (table, column): what nested routes and filters look rows up by."""
+    return [f"CREATE INDEX IF NOT EXISTS {t}_{c} ON {t} ({c})" for t, c in columns]
+
+
 def _teams(dialect: Dialect) -> list[str]:
     statements = [_create(dialect, TABLES[name]) for name in ("cursus", "teams_users", "teams")]
     statements.append(_create(dialect, TABLES["scale_teams"]))
@@ -172,11 +181,9 @@ def _teams(dialect: Dialect) -> list[str]:
         "WHERE cursus_id NOT IN (SELECT id FROM cursus)"
     )
     if dialect.indexes:
-        for table in ("cursus", "teams_users", "teams", "scale_teams"):
-            statements.append(f"CREATE UNIQUE INDEX IF NOT EXISTS {table}_id ON {table} (id)")
-        statements += [
-            f"CREATE INDEX IF NOT EXISTS {t}_{c} ON {t} ({c})"
-            for t, c in (
+        statements += _keyed(("cursus", "teams_users", "teams", "scale_teams"))
+        statements += _indexed(
+            (
                 ("cursus", "slug"),
                 ("teams_users", "team_id"),
                 ("teams_users", "user_id"),
@@ -184,7 +191,7 @@ def _teams(dialect: Dialect) -> list[str]:
                 ("scale_teams", "team_id"),
                 ("scale_teams", "user_id"),
             )
-        ]
+        )
         statements += _graph_indexes(TEAMS) + _graph_indexes(SCALE_TEAMS)
     return statements
 
@@ -208,13 +215,9 @@ def _family(dialect: Dialect) -> list[str]:
     tables = ("quests", "roles", "closes", "reports", *(r.table for r in FAMILY))
     statements = [_create(dialect, TABLES[name]) for name in tables]
     if dialect.indexes:
-        statements += [
-            f"CREATE UNIQUE INDEX IF NOT EXISTS {table}_id ON {table} (id)" for table in tables
-        ]
-        # what nested routes and filters look rows up by
-        statements += [
-            f"CREATE INDEX IF NOT EXISTS {t}_{c} ON {t} ({c})"
-            for t, c in (
+        statements += _keyed(tables)
+        statements += _indexed(
+            (
                 ("quests_users", "user_id"),
                 ("quests_users", "quest_id"),
                 ("languages_users", "user_id"),
@@ -224,7 +227,7 @@ def _family(dialect: Dialect) -> list[str]:
                 ("patronages_reports", "patronage_id"),
                 ("teams", "project_session_id"),
             )
-        ]
+        )
         for resource in FAMILY:
             statements += _graph_indexes(resource)
     return statements

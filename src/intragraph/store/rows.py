@@ -4,6 +4,7 @@ parent of a nested route, and plain counts."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from intragraph.conditions import AnyOf, Condition, Either, ListQuery, MemberOf, Value
@@ -38,9 +39,11 @@ def _completed(
 ) -> list[dict[str, Any]]:
     """The rows with their embedded objects and their members."""
     for embed in resource.embeds:
-        if embed.entity is not None and embed.name in resource.row:
+        if embed.name not in resource.row:
+            continue
+        if embed.entity is not None:
             _embed(store, rows, embed, embed.entity)
-        if embed.resource is not None and embed.name in resource.row:
+        elif embed.resource is not None:
             _embed_records(store, rows, embed, LISTED[embed.resource], now)
     if resource.members is not None and rows:
         _members(store, rows, resource.members)
@@ -51,16 +54,8 @@ def _embed_records(
     store: Store, rows: list[dict[str, Any]], embed: Embed, other: Resource, now: dt.datetime
 ) -> None:
     """Each row's object as a record of its own resource (a scale team's team, whole)."""
-    keys = sorted({row[embed.column] for row in rows if row[embed.column] is not None})
-    known: dict[Any, dict[str, Any]] = {}
-    if keys:
-        columns = TABLES[other.table].columns
-        marks = ", ".join([store.placeholder] * len(keys))
-        found = store.fetch(
-            f"SELECT {', '.join(columns)} FROM {other.table} WHERE id IN ({marks})", keys
-        )
-        records = [dict(zip(columns, row, strict=True)) for row in found]
-        known = {record["id"]: record for record in _completed(store, other, records, now)}
+    known = _by_id(store, rows, embed.column, other.table, TABLES[other.table].columns)
+    _completed(store, other, list(known.values()), now)
     for row in rows:
         key = row[embed.column]
         row[embed.name] = None if key is None else known.get(key, {"id": key})
@@ -86,17 +81,24 @@ def _members(store: Store, rows: list[dict[str, Any]], members: Members) -> None
         row[members.name] = by_record[row["id"]]
 
 
+def _by_id(
+    store: Store, rows: list[dict[str, Any]], column: str, table: str, columns: Sequence[str]
+) -> dict[Any, dict[str, Any]]:
+    """The rows of `table` (its `columns`, the id first) whose ids the rows' `column` names."""
+    keys = sorted({row[column] for row in rows if row[column] is not None})
+    if not keys:
+        return {}
+    found = store.fetch(
+        f"SELECT {', '.join(columns)} FROM {table} "
+        f"WHERE id IN ({', '.join([store.placeholder] * len(keys))})",
+        keys,
+    )
+    return {row[0]: dict(zip(columns, row, strict=True)) for row in found}
+
+
 def _embed(store: Store, rows: list[dict[str, Any]], embed: Embed, entity: Entity) -> None:
-    keys = sorted({row[embed.column] for row in rows if row[embed.column] is not None})
-    known: dict[Any, dict[str, Any]] = {}
     columns = [f.name for f in entity.fields]
-    if keys:
-        found = store.fetch(
-            f"SELECT {', '.join(columns)} FROM {entity.table} "
-            f"WHERE id IN ({', '.join([store.placeholder] * len(keys))})",
-            keys,
-        )
-        known = {row[0]: dict(zip(columns, row, strict=True)) for row in found}
+    known = _by_id(store, rows, embed.column, entity.table, columns)
     for row in rows:
         key = row[embed.column]
         # an object no record brought (a row imported with its id alone): its id, the rest null
