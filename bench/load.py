@@ -71,8 +71,8 @@ def mix(url: str, count: int, seed: int = 7) -> list[str]:
     return paths
 
 
-def _hit_rate(server: Server, url: str) -> str:
-    """From /metrics, with a token of an admin application."""
+def _scrape(server: Server, url: str) -> str:
+    """/metrics, with a token of an admin application."""
     name = f"bench-admin-{dt.datetime.now().timestamp():.0f}"
     made = subprocess.run(
         [*common.CLI, "apps", "create", name, "--scope", "admin", "--json", "--database", url],
@@ -91,14 +91,36 @@ def _hit_rate(server: Server, url: str) -> str:
     assert status == 200, body
     token = json.loads(body)["access_token"]
     server.connection.request("GET", "/metrics", headers={"Authorization": f"Bearer {token}"})
-    text = server.connection.getresponse().read().decode()
-    counts = {"hit": 0.0, "miss": 0.0}
+    return server.connection.getresponse().read().decode()
+
+
+def _hit_rate(text: str) -> str:
+    """Answers from a worker's memory or from Redis, of all graph and list answers."""
+    counts = {"hit": 0.0, "shared": 0.0, "miss": 0.0}
     for line in text.splitlines():
-        if line.startswith("intragraph_graph_cache_total{"):
+        if line.startswith("intragraph_answer_cache_total{"):
             result = line.split('result="', 1)[1].split('"', 1)[0]
-            counts[result] = float(line.rsplit(" ", 1)[1])
-    total = counts["hit"] + counts["miss"]
-    return f"{counts['hit'] / total:.0%} of {total:,.0f} graph answers" if total else "no graph"
+            counts[result] += float(line.rsplit(" ", 1)[1])
+    total = sum(counts.values())
+    if not total:
+        return "no answer"
+    return (
+        f"{(counts['hit'] + counts['shared']) / total:.1%} of {total:,.0f} "
+        f"({counts['shared'] / total:.0%} from Redis)"
+    )
+
+
+def _per_worker(text: str) -> str:
+    """Requests answered by each worker, from their gauges (label pid)."""
+    found = sorted(
+        (
+            float(line.rsplit(" ", 1)[1])
+            for line in text.splitlines()
+            if line.startswith("intragraph_worker_requests{")
+        ),
+        reverse=True,
+    )
+    return " / ".join(f"{n:,.0f}" for n in found)
 
 
 def main() -> None:
@@ -122,8 +144,11 @@ def main() -> None:
         f"{args.clients} keep-alive clients, {args.seconds:.0f} s each "
         f"({dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC)\n"
     )
-    print("| result cache | requests/s | answered 200 | errors | p50 ms | p99 ms | hit rate |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | --- |")
+    print(
+        "| result cache | requests/s | answered 200 | errors | p50 ms | p99 ms | hit rate "
+        "| answers per worker |"
+    )
+    print("| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |")
     for size in (0, 4096):
         server = Server(url, workers=2, redis=args.redis, cache_size=size)
         try:
@@ -133,11 +158,12 @@ def main() -> None:
                 pool.submit(load_test, port, token, paths, args.clients, 3).result()
                 timed = pool.submit(load_test, port, token, paths, args.clients, args.seconds)
                 result = timed.result()
-            rate = _hit_rate(server, url) if size else "-"
+            scraped = _scrape(server, url)
+            rate = _hit_rate(scraped) if size else "-"
             print(
                 f"| {'on, ' + str(size) if size else 'off'} | {result['rps']:,.0f} "
                 f"| {result['ok']:,} | {result['errors']} | {result['p50']:.1f} "
-                f"| {result['p99']:.1f} | {rate} |",
+                f"| {result['p99']:.1f} | {rate} | {_per_worker(scraped)} |",
                 flush=True,
             )
         finally:

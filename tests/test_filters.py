@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
 import pytest
+from fastapi.testclient import TestClient
 
 from intragraph import periods
 from intragraph.store.base import Store
-from tests.conftest import add, client_for, utc
+from tests.conftest import ENGINES, add, client_for, shared_store, utc
 
 # id -> created_at; every row lies on its own day in UTC and in Europe/Paris
 CREATED = {
@@ -19,8 +21,17 @@ CREATED = {
 }
 
 
-@pytest.fixture
-def network(store: Store) -> Store:
+@pytest.fixture(scope="module", params=ENGINES)
+def network(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[TestClient]:
+    """A client of the rows below, written once for the module (no test writes)."""
+    with shared_store(request.param, tmp_path_factory.mktemp("filters")) as store:
+        _fill(store)
+        yield client_for(store)
+
+
+def _fill(store: Store) -> None:
     add(
         store,
         "projects",
@@ -94,12 +105,11 @@ def network(store: Store) -> Store:
             "updated_at": utc("2018-01-01 08:00"),
         },
     )
-    return store
 
 
-def _ids(store: Store, path: str, query: str) -> set[int]:
+def _ids(client: TestClient, path: str, query: str) -> set[int]:
     """The ids counted by a by-day graph on created_at, read back from their days."""
-    response = client_for(store).get(f"{path}/graph/on/created_at/by/day?{query}")
+    response = client.get(f"{path}/graph/on/created_at/by/day?{query}")
     assert response.status_code == 200, response.text
     zone = ZoneInfo(dict(p.split("=") for p in query.split("&") if p).get("time_zone", "UTC"))
     by_day = {periods.bucket(moment, "day", zone): id_ for id_, moment in CREATED.items()}
@@ -164,7 +174,7 @@ CASES = [
 
 
 @pytest.mark.parametrize(("query", "ids"), CASES)
-def test_filters_and_ranges(network: Store, query: str, ids: set[int]) -> None:
+def test_filters_and_ranges(network: TestClient, query: str, ids: set[int]) -> None:
     assert _ids(network, "/v2/projects_users", query) == ids
 
 
@@ -179,7 +189,7 @@ def test_filters_and_ranges(network: Store, query: str, ids: set[int]) -> None:
         ("/v2/users/carol/projects_users", "filter[project_id]=1", set()),
     ],
 )
-def test_nested_routes(network: Store, path: str, query: str, ids: set[int]) -> None:
+def test_nested_routes(network: TestClient, path: str, query: str, ids: set[int]) -> None:
     assert _ids(network, path, query) == ids
 
 
@@ -198,7 +208,7 @@ def test_nested_routes(network: Store, path: str, query: str, ids: set[int]) -> 
         ),
     ],
 )
-def test_unknown_parent_is_404(network: Store, path: str, message: str) -> None:
-    response = client_for(network).get(path)
+def test_unknown_parent_is_404(network: TestClient, path: str, message: str) -> None:
+    response = network.get(path)
     assert response.status_code == 404
     assert response.json() == {"error": "Not Found", "message": message}

@@ -221,7 +221,7 @@ def test_metrics(store: Store) -> None:
     route = {"route": "/v2/projects_users/graph/on/{field}/by/{interval}", "method": "GET"}
     before = {
         "ok": _sample("intragraph_requests_total", **route, status="200"),
-        "hit": _sample("intragraph_graph_cache_total", result="hit"),
+        "hit": _sample("intragraph_answer_cache_total", kind="graph", result="hit"),
         "invalid": _sample("intragraph_token_failures_total", reason="invalid"),
     }
     _rows(store, utc("2017-03-01 10:00"))
@@ -232,7 +232,7 @@ def test_metrics(store: Store) -> None:
         client.get(BY_YEAR, headers={"Authorization": f"Bearer {limited}"})
     assert _sample("intragraph_requests_total", **route, status="200") == before["ok"] + 3
     # counted once: the second request and the limited application's first are hits
-    assert _sample("intragraph_graph_cache_total", result="hit") == before["hit"] + 2
+    assert _sample("intragraph_answer_cache_total", kind="graph", result="hit") == before["hit"] + 2
     assert _sample("intragraph_token_failures_total", reason="invalid") == before["invalid"] + 1
     assert _sample("intragraph_rate_limited_total", application=limited_uid) == 1
     with store.transaction() as writer:  # a sync that completed a window at NOW

@@ -7,6 +7,7 @@ the rows, on every engine."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from fastapi.testclient import TestClient
 from intragraph.cli import main
 from intragraph.store import open_store
 from intragraph.store.base import Store
-from tests.conftest import add, client_for, counted_ids, utc
+from tests.conftest import ENGINES, add, client_for, counted_ids, shared_store, utc
 
 # NOW (conftest) is 2018-01-10 12:00Z. Each row is made on its own day.
 TEAMS = {1: utc("2017-12-01 10:00"), 2: utc("2017-12-15 10:00"), 3: utc("2018-01-05 10:00")}
@@ -29,8 +30,22 @@ def _member(team: int, user: int, leader: bool) -> dict[str, Any]:
     return {"id": team * 10**9 + user, "team_id": team, "user_id": user, "leader": leader}
 
 
+@pytest.fixture(scope="module", params=ENGINES)
+def teams(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Store]:
+    """The rows below, written once for the module's reading tests."""
+    with shared_store(request.param, tmp_path_factory.mktemp("teams")) as store:
+        _fill(store)
+        yield store
+
+
 @pytest.fixture
-def client(store: Store) -> TestClient:
+def client(teams: Store) -> TestClient:
+    return client_for(teams)
+
+
+def _fill(store: Store) -> None:
     add(
         store,
         "users",
@@ -110,7 +125,6 @@ def client(store: Store) -> TestClient:
     )
     add(store, "locations", {"campus_id": 1, "host": "c1"}, {"campus_id": 7, "host": "c7"})
     add(store, "exams", {"campus_id": 7, "name": "Exam Rank 02"})
-    return client_for(store)
 
 
 def _made(rows: list[dict[str, Any]], days: dict[int, Any]) -> list[dict[str, Any]]:

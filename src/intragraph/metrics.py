@@ -5,7 +5,7 @@ answers for all."""
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 _SECONDS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
@@ -25,4 +25,18 @@ RATE_LIMITED = Counter(
 TOKEN_FAILURES = Counter(
     "intragraph_token_failures", "Requests refused with 401: invalid or expired.", ["reason"]
 )
-CACHE = Counter("intragraph_graph_cache", "Graph answers from the cache, or counted.", ["result"])
+CACHE = Counter(
+    "intragraph_answer_cache",
+    "Answers (graph, list) from this worker's memory (hit), Redis (shared), or counted (miss).",
+    ["kind", "result"],
+)
+CACHE_ERRORS = Counter(
+    "intragraph_answer_cache_errors", "Reads and writes of the shared (Redis) cache that failed."
+)
+# a gauge, not a counter: with several workers, each keeps its own line (label pid), which
+# shows how evenly the connections spread
+WORKER_REQUESTS = Gauge(
+    "intragraph_worker_requests",
+    "HTTP requests answered by this worker since it started.",
+    multiprocess_mode="all",
+)

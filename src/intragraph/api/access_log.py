@@ -87,6 +87,7 @@ class AccessLog:
             duration = round(seconds * 1000, 1)
             metrics.REQUESTS.labels(route, scope["method"], str(status)).inc()
             metrics.LATENCY.labels(route).observe(seconds)
+            metrics.WORKER_REQUESTS.inc()
             log.info(
                 "%s %s %s %s %d %.1fms",
                 request_id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
@@ -22,6 +23,7 @@ from intragraph.api import (
     page,
     slashless,
 )
+from intragraph.api.batches import Batched
 from intragraph.auth import tokens
 from intragraph.auth.ratelimit import RateLimiter
 from intragraph.cache import AnswerCache
@@ -67,8 +69,9 @@ def create_app(
     app.state.store = store
     app.state.clock = clock
     app.state.limiter = limiter or RateLimiter(settings.redis_url)
-    app.state.cache = AnswerCache(settings.cache_size)
+    app.state.cache = AnswerCache(settings.cache_size, settings.redis_url)
     app.state.tokens = tokens.TokenCache()
+    app.state.admit = Batched(functools.partial(guard.admit, app.state))
     errors.install(app)
     app.add_middleware(access_log.AccessLog)
     app.add_middleware(slashless.Slashless)
@@ -81,10 +84,16 @@ def create_app(
     app.include_router(metrics.router)
 
     public = [Security(guard.require("public"))]
+    # FastAPI tries every route in turn, a few microseconds each: a resource's graph and list
+    # routes together, the resources in their declared order (projects_users first), rather
+    # than every list behind every graph
     for resource in RESOURCES.values():
         app.include_router(graph.router(resource), dependencies=public)
-    for resource in LISTED.values():
-        app.include_router(lists.router(resource), dependencies=public)
+        if resource.name in LISTED:
+            app.include_router(lists.router(resource), dependencies=public)
+    for name, resource in LISTED.items():
+        if name not in RESOURCES:
+            app.include_router(lists.router(resource), dependencies=public)
     return app
 
 

@@ -4,8 +4,6 @@ the rate limit before it got here."""
 
 from __future__ import annotations
 
-import hashlib
-
 from fastapi import Request
 
 # the answer may be kept by the client, but used only after asking whether it still holds
@@ -14,10 +12,6 @@ CACHE_CONTROL = "private, max-age=0, must-revalidate"
 
 def validators(tag: str) -> dict[str, str]:
     return {"ETag": tag, "Cache-Control": CACHE_CONTROL}
-
-
-def of(body: bytes) -> str:
-    return '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
 
 
 def not_modified(request: Request, tag: str) -> bool:

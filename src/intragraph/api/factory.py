@@ -21,5 +21,6 @@ def from_environment() -> FastAPI:
     json_lines = settings.log_format == "json"
     handler.setFormatter(access_log.JsonLines() if json_lines else logging.Formatter(LOG_FORMAT))
     logging.basicConfig(level=settings.log_level.upper(), handlers=[handler])
-    store = open_store(settings.database_url, settings)
+    # a database that does not answer yet is waited for: /health answers, the API says 503
+    store = open_store(settings.database_url, settings, wait=True)
     return create_app(settings, store, on_close=store.close)

@@ -3,11 +3,12 @@ under each parent of the resource. Their OpenAPI parameters come from the resour
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
 
 from intragraph import periods
 from intragraph.api.etags import not_modified, validators
@@ -69,8 +70,10 @@ def parent_key(parent: Parent | None, path: dict[str, str]) -> ParentKey | None:
     return ParentKey(parent, path["key"], outer)
 
 
-def _endpoint(resource: Resource, parent: Parent | None) -> Callable[[Request], Response]:
-    def endpoint(request: Request) -> Response:
+def _endpoint(
+    resource: Resource, parent: Parent | None
+) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+    async def endpoint(request: Request) -> Response:
         path = request.path_params
         state = request.app.state
         key = parent_key(parent, path)
@@ -82,18 +85,22 @@ def _endpoint(resource: Resource, parent: Parent | None) -> Callable[[Request], 
             state.settings.time_zone,
             key,
         )
-        version = getattr(request.state, "data_version", None)  # the guard read it
-        answer, tag = state.cache.answer(state.store, query, state.clock(), version)
+        version, now = request.state.data_version, state.clock()  # the guard read the version
+        # a hit is answered here; counting (I/O) goes to a thread
+        answer = state.cache.memorized(query, now, version) or await run_in_threadpool(
+            state.cache.graph, state.store, query, now, version
+        )
         csv = "text/csv" in request.headers.get("accept", "")
-        if csv:  # another representation, another tag
-            tag = tag[:-1] + '-csv"'
+        tag = answer.etag[:-1] + '-csv"' if csv else answer.etag  # another representation
         if not_modified(request, tag):
             return Response(status_code=304, headers=validators(tag))
         if csv:
             return Response(
-                to_csv(answer, query.interval), media_type="text/csv", headers=validators(tag)
+                to_csv(answer.counts, query.interval),
+                media_type="text/csv",
+                headers=validators(tag),
             )
-        return JSONResponse(answer, headers=validators(tag))
+        return Response(answer.body, media_type="application/json", headers=validators(tag))
 
     return endpoint
 

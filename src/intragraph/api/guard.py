@@ -3,8 +3,11 @@ within the application's rate limits. The OpenAPI docs show it as OAuth2 client 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import datetime as dt
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from fastapi import Request, Security
 from fastapi.openapi.models import OAuthFlowClientCredentials, OAuthFlows
@@ -43,36 +46,74 @@ def bearer(request: Request) -> str | None:
     return request.query_params.get("access_token") or None
 
 
-def require(scope: str) -> Callable[..., None]:
-    def guard(request: Request, _: str | None = Security(SCHEME, scopes=[scope])) -> None:
-        state = request.app.state
-        # one read says whether the token cache and the result cache may answer
-        data, accounts = versions.both(state.store)
-        request.state.data_version = data
-        try:
-            principal = tokens.authenticate(
-                state.store, bearer(request), state.clock(), state.tokens, accounts
-            )
-        except Unauthorized as refused:
-            expired = refused.message == tokens.EXPIRED
-            metrics.TOKEN_FAILURES.labels("expired" if expired else "invalid").inc()
-            raise
-        request.state.uid = principal.uid
-        if scope not in principal.scopes:
-            needed = f"The action need the following scopes: [{scope}]"
-            header = (
-                f'Bearer realm={tokens.REALM}, error="insufficient scope", '
-                f'error_description="{needed}"'
-            )
-            raise Forbidden(f"Insufficient scope. {needed}", {"WWW-Authenticate": header})
-        count(request, principal)
+@dataclass(frozen=True)
+class Admitted:
+    data_version: int
+    principal: tokens.Principal
+    rate_headers: dict[str, str] | TooManyRequests  # or the refusal of a rate limit
+
+
+def require(scope: str) -> Callable[..., Coroutine[Any, Any, None]]:
+    async def guard(request: Request, _: str | None = Security(SCHEME, scopes=[scope])) -> None:
+        admitted = await request.app.state.admit((bearer(request), scope))
+        request.state.uid = admitted.principal.uid  # the access log names the caller
+        if isinstance(admitted.rate_headers, TooManyRequests):
+            raise admitted.rate_headers
+        request.state.data_version = admitted.data_version
+        request.state.rate_headers = admitted.rate_headers
 
     return guard
 
 
+def admit(state: Any, waiting: list[tuple[str | None, str]]) -> list[Admitted | Exception]:
+    """The guard's work for every request waiting at once (`batches.py`), in a thread: one
+    read of the versions (which say whether the token cache and the result cache may answer),
+    each token checked, and one count of the rate limits for all of them (a Redis pipeline)."""
+    data, accounts = versions.both(state.store)
+    now = state.clock()
+    outcomes: list[Admitted | Exception] = []
+    counted: list[tuple[str, tuple[RateLimitItem, ...]]] = []
+    for token, scope in waiting:
+        try:
+            principal = _principal(state, token, scope, now, accounts)
+        except (Unauthorized, Forbidden) as refused:
+            outcomes.append(refused)
+            continue
+        outcomes.append(Admitted(data, principal, {}))
+        counted.append((principal.uid, _limits(principal.rate_limits)))
+    counts = iter(state.limiter.hit_many(counted))
+    for i, outcome in enumerate(outcomes):
+        if isinstance(outcome, Admitted):
+            headers = next(counts)
+            if isinstance(headers, TooManyRequests):
+                metrics.RATE_LIMITED.labels(outcome.principal.uid).inc()
+            elif isinstance(headers, Exception):
+                raise headers
+            outcomes[i] = Admitted(data, outcome.principal, headers)
+    return outcomes
+
+
+def _principal(
+    state: Any, token: str | None, scope: str, now: dt.datetime, accounts: int
+) -> tokens.Principal:
+    try:
+        principal = tokens.authenticate(state.store, token, now, state.tokens, accounts)
+    except Unauthorized as refused:
+        expired = refused.message == tokens.EXPIRED
+        metrics.TOKEN_FAILURES.labels("expired" if expired else "invalid").inc()
+        raise
+    if scope not in principal.scopes:
+        needed = f"The action need the following scopes: [{scope}]"
+        header = (
+            f'Bearer realm={tokens.REALM}, error="insufficient scope", error_description="{needed}"'
+        )
+        raise Forbidden(f"Insufficient scope. {needed}", {"WWW-Authenticate": header})
+    return principal
+
+
 def count(request: Request, principal: tokens.Principal) -> None:
-    """Spend one request of the application's budget (429 past it); the answer carries the
-    rate-limit headers (the access log adds them)."""
+    """Spend one request of the application's budget (429 past it), outside the guard (the
+    token info route); the answer carries the rate-limit headers (the access log adds them)."""
     try:
         request.state.rate_headers = request.app.state.limiter.hit(
             principal.uid, _limits(principal.rate_limits)

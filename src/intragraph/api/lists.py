@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
 from intragraph.api import etags
@@ -133,30 +134,40 @@ def _parameters(resource: Resource, parent: Parent | None) -> list[dict[str, Any
     ]
 
 
-def _endpoint(resource: Resource, parent: Parent | None) -> Callable[[Request], Response]:
+def _endpoint(
+    resource: Resource, parent: Parent | None
+) -> Callable[[Request], Coroutine[Any, Any, Response]]:
     shape = shaper(resource)
 
-    def endpoint(request: Request) -> Response:
+    async def endpoint(request: Request) -> Response:
         state = request.app.state
         key = parent_key(parent, request.path_params)
         query = parse_list(
             resource, request.query_params.multi_items(), state.settings.time_zone, key
         )
-        now = state.clock()
-        rows, total = stored.page(state.store, query, now, parent_conditions(state.store, key))
         base = str(request.base_url).rstrip("/")
+        now = state.clock()
+
+        def count() -> tuple[bytes, int]:
+            extra = parent_conditions(state.store, key)
+            rows, total = stored.page(state.store, query, now, extra)
+            return bytes(JSONResponse([shape(row, base) for row in rows]).body), total
+
+        version = request.state.data_version  # the guard read it
+        # a hit is answered here; counting (I/O) goes to a thread
+        answer = state.cache.memorized(query, now, version, base) or await run_in_threadpool(
+            state.cache.page, state.store, query, base, now, version, count
+        )
         headers = {
             "X-Page": str(query.page),
             "X-Per-Page": str(query.size),
-            "X-Total": str(total),
-            "Link": _link(request, query, total),
+            "X-Total": str(answer.total),
+            "Link": _link(request, query, answer.total),
+            **etags.validators(answer.etag),
         }
-        answer = JSONResponse([shape(row, base) for row in rows], headers=headers)
-        tag = etags.of(bytes(answer.body))
-        if etags.not_modified(request, tag):
-            return Response(status_code=304, headers={**headers, **etags.validators(tag)})
-        answer.headers.update(etags.validators(tag))
-        return answer
+        if etags.not_modified(request, answer.etag):
+            return Response(status_code=304, headers=headers)
+        return Response(answer.body, media_type="application/json", headers=headers)
 
     return endpoint
 

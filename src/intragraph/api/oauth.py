@@ -103,10 +103,10 @@ async def token(request: Request) -> JSONResponse:
 
 
 @router.get("/oauth/token/info", summary="What the access token is")
-def token_info(request: Request) -> JSONResponse:
+async def token_info(request: Request) -> JSONResponse:
     state = request.app.state
     now = state.clock()
-    principal = tokens.authenticate(state.store, bearer(request), now)
+    principal = await run_in_threadpool(tokens.authenticate, state.store, bearer(request), now)
     request.state.uid = principal.uid
-    count(request, principal)
+    await run_in_threadpool(count, request, principal)
     return JSONResponse(tokens.info(principal, now), headers=_NO_STORE)

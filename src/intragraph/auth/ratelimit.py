@@ -8,6 +8,8 @@ from __future__ import annotations
 import math
 import re
 import time
+from collections.abc import Callable
+from typing import Any
 
 import redis
 from limits import RateLimitItem, parse, storage, strategies
@@ -86,11 +88,44 @@ class RateLimiter:
         except redis.RedisError:
             return False
 
-    def _in_redis(self, key: str, items: tuple[RateLimitItem, ...]) -> list[Window]:
+    @property
+    def shared(self) -> bool:
+        """Whether the counters are in Redis (a round trip a request) or in memory."""
+        return self._script is not None
+
+    @staticmethod
+    def _arguments(key: str, items: tuple[RateLimitItem, ...]) -> tuple[list[str], list[int]]:
         keys = [item.key_for("intragraph", key) for item in items]
-        limits = [value for item in items for value in (item.amount, item.get_expiry())]
-        values = self._script(keys=keys, args=limits)  # type: ignore[misc]
-        windows, refused = [], False
+        return keys, [value for item in items for value in (item.amount, item.get_expiry())]
+
+    def _counted(self, requests: list[tuple[str, tuple[RateLimitItem, ...]]]) -> list[Any]:
+        """The script's answer for each request: one call for one request, else a pipeline
+        of EVALSHA (redis-py's pipelined scripts ask SCRIPT EXISTS first: a round trip more)."""
+        if len(requests) == 1:
+            keys, limits = self._arguments(*requests[0])
+            return [self._script(keys=keys, args=limits)]  # type: ignore[misc]
+        assert self._client is not None and self._script is not None
+        for attempt in range(2):
+            pipe = self._client.pipeline(transaction=False)
+            for key, items in requests:
+                keys, limits = self._arguments(key, items)
+                pipe.execute_command(  # type: ignore[no-untyped-call]
+                    "EVALSHA", self._script.sha, len(keys), *keys, *limits
+                )
+            values = pipe.execute(raise_on_error=False)
+            if not any(isinstance(v, redis.exceptions.NoScriptError) for v in values):
+                break
+            if attempt == 0:  # a restarted Redis forgot the script
+                self._client.script_load(_HIT)
+        for value in values:
+            if isinstance(value, Exception):
+                raise value
+        return list(values)
+
+    @staticmethod
+    def _windows(items: tuple[RateLimitItem, ...], values: list[int]) -> list[Window]:
+        windows: list[Window] = []
+        refused = False
         for item, count, ttl in zip(items, values[::2], values[1::2], strict=True):
             allowed = not refused and count <= item.amount
             refused = refused or not allowed
@@ -111,21 +146,56 @@ class RateLimiter:
         X-*-RateLimit-* headers; a request refused by a window is not counted against the
         longer ones, and raises TooManyRequests with the headers and Retry-After."""
         try:
-            windows = (self._in_redis if self._script else self._in_memory)(key, items)
+            if self._script is not None:
+                windows = self._windows(items, self._counted([(key, items)])[0])
+            else:
+                windows = self._in_memory(key, items)
         except Exception:  # the shared counter is out of reach: refuse rather than not count
-            raise Unavailable("rate limiting is unavailable (cannot reach Redis)") from None
-        headers: dict[str, str] = {}
-        refused = ""
-        for item, (remaining, seconds, allowed) in zip(items, windows, strict=True):
-            headers[f"{_prefix(item)}-Limit"] = str(item.amount)
-            headers[f"{_prefix(item)}-Remaining"] = str(remaining)
-            if not allowed and not refused:
-                wait = max(1, math.ceil(seconds))
-                headers["Retry-After"] = str(wait)
-                refused = (
-                    f"rate limit exceeded: {item.amount} requests per "
-                    f"{item.GRANULARITY.name}; retry in {wait} s"
-                )
-        if refused:
-            raise TooManyRequests(refused, headers)
-        return headers
+            raise Unavailable(_UNREACHABLE) from None
+        return _headers(items, windows)
+
+    def hit_many(
+        self, requests: list[tuple[str, tuple[RateLimitItem, ...]]]
+    ) -> list[dict[str, str] | Exception]:
+        """`hit` for each of several requests, in one round trip to Redis (a pipeline): each
+        request's headers, or its TooManyRequests."""
+        if self._client is None:
+            return [_outcome(self.hit, key, items) for key, items in requests]
+        try:
+            values = self._counted(requests) if requests else []
+        except Exception:
+            raise Unavailable(_UNREACHABLE) from None
+        return [
+            _outcome(lambda i, v: _headers(i, self._windows(i, v)), items, found)
+            for (_, items), found in zip(requests, values, strict=True)
+        ]
+
+
+_UNREACHABLE = "rate limiting is unavailable (cannot reach Redis)"
+
+
+def _outcome(call: Callable[..., dict[str, str]], *args: Any) -> dict[str, str] | Exception:
+    try:
+        return call(*args)
+    except TooManyRequests as refused:
+        return refused
+
+
+def _headers(items: tuple[RateLimitItem, ...], windows: list[Window]) -> dict[str, str]:
+    """The X-*-RateLimit-* headers; TooManyRequests with them and Retry-After when a window
+    refused the request."""
+    headers: dict[str, str] = {}
+    refused = ""
+    for item, (remaining, seconds, allowed) in zip(items, windows, strict=True):
+        headers[f"{_prefix(item)}-Limit"] = str(item.amount)
+        headers[f"{_prefix(item)}-Remaining"] = str(remaining)
+        if not allowed and not refused:
+            wait = max(1, math.ceil(seconds))
+            headers["Retry-After"] = str(wait)
+            refused = (
+                f"rate limit exceeded: {item.amount} requests per "
+                f"{item.GRANULARITY.name}; retry in {wait} s"
+            )
+    if refused:
+        raise TooManyRequests(refused, headers)
+    return headers

@@ -19,8 +19,10 @@ from intragraph.cli.common import (
 )
 from intragraph.ports import bind_error
 from intragraph.store import is_postgres, schema
+from intragraph.store.awaited import Unreachable
 from intragraph.store.base import Store
 from intragraph.store.migrations import LATEST
+from intragraph.store.postgres import masked
 
 _SERVED = ("host", "port", "workers", "forwarded_allow_ips", "database_url")
 
@@ -52,8 +54,12 @@ def serve(**given: str | int | None) -> None:
             f"cannot listen on {settings.host}:{settings.port}: {refused} (another server? "
             "choose another with --port)"
         )
-    with store_for(settings) as store:  # a clear message now rather than a traceback per worker
-        label = store.label
+    try:  # a clear message now rather than a traceback per worker
+        with store_for(settings) as store:
+            label = store.label
+    except Unreachable as error:  # containers start in any order: wait for it, serving 503
+        label = masked(settings.database_url)
+        click.echo(f"{error.message}; serving 503 until it answers", err=True)
     if settings.workers > 1 and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
         # each worker writes its metrics there; /metrics adds them up (a new folder a run)
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="intragraph-metrics-")

@@ -8,11 +8,13 @@ position), with `where` (the WHERE builder) and `tables` (the tables as data) be
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from intragraph.config import Settings
 from intragraph.errors import ConfigError
 from intragraph.store import schema
+from intragraph.store.awaited import AwaitedStore, Unreachable
 from intragraph.store.base import Store
 
 POSTGRES_SCHEMES = ("postgres", "postgresql")
@@ -42,9 +44,19 @@ def open_store(
     url: str,
     settings: Settings | None = None,
     check_schema: bool = True,
+    wait: bool = False,
 ) -> Store:
     """The store at `url`; with `check_schema`, an empty database gets the schema and an
-    outdated one is refused with how to upgrade it."""
+    outdated one is refused with how to upgrade it. With `wait`, a PostgreSQL server that does
+    not answer yet is waited for (`awaited.py`) rather than refused."""
+    if wait and is_postgres(url):
+        from intragraph.store.postgres import PostgresStore, masked
+
+        try:
+            return open_store(url, settings, check_schema)
+        except Unreachable:
+            opener = functools.partial(open_store, url, settings, check_schema)
+            return AwaitedStore(opener, PostgresStore, masked(url))
     settings = settings or Settings()
     store: Store
     if is_postgres(url):

@@ -49,6 +49,12 @@ class Store(ABC):
     def fetch(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
         """Rows of one read-only query."""
 
+    def fetch_small(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        """`fetch` for a read of a row or two that every request makes (the versions): an
+        engine with a connection pool keeps connections for these, which no graph count
+        holds up."""
+        return self.fetch(sql, params)
+
     @abstractmethod
     def fetch_arrays(self, sql: str, params: Sequence[Any]) -> tuple[Ints, Ints]:
         """The two integer columns of a query's answer as arrays."""
@@ -97,3 +103,8 @@ class Writer(ABC):
     @abstractmethod
     def insert(self, table: Table, columns: dict[str, npt.NDArray[Any]]) -> None:
         """Insert rows (column arrays, `table.columns` in order) straight into a table."""
+
+    def analyze(self, tables: set[str]) -> None:
+        """After bulk changes to `tables`: refresh the planner's statistics, for an engine
+        whose planner needs it (DuckDB keeps its own as it writes)."""
+        return None

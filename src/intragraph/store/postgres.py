@@ -24,6 +24,7 @@ import psycopg_pool
 
 from intragraph.conditions import Value
 from intragraph.errors import ConfigError, Unavailable
+from intragraph.store.awaited import Unreachable
 from intragraph.store.base import Ints, Store, Writer
 from intragraph.store.migrations import Dialect
 from intragraph.store.tables import Table
@@ -93,6 +94,12 @@ def _check(connection: psycopg.Connection[Any]) -> None:
         psycopg_pool.ConnectionPool.check_connection(connection)
 
 
+def _busy(pool: psycopg_pool.ConnectionPool[Any]) -> bool:
+    """Every connection is lent out: wait for one rather than open more."""
+    stats = pool.get_stats()
+    return stats.get("pool_size", 0) > 0 and stats.get("pool_available", 0) == 0
+
+
 class PostgresStore(Store):
     placeholder = "%s"
     dialect = DIALECT
@@ -107,23 +114,32 @@ class PostgresStore(Store):
         self.label = masked(url)
         self.statement_timeout_ms = statement_timeout_ms
         self._url, self._connect_timeout = url, max(1, int(pool_timeout))
-        self._pool = psycopg_pool.ConnectionPool(
-            url,
-            min_size=1,
-            max_size=pool_size,
-            timeout=pool_timeout,
-            kwargs={"connect_timeout": max(1, int(pool_timeout)), "application_name": "intragraph"},
-            configure=_configure(statement_timeout_ms),
-            check=_check,
-            open=False,
-        )
+
+        def pool(size: int) -> psycopg_pool.ConnectionPool[Any]:
+            return psycopg_pool.ConnectionPool(
+                url,
+                min_size=1,
+                max_size=size,
+                timeout=pool_timeout,
+                kwargs={
+                    "connect_timeout": max(1, int(pool_timeout)),
+                    "application_name": "intragraph",
+                },
+                configure=_configure(statement_timeout_ms),
+                check=_check,
+                open=False,
+            )
+
+        self._pool = pool(pool_size)
+        self._small = pool(2)  # the versions' reads, never queued behind graph counts
         try:
             self._pool.open(wait=True, timeout=pool_timeout)
+            self._small.open(wait=True, timeout=pool_timeout)
         except psycopg_pool.PoolTimeout:
-            self._pool.close()
-            raise ConfigError(self._refusal(pool_timeout)) from None
+            self.close()
+            raise self._refusal(pool_timeout) from None
 
-    def _refusal(self, waited: float) -> str:
+    def _refusal(self, waited: float) -> ConfigError:
         """Why the pool got no connection: the server's own words when it answered (no such
         database, a role refused...), else that it did not answer."""
         try:
@@ -132,28 +148,31 @@ class PostgresStore(Store):
             said = str(error).strip().splitlines()[-1] if str(error).strip() else ""
             said = said.split("FATAL:", 1)[-1].strip()
             if "does not exist" in said or "authentication" in said or "role" in said:
-                return f"database {self.label}: {said}"
-        return (
+                return ConfigError(f"database {self.label}: {said}")
+        return Unreachable(
             f"database {self.label} does not answer within {waited:g} s: is "
             "PostgreSQL running there, and may this user connect?"
         )
 
     @contextmanager
-    def _connection(self) -> Iterator[psycopg.Connection[Any]]:
+    def _connection(
+        self, pool: psycopg_pool.ConnectionPool[Any] | None = None
+    ) -> Iterator[psycopg.Connection[Any]]:
         """A pooled connection. While the pool has none to lend (the database is down, or just
         back and the pool still backing off before its next attempt), one made for this
         request: the first request after an outage succeeds, one during it fails fast."""
+        pool = pool or self._pool
         pooled: psycopg.Connection[Any] | None = None
-        if self._pool.get_stats().get("pool_available", 0) > 0 or self._pool_busy():
+        if pool.get_stats().get("pool_available", 0) > 0 or _busy(pool):
             try:
-                pooled = self._pool.getconn()
+                pooled = pool.getconn()
             except psycopg_pool.PoolTimeout:
                 pooled = None
         if pooled is not None:
             try:
                 yield pooled
             finally:
-                self._pool.putconn(pooled)
+                pool.putconn(pooled)
             return
         direct = psycopg.connect(
             self._url, connect_timeout=self._connect_timeout, application_name="intragraph"
@@ -164,20 +183,20 @@ class PostgresStore(Store):
         finally:
             direct.close()
 
-    def _pool_busy(self) -> bool:
-        """Every connection is lent out: wait for one rather than open more."""
-        stats = self._pool.get_stats()
-        return stats.get("pool_size", 0) > 0 and stats.get("pool_available", 0) == 0
-
     def granule_sql(self, column: str, size: int) -> tuple[str, list[Value]]:
         # date_part gives float8 seconds (extract's numeric is several times slower). Exact:
         # instants are whole microseconds and float8 holds them within 0.25 us until 2100, so
         # nothing below a granule's first microsecond rounds up into it.
         return f"floor(date_part('epoch', {column}) / {self.placeholder})::bigint", [size]
 
-    def fetch(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-        with _unavailable(self.label, self.statement_timeout_ms), self._connection() as conn:
+    def fetch(
+        self, sql: str, params: Sequence[Any], pool: psycopg_pool.ConnectionPool[Any] | None = None
+    ) -> list[tuple[Any, ...]]:
+        with _unavailable(self.label, self.statement_timeout_ms), self._connection(pool) as conn:
             return [_naive(row) for row in conn.execute(sql, list(params)).fetchall()]
+
+    def fetch_small(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        return self.fetch(sql, params, self._small)
 
     def fetch_arrays(self, sql: str, params: Sequence[Any]) -> tuple[Ints, Ints]:
         # two arrays in one row: psycopg's binary loader builds them without a tuple per row
@@ -200,6 +219,7 @@ class PostgresStore(Store):
 
     def close(self) -> None:
         self._pool.close()
+        self._small.close()
 
 
 class _PostgresWriter(Writer):
@@ -210,6 +230,11 @@ class _PostgresWriter(Writer):
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         cursor = self._conn.execute(sql, list(params))
         return [_naive(row) for row in cursor.fetchall()] if cursor.description else []
+
+    def analyze(self, tables: set[str]) -> None:
+        # without them, a table loaded at once (demo, import) is planned as nearly empty
+        # until autovacuum comes by: a campus filter as a nested loop, 50 ms for 30 rows
+        self.execute(f"ANALYZE {', '.join(sorted(tables))}")
 
     def stage(self, table: Table, columns: dict[str, npt.NDArray[Any]]) -> None:
         types = ", ".join(f"{n} {DIALECT.types[k]}" for n, k in table.types.items())

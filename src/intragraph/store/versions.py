@@ -14,12 +14,12 @@ TABLE = "data_version"
 
 
 def current(store: Store) -> int:
-    return int(store.fetch(f"SELECT n FROM {TABLE}", [])[0][0])
+    return int(store.fetch_small(f"SELECT n FROM {TABLE}", [])[0][0])
 
 
 def both(store: Store) -> tuple[int, int]:
     """The data's version and the accounts', in one read."""
-    data, accounts = store.fetch(f"SELECT n, accounts FROM {TABLE}", [])[0]
+    data, accounts = store.fetch_small(f"SELECT n, accounts FROM {TABLE}", [])[0]
     return int(data), int(accounts)
 
 

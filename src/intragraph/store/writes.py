@@ -36,6 +36,9 @@ def transaction(store: Store, versioned: bool = True) -> Iterator[Writer]:
         yield writer
         if writer.touched & ROLLED_UP:
             rollups.refresh(writer, writer.touched & ROLLED_UP)
+            writer.touched.add("rollups")
+        if writer.touched:  # bulk changes (small merges adjust the rollups instead)
+            writer.analyze(writer.touched)
         writer.touched.clear()
         if versioned:
             versions.bump(writer)
