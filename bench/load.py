@@ -12,13 +12,17 @@ and the cache's hit rate (from /metrics).
 from __future__ import annotations
 
 import argparse
+import asyncio
 import datetime as dt
 import json
 import multiprocessing
 import os
 import random
+import signal
 import subprocess
+import time
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 
 import common
 import psycopg
@@ -123,6 +127,97 @@ def _per_worker(text: str) -> str:
     return " / ".join(f"{n:,.0f}" for n in found)
 
 
+# each down for 3 s (a plain restart of either is over in a fraction of a second)
+RESTART_POSTGRES = "pg_ctlcluster 15 main stop && sleep 3 && pg_ctlcluster 15 main start"
+RESTART_REDIS = (
+    "redis-cli -p 6379 shutdown nosave; sleep 3; redis-server --bind 127.0.0.1 --port 6379 "
+    "--save '' --appendonly no --daemonize yes"
+)
+
+
+async def _timed_client(
+    port: int, paths: list[str], token: str, until: float, seen: list[tuple[float, int]]
+) -> None:
+    """Like graph.py's client, but each answer is kept as (time, status), a dropped connection
+    as status 0, after which the client connects again."""
+    request_for = "GET {} HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer " + token + "\r\n\r\n"
+    while time.monotonic() < until:
+        try:
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            seen.append((time.monotonic(), 0))
+            await asyncio.sleep(0.05)
+            continue
+        try:
+            while time.monotonic() < until:
+                writer.write(request_for.format(random.choice(paths)).encode())
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = next(
+                    int(line.split(b":", 1)[1])
+                    for line in head.split(b"\r\n")
+                    if line.lower().startswith(b"content-length:")
+                )
+                await reader.readexactly(length)
+                seen.append((time.monotonic(), int(head.split(b" ", 2)[1])))
+        except (OSError, asyncio.IncompleteReadError):
+            seen.append((time.monotonic(), 0))
+        finally:
+            writer.close()
+
+
+def _timeline(
+    port: int, token: str, paths: list[str], clients: int, seconds: float
+) -> list[tuple[float, int]]:
+    seen: list[tuple[float, int]] = []
+
+    async def main() -> None:
+        until = time.monotonic() + seconds
+        await asyncio.gather(
+            *(_timed_client(port, paths, token, until, seen) for _ in range(clients))
+        )
+
+    asyncio.run(main())
+    return seen
+
+
+def outages(server: Server, paths: list[str], clients: int, postgres: str, redis: str) -> None:
+    """A PostgreSQL restart, a Redis restart and a killed worker during 45 s of load: the
+    answers each second, and how long after each event the last non-200 came."""
+    events: list[tuple[str, float]] = []
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        timed = pool.submit(_timeline, server.port, server.token, paths, clients, 45)
+        time.sleep(8)
+        for what, command in (("PostgreSQL restart", postgres), ("Redis restart", redis)):
+            events.append((what, time.monotonic()))
+            subprocess.run(command, shell=True, check=True, capture_output=True)
+            events.append((f"{what} done", time.monotonic()))
+            time.sleep(12)
+        children = Path(f"/proc/{server.process.pid}/task/{server.process.pid}/children")
+        worker = next(
+            int(pid)
+            for pid in children.read_text().split()
+            if "spawn_main" in Path(f"/proc/{pid}/cmdline").read_text()
+        )
+        events.append(("worker killed", time.monotonic()))
+        os.kill(worker, signal.SIGKILL)
+        seen = timed.result()
+    start = min(t for t, _ in seen)
+    print("\n| event | at s | answers/s until the next | non-200 | last non-200 after it, s |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    for (what, at), following in zip(
+        events, [*(t for _, t in events[1:]), float("inf")], strict=True
+    ):
+        during = [(t, status) for t, status in seen if at <= t < following]
+        bad = [t for t, status in during if status != 200]
+        last = f"{max(bad) - at:.1f}" if bad else "-"
+        rate = len(during) / max(0.1, min(following, max(t for t, _ in seen)) - at)
+        print(f"| {what} | {at - start:.1f} | {rate:,.0f} | {len(bad):,} | {last} |")
+    statuses: dict[int, int] = {}
+    for _, status in seen:
+        statuses[status] = statuses.get(status, 0) + 1
+    print(f"\nanswers by status (0: a dropped connection): {dict(sorted(statuses.items()))}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=200_000)
@@ -133,12 +228,24 @@ def main() -> None:
         "--redis", default=os.environ.get("INTRAGRAPH_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
     )
     parser.add_argument("--reuse", action="store_true")
+    parser.add_argument(
+        "--outages", action="store_true", help="restart PostgreSQL and Redis, kill a worker"
+    )
+    parser.add_argument("--restart-postgres", default=RESTART_POSTGRES)
+    parser.add_argument("--restart-redis", default=RESTART_REDIS)
     args = parser.parse_args()
     url = postgres_schema(args.postgres, f"intragraph_load_{args.rows}")
     loaded = load(url, args.rows, dt.date.today().isoformat(), args.reuse)
     if loaded:
         print(f"demo of {args.rows:,} rows loaded in {loaded[0]:.1f} s")
     paths = mix(url, 20_000)
+    if args.outages:
+        server = Server(url, workers=2, redis=args.redis, cache_size=4096)
+        try:
+            outages(server, paths, args.clients, args.restart_postgres, args.restart_redis)
+        finally:
+            server.close()
+        return
     print(
         f"# bench/load.py --rows {args.rows:,}: serve --workers 2 on PostgreSQL + Redis, "
         f"{args.clients} keep-alive clients, {args.seconds:.0f} s each "

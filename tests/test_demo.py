@@ -64,3 +64,14 @@ def test_demo_network(store: Store) -> None:
         )
     )
     assert by_month[8] > 1.5 * by_month[12]
+    if store.dialect.name == "postgresql":  # planned with statistics from the first query on
+        analyzed = {
+            name
+            for name, when in store.fetch(
+                "SELECT relname, last_analyze FROM pg_stat_user_tables "
+                "WHERE schemaname = current_schema()",
+                [],
+            )
+            if when is not None
+        }
+        assert {"projects_users", "campus_users", "locations", "rollups"} <= analyzed

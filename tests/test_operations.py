@@ -6,7 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -15,6 +17,9 @@ from prometheus_client import REGISTRY
 
 from intragraph.api.access_log import JsonLines
 from intragraph.auth import applications, tokens
+from intragraph.cache import AnswerCache
+from intragraph.query import parse_graph
+from intragraph.resources import RESOURCES
 from intragraph.store import cursors
 from intragraph.store.base import Store
 from tests.conftest import NOW, add, client_for, redis_or_skip, utc
@@ -249,3 +254,61 @@ def test_metrics(store: Store) -> None:
         NOW.timestamp()
     )
     assert float(values[f"intragraph_sync_lag_seconds{position}"]) == 0  # the app's clock: NOW
+
+
+def test_workers_share_answers_through_redis(store: Store) -> None:
+    """An answer one worker counted is served by another from Redis; a write makes it
+    unreachable there too; Redis out of reach only costs a count."""
+    redis_url = redis_or_skip()
+    clock = Clock(utc("2018-01-10 12:00"))
+    _rows(store, utc("2017-03-01 10:00"))
+    first, second = (client_for(store, clock, redis_url=redis_url) for _ in range(2))
+    path = f"{BY_YEAR}?time_zone=Asia/Tokyo&filter[id]={uuid.uuid4().int % 10**9}"
+    before = _sample("intragraph_answer_cache_total", kind="graph", result="shared")
+    counted = first.get(path)
+    shared = second.get(path)
+    assert (shared.content, shared.headers["ETag"]) == (counted.content, counted.headers["ETag"])
+    after = _sample("intragraph_answer_cache_total", kind="graph", result="shared")
+    assert after == before + 1
+    _rows(store, utc("2017-04-01 10:00"))
+    both = f"{BY_YEAR}?time_zone=Asia/Tokyo"
+    assert first.get(both).json() == second.get(both).json() == {"2017-01-01": 2, "2018-01-01": 0}
+    cache = AnswerCache(16, "redis://127.0.0.1:1/0")  # nothing listens there
+    query = parse_graph(RESOURCES["projects_users"], "created_at", "year", [])
+    assert cache.graph(store, query, clock()).counts == {"2017-01-01": 2, "2018-01-01": 0}
+
+
+class _Slow(Store):
+    """A store whose graph counts take 0.3 s, and that counts them."""
+
+    def __init__(self, inner: Store) -> None:
+        self.inner, self.counts = inner, 0
+        self.placeholder, self.dialect, self.label = inner.placeholder, inner.dialect, inner.label
+
+    def granule_sql(self, column: str, size: int) -> Any:
+        return self.inner.granule_sql(column, size)
+
+    def fetch(self, sql: str, params: Any) -> Any:
+        return self.inner.fetch(sql, params)
+
+    def fetch_arrays(self, sql: str, params: Any) -> Any:
+        self.counts += 1
+        time.sleep(0.3)
+        return self.inner.fetch_arrays(sql, params)
+
+    def _transaction(self) -> Any:
+        return self.inner._transaction()
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def test_an_answer_is_counted_once_however_many_ask(store: Store) -> None:
+    _rows(store, utc("2017-03-01 10:00"))
+    slow = _Slow(store)
+    cache = AnswerCache(16)
+    query = parse_graph(RESOURCES["projects_users"], "created_at", "day", [("filter[id]", "100")])
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _: cache.graph(slow, query, NOW).body, range(8)))
+    assert len(set(answers)) == 1 and slow.counts == 1
+    assert (cache.misses, cache.hits) == (1, 7)

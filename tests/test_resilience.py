@@ -95,6 +95,22 @@ def _status(base: str, path: str, headers: dict[str, str] | None = None) -> int:
         return 0
 
 
+def _token(base: str, credentials: dict[str, str], scope: str) -> str:
+    answer = requests.post(
+        f"{base}/oauth/token",
+        timeout=10,
+        data={
+            "grant_type": "client_credentials",
+            "client_id": credentials["uid"],
+            "client_secret": credentials["secret"],
+            "scope": scope,
+        },
+    )
+    assert answer.status_code == 200, answer.text
+    token: str = answer.json()["access_token"]
+    return token
+
+
 class Load:
     """Threads asking PATHS in turn, each answer recorded as (time, path, status, body)."""
 
@@ -161,19 +177,10 @@ def test_outages_cost_only_503s_while_they_last(database: str, tmp_path: Path) -
         assert ready.status_code == 503 and ready.json()["database"].startswith("unavailable")
         assert _status(base, PATHS[0]) == 503
         postgres.up()
-        _until(lambda: _status(base, "/health/ready") == 200, 10, log)
-        token = requests.post(
-            f"{base}/oauth/token",
-            timeout=10,
-            data={
-                "grant_type": "client_credentials",
-                "client_id": credentials["uid"],
-                "client_secret": credentials["secret"],
-            },
-        ).json()["access_token"]
-        auth = {"Authorization": f"Bearer {token}"}
         # each worker opens the database at its first request after it answers (within 1 s)
-        _until(lambda: {_status(base, PATHS[0], auth) for _ in range(8)} == {200}, 10, log)
+        _until(lambda: {_status(base, "/health/ready") for _ in range(8)} == {200}, 10, log)
+        token = _token(base, credentials, "public")
+        auth = {"Authorization": f"Bearer {token}"}
         expected = {
             path: requests.get(base + path, headers=auth, timeout=10).content for path in PATHS
         }
@@ -208,6 +215,22 @@ def test_outages_cost_only_503s_while_they_last(database: str, tmp_path: Path) -
             assert after == {200}, (what, after)
             if what != "worker":
                 assert 503 in during, f"the {what} outage was not seen"
+        # /metrics answers for every worker (multiprocess mode): each its own request count
+        admin = json.loads(
+            CliRunner()
+            .invoke(
+                main,
+                ["apps", "create", "ops", "--json", "--scope", "admin", "--database", database],
+            )
+            .stdout
+        )
+        scraped = requests.get(
+            f"{base}/metrics",
+            timeout=10,
+            headers={"Authorization": f"Bearer {_token(base, admin, 'admin')}"},
+        ).text
+        served = re.findall(r'^intragraph_worker_requests\{pid="(\d+)"\} (\S+)$', scraped, re.M)
+        assert len(served) >= 2 and sum(float(n) for _, n in served) >= len(load.seen)
     finally:
         server.terminate()
         server.wait(20)

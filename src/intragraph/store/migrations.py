@@ -264,7 +264,9 @@ MIGRATIONS = (
         "change of an application (the token cache)",
         lambda dialect: [
             "CREATE TABLE IF NOT EXISTS data_version (n BIGINT, accounts BIGINT)",
-            "INSERT INTO data_version SELECT 0, 0 WHERE NOT EXISTS (SELECT 1 FROM data_version)",
+            # a random first version, as every later one is (versions.bump)
+            "INSERT INTO data_version SELECT floor(random() * 4611686018427387904)::BIGINT, 0 "
+            "WHERE NOT EXISTS (SELECT 1 FROM data_version)",
         ],
         graphed=False,
     ),

@@ -1,4 +1,4 @@
-"""The data's version: a counter that every data transaction raises at its commit, so that an
+"""The data's version: a number that every data transaction changes at its commit, so that an
 answer computed from the data can be known to be current (the result cache, ETags) with one
 small read, from every worker and machine that shares the database; and beside it the accounts'
 version, raised by every change of an application (a revocation, a new secret), which the token
@@ -7,6 +7,7 @@ cache is keyed by."""
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 
 from intragraph.store.base import Store, Writer
 
@@ -28,7 +29,10 @@ def bump_accounts(writer: Writer) -> None:
 
 
 def bump(writer: Writer) -> None:
-    writer.execute(f"UPDATE {TABLE} SET n = n + 1")
+    """A new version: a random one rather than the next, so that versions never repeat
+    across databases that share a Redis, nor after a database is restored from a backup
+    (answers kept in Redis under an old number would fit the new data)."""
+    writer.execute(f"UPDATE {TABLE} SET n = {writer.placeholder}", [secrets.randbits(62)])
 
 
 def next_after(store: Store, table: str, column: str, now: dt.datetime) -> dt.datetime | None:
