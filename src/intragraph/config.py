@@ -52,7 +52,10 @@ class Settings:
     )
     statement_timeout: int = _setting(30000, "PostgreSQL: milliseconds a graph query may run.")
     cache_size: int = _setting(
-        4096, "Graph answers each worker keeps, the least recently used dropped (0: none).", 0
+        4096,
+        "Graph answers and list pages each worker keeps, the least recently used dropped, "
+        "shared through Redis when it is configured (0: none).",
+        0,
     )
     log_format: str = _setting("text", "text, or json: one JSON object a line.")
 
