@@ -13,7 +13,8 @@ import asyncio
 from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
 
-from fastapi.concurrency import run_in_threadpool
+import anyio
+import anyio.to_thread
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -27,6 +28,7 @@ class Batched(Generic[Item, Result]):
         self._run = run
         self._waiting: list[tuple[Item, asyncio.Future[Result]]] = []
         self._running = False
+        self._limiter = anyio.CapacityLimiter(1)  # one batch at a time, as _drain runs them
 
     async def __call__(self, item: Item) -> Result:
         future: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
@@ -41,9 +43,16 @@ class Batched(Generic[Item, Result]):
             while self._waiting:
                 batch, self._waiting = self._waiting, []
                 try:
-                    answers = await run_in_threadpool(self._run, [item for item, _ in batch])
+                    # a thread of its own: never queued behind the counts that fill the pool
+                    answers = await anyio.to_thread.run_sync(
+                        self._run, [item for item, _ in batch], limiter=self._limiter
+                    )
                 except Exception as error:  # the whole batch failed (the service is down)
                     answers = [error] * len(batch)
+                except BaseException:  # cancelled (the server stops): no request left waiting
+                    for _, future in batch + self._waiting:
+                        future.cancel()
+                    raise
                 for (_, future), answer in zip(batch, answers, strict=True):
                     if future.done():  # its request was cancelled (the client left)
                         continue
