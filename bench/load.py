@@ -101,23 +101,31 @@ def _scrape(server: Server, url: str) -> str:
     )
     assert status == 200, body
     token = json.loads(body)["access_token"]
-    server.connection.request("GET", "/metrics", headers={"Authorization": f"Bearer {token}"})
-    return server.connection.getresponse().read().decode()
+    status, body = server._request("GET", "/metrics", None, {"Authorization": f"Bearer {token}"})
+    assert status == 200, body
+    return body.decode()
 
 
-def _hit_rate(text: str) -> str:
-    """Answers from a worker's memory or from Redis, of all graph and list answers."""
+def _cache_counts(text: str) -> dict[str, float]:
     counts = {"hit": 0.0, "shared": 0.0, "miss": 0.0}
     for line in text.splitlines():
         if line.startswith("intragraph_answer_cache_total{"):
             result = line.split('result="', 1)[1].split('"', 1)[0]
             counts[result] += float(line.rsplit(" ", 1)[1])
+    return counts
+
+
+def _hit_rate(before: str, after: str) -> str:
+    """Answers from a worker's memory or from Redis, of the graph and list answers between two
+    scrapes (the timed run's, not the warm-up's)."""
+    old, new = _cache_counts(before), _cache_counts(after)
+    counts = {result: new[result] - old[result] for result in new}
     total = sum(counts.values())
     if not total:
         return "no answer"
     return (
         f"{(counts['hit'] + counts['shared']) / total:.1%} of {total:,.0f} "
-        f"({counts['shared'] / total:.0%} from Redis)"
+        f"({counts['shared'] / total:.1%} from Redis)"
     )
 
 
@@ -274,10 +282,11 @@ def main() -> None:
                 # warm the pools and the cache (a service's steady state: every answer of the
                 # mix asked once), then measure
                 pool.submit(load_test, port, token, paths, args.clients, args.warm).result()
+                warm = _scrape(server, url)
                 timed = pool.submit(load_test, port, token, paths, args.clients, args.seconds)
                 result = timed.result()
             scraped = _scrape(server, url)
-            rate = _hit_rate(scraped) if size else "-"
+            rate = _hit_rate(warm, scraped) if size else "-"
             print(
                 f"| {'on, ' + str(size) if size else 'off'} | {result['rps']:,.0f} "
                 f"| {result['ok']:,} | {result['errors']} | {result['p50']:.1f} "
