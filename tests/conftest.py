@@ -301,6 +301,23 @@ def token_for(base: str, uid: str, secret: str, path: str = "/oauth/token") -> s
     return token
 
 
+def serve_workers(
+    url: str, log: Path, env: dict[str, str], workers: int = 2
+) -> tuple[subprocess.Popen[bytes], str]:
+    """`intragraph serve --workers N` on `url` as a real process (its output in `log`, its
+    environment `env`), and its base URL; the caller waits for it and stops it."""
+    port = free_port()
+    command = ["serve", "--workers", str(workers), "--port", str(port), "--database", url]
+    with open(log, "w") as sink:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "intragraph", *command],
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+    return server, f"http://127.0.0.1:{port}"
+
+
 @dataclass
 class Server:
     base: str

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -20,7 +18,6 @@ from click.testing import CliRunner
 
 from intragraph.cli import main
 from intragraph.config import Settings
-from intragraph.ports import free_port
 from intragraph.store import open_store
 from intragraph.store.migrations import LATEST
 from intragraph.store.postgres import PostgresStore
@@ -31,6 +28,7 @@ from tests.conftest import (
     postgres_or_skip,
     postgres_schema,
     redis_or_skip,
+    serve_workers,
     utc,
 )
 
@@ -172,27 +170,9 @@ def test_two_workers_share_tokens_and_limits(schema_url: str, tmp_path: Path) ->
         ],
     )
     credentials = json.loads(made.stdout)
-    port, log = free_port(), tmp_path / "workers.log"
+    log = tmp_path / "workers.log"
     env = {"INTRAGRAPH_REDIS_URL": REDIS_URL, "PATH": "/usr/bin:/bin"}
-    with open(log, "w") as sink:
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "intragraph",
-                "serve",
-                "--workers",
-                "2",
-                "--port",
-                str(port),
-                "--database",
-                schema_url,
-            ],
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-            env=env,
-        )
-    base = f"http://127.0.0.1:{port}"
+    server, base = serve_workers(schema_url, log, env)
     try:
         for _ in range(200):
             if log.read_text().count("Application startup complete") >= 2:
