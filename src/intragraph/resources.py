@@ -692,6 +692,25 @@ EXAMS = Resource(
 )
 
 _USERS = ("id", "login", "email", "created_at", "updated_at", "pool_year", "pool_month", "kind")
+
+
+def _users_of(
+    name: str,
+    label: str,
+    table: str,
+    text_key: str | None,
+    through: str,
+    column: str,
+    known_by: str = "id",
+) -> Parent:
+    """A parent of the users list (lists only): the users with a membership of it in
+    `through`, whose `column` holds the parent's id."""
+    membership = Membership(name, through, column, "user_id", own="id")
+    return Parent(
+        name, label, table, None, text_key, graphed=False, known_by=known_by, via=(membership,)
+    )
+
+
 USERS_RESOURCE = Resource(
     name="users",
     table="users",
@@ -762,43 +781,14 @@ USERS_RESOURCE = Resource(
     },
     # the lists of a parent's users: those with a membership of it
     parents={
-        "cursus": Parent(
-            "cursus",
-            "Cursus",
-            "cursus",
-            None,
-            "slug",
-            graphed=False,
-            via=(Membership("cursus", "cursus_users", "cursus_id", "user_id", own="id"),),
+        "cursus": _users_of("cursus", "Cursus", "cursus", "slug", "cursus_users", "cursus_id"),
+        "campus": _users_of(
+            "campus", "Campus", "campus_users", None, "campus_users", "campus_id", "campus_id"
         ),
-        "campus": Parent(
-            "campus",
-            "Campus",
-            "campus_users",
-            None,
-            None,
-            graphed=False,
-            known_by="campus_id",
-            via=(Membership("campus", "campus_users", "campus_id", "user_id", own="id"),),
+        "projects": _users_of(
+            "projects", "Project", "projects", "slug", "projects_users", "project_id"
         ),
-        "projects": Parent(
-            "projects",
-            "Project",
-            "projects",
-            None,
-            "slug",
-            graphed=False,
-            via=(Membership("projects", "projects_users", "project_id", "user_id", own="id"),),
-        ),
-        "teams": Parent(
-            "teams",
-            "Team",
-            "teams",
-            None,
-            None,
-            graphed=False,
-            via=(Membership("teams", "teams_users", "team_id", "user_id", own="id"),),
-        ),
+        "teams": _users_of("teams", "Team", "teams", None, "teams_users", "team_id"),
     },
     order=(("id", True),),
     fill=True,

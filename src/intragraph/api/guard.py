@@ -71,25 +71,23 @@ def admit(state: Any, waiting: list[tuple[str | None, str]]) -> list[Admitted | 
     each token checked, and one count of the rate limits for all of them (a Redis pipeline)."""
     data, accounts = versions.both(state.store)
     now = state.clock()
-    outcomes: list[Admitted | Exception] = []
-    counted: list[tuple[str, tuple[RateLimitItem, ...]]] = []
+    checked: list[tokens.Principal | Exception] = []  # a request's caller, or its refusal
     for token, scope in waiting:
         try:
-            principal = _principal(state, token, scope, now, accounts)
+            checked.append(_principal(state, token, scope, now, accounts))
         except (Unauthorized, Forbidden) as refused:
-            outcomes.append(refused)
+            checked.append(refused)
+    callers = [caller for caller in checked if isinstance(caller, tokens.Principal)]
+    counts = iter(state.limiter.hit_many([(c.uid, _limits(c.rate_limits)) for c in callers]))
+    outcomes: list[Admitted | Exception] = []
+    for caller in checked:
+        if not isinstance(caller, tokens.Principal):
+            outcomes.append(caller)
             continue
-        outcomes.append(Admitted(data, principal, {}))
-        counted.append((principal.uid, _limits(principal.rate_limits)))
-    counts = iter(state.limiter.hit_many(counted))
-    for i, outcome in enumerate(outcomes):
-        if isinstance(outcome, Admitted):
-            headers = next(counts)
-            if isinstance(headers, TooManyRequests):
-                metrics.RATE_LIMITED.labels(outcome.principal.uid).inc()
-            elif isinstance(headers, Exception):
-                raise headers
-            outcomes[i] = Admitted(data, outcome.principal, headers)
+        headers = next(counts)
+        if isinstance(headers, TooManyRequests):
+            metrics.RATE_LIMITED.labels(caller.uid).inc()
+        outcomes.append(Admitted(data, caller, headers))
     return outcomes
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import math
 import re
 import time
-from collections.abc import Callable
 from typing import Any
 
 import redis
@@ -145,38 +144,35 @@ class RateLimiter:
         """Count one request against each window, shortest first, and return the
         X-*-RateLimit-* headers; a request refused by a window is not counted against the
         longer ones, and raises TooManyRequests with the headers and Retry-After."""
-        try:
-            if self._script is not None:
-                windows = self._windows(items, self._counted([(key, items)])[0])
-            else:
-                windows = self._in_memory(key, items)
-        except Exception:  # the shared counter is out of reach: refuse rather than not count
-            raise Unavailable(_UNREACHABLE) from None
-        return _headers(items, windows)
+        outcome = self.hit_many([(key, items)])[0]
+        if isinstance(outcome, TooManyRequests):
+            raise outcome
+        return outcome
 
     def hit_many(
         self, requests: list[tuple[str, tuple[RateLimitItem, ...]]]
-    ) -> list[dict[str, str] | Exception]:
+    ) -> list[dict[str, str] | TooManyRequests]:
         """`hit` for each of several requests, in one round trip to Redis (a pipeline): each
         request's headers, or its TooManyRequests."""
-        if self._client is None:
-            return [_outcome(self.hit, key, items) for key, items in requests]
         try:
-            values = self._counted(requests) if requests else []
-        except Exception:
+            if self._script is None:
+                windows = [self._in_memory(key, items) for key, items in requests]
+            else:
+                values = self._counted(requests) if requests else []
+                windows = [self._windows(i, v) for (_, i), v in zip(requests, values, strict=True)]
+        except Exception:  # the shared counter is out of reach: refuse rather than not count
             raise Unavailable(_UNREACHABLE) from None
-        return [
-            _outcome(lambda i, v: _headers(i, self._windows(i, v)), items, found)
-            for (_, items), found in zip(requests, values, strict=True)
-        ]
+        return [_outcome(items, w) for (_, items), w in zip(requests, windows, strict=True)]
 
 
 _UNREACHABLE = "rate limiting is unavailable (cannot reach Redis)"
 
 
-def _outcome(call: Callable[..., dict[str, str]], *args: Any) -> dict[str, str] | Exception:
+def _outcome(
+    items: tuple[RateLimitItem, ...], windows: list[Window]
+) -> dict[str, str] | TooManyRequests:
     try:
-        return call(*args)
+        return _headers(items, windows)
     except TooManyRequests as refused:
         return refused
 

@@ -91,24 +91,17 @@ class TokenCache:
         self._known: OrderedDict[tuple[str, int], TokenRecord | None] = OrderedDict()
         self._lock = threading.Lock()
 
-    def known(self, digest: str, version: int) -> tuple[bool, TokenRecord | None]:
-        """Whether the token was looked up under this version, and what was found (no I/O)."""
+    def record(self, store: Store, digest: str, version: int) -> TokenRecord | None:
         key = (digest, version)
         with self._lock:
             if key in self._known:
-                return True, self._known[key]
-        return False, None
-
-    def record(self, store: Store, digest: str, version: int) -> TokenRecord | None:
-        seen, record = self.known(digest, version)
-        if seen:
-            return record
-        record = accounts.token(store, digest)
+                return self._known[key]
+        found = accounts.token(store, digest)
         with self._lock:
-            self._known[(digest, version)] = record
+            self._known[key] = found
             while len(self._known) > self.size:
                 self._known.popitem(last=False)
-        return record
+        return found
 
 
 def authenticate(
@@ -124,11 +117,6 @@ def authenticate(
     if token:
         digest = credentials.digest(token)
         record = cache.record(store, digest, version) if cache else accounts.token(store, digest)
-    return principal(record, now)
-
-
-def principal(record: TokenRecord | None, now: dt.datetime) -> Principal:
-    """The caller behind a token's record (None: no such token), or a 401."""
     if record is None or record.application.revoked_at is not None:
         raise unauthorized(INVALID)
     if now >= record.expires_at:

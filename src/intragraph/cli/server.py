@@ -22,7 +22,6 @@ from intragraph.store import is_postgres, schema
 from intragraph.store.awaited import Unreachable
 from intragraph.store.base import Store
 from intragraph.store.migrations import LATEST
-from intragraph.store.postgres import masked
 
 _SERVED = ("host", "port", "workers", "forwarded_allow_ips", "database_url")
 
@@ -58,6 +57,8 @@ def serve(**given: str | int | None) -> None:
         with store_for(settings) as store:
             label = store.label
     except Unreachable as error:  # containers start in any order: wait for it, serving 503
+        from intragraph.store.postgres import masked  # only a PostgreSQL URL gets here
+
         label = masked(settings.database_url)
         click.echo(f"{error.message}; serving 503 until it answers", err=True)
     if settings.workers > 1 and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
