@@ -312,3 +312,25 @@ def test_an_answer_is_counted_once_however_many_ask(store: Store) -> None:
         answers = list(pool.map(lambda _: cache.graph(slow, query, NOW).body, range(8)))
     assert len(set(answers)) == 1 and slow.counts == 1
     assert (cache.misses, cache.hits) == (1, 7)
+
+
+def test_answers_kept_in_redis_are_recalled_in_one_batch(store: Store) -> None:
+    """`recall` asks Redis for several answers at once: each one held there (and valid now) is
+    returned and kept in memory, the others are None; no Redis costs only misses."""
+    redis_url = redis_or_skip()
+    _rows(store, utc("2017-03-01 10:00"))
+    now = utc("2018-01-10 12:00")
+    tag = uuid.uuid4().int % 10**9  # answers no earlier run left in Redis
+    kept, asked = [], []
+    for n, zone in enumerate(("UTC", "Asia/Tokyo", "Europe/Paris")):
+        params = [("filter[id]", str(tag + n)), ("time_zone", zone)]
+        query = parse_graph(RESOURCES["projects_users"], "created_at", "year", params)
+        asked.append((query, now, 7, ""))
+        if n < 2:  # two of the three counted by another worker
+            kept.append(AnswerCache(16, redis_url).graph(store, query, now, 7))
+    asked.append((asked[0][0], utc("2018-01-01 00:00"), 7, ""))  # before it was counted
+    cache = AnswerCache(16, redis_url)
+    found = cache.recall(asked)
+    assert found == [*kept, None, None]
+    assert cache.memorized(asked[1][0], now, 7) == kept[1]
+    assert AnswerCache(16, "redis://127.0.0.1:1/0").recall(asked) == [None] * 4

@@ -46,6 +46,8 @@ from intragraph.periods import CYCLES
 from intragraph.store import versions
 from intragraph.store.base import Store
 
+# a request's answer as `AnswerCache.recall` is asked for it: (query, now, version, base)
+Asked = tuple[GraphQuery | ListQuery, dt.datetime, int, str]
 _FAR = dt.datetime.max.replace(tzinfo=dt.UTC)
 # an answer is kept in Redis at most this long (a version's answers outlive it by no more)
 SHARED_SECONDS = 600
@@ -101,6 +103,10 @@ def _list_key(query: ListQuery, base: str) -> tuple[object, ...]:
     )
 
 
+def _key(query: GraphQuery | ListQuery, base: str) -> tuple[object, ...]:
+    return _graph_key(query) if isinstance(query, GraphQuery) else _list_key(query, base)
+
+
 def _dated(table: str, conditions: tuple[Condition, ...]) -> Iterator[tuple[str, str]]:
     """(table, column) of every date the conditions compare with now."""
     pending: list[Condition] = list(conditions)
@@ -134,6 +140,16 @@ def encode(counts: dict[str, int]) -> bytes:
     return json.dumps(counts, separators=(",", ":")).encode()
 
 
+def _parsed(found: bytes) -> _Kept:
+    head, _, body = found.partition(b"\n")
+    since, until, total, etag = head.decode().split(" ")
+    return _Kept(
+        Answer(body, etag, int(total)),
+        dt.datetime.fromtimestamp(float(since), dt.UTC),
+        dt.datetime.fromtimestamp(float(until), dt.UTC),
+    )
+
+
 class _Shared:
     """The second level, in Redis: one string a kept answer, expiring with it."""
 
@@ -147,21 +163,14 @@ class _Shared:
             "intragraph:answer:" + hashlib.blake2b(repr(key).encode(), digest_size=16).hexdigest()
         )
 
-    def get(self, key: tuple[object, ...]) -> _Kept | None:
+    def get_many(self, keys: list[tuple[object, ...]]) -> list[_Kept | None]:
+        """The kept answers of `keys`, in one round trip (None for each when Redis fails)."""
         try:
-            found = self._client.get(self._name(key))
+            found: list[object] = self._client.mget([self._name(k) for k in keys])  # type: ignore[assignment]
         except redis.RedisError:
             metrics.CACHE_ERRORS.inc()
-            return None
-        if not isinstance(found, bytes):
-            return None
-        head, _, body = found.partition(b"\n")
-        since, until, total, etag = head.decode().split(" ")
-        return _Kept(
-            Answer(body, etag, int(total)),
-            dt.datetime.fromtimestamp(float(since), dt.UTC),
-            dt.datetime.fromtimestamp(float(until), dt.UTC),
-        )
+            return [None] * len(keys)
+        return [_parsed(value) if isinstance(value, bytes) else None for value in found]
 
     def put(self, key: tuple[object, ...], kept: _Kept, now: dt.datetime) -> None:
         seconds = min(SHARED_SECONDS, (kept.until - now).total_seconds())
@@ -192,10 +201,15 @@ class AnswerCache:
         self._lock = threading.Lock()  # sync routes run on a thread pool
 
     def graph(
-        self, store: Store, query: GraphQuery, now: dt.datetime, version: int | None = None
+        self,
+        store: Store,
+        query: GraphQuery,
+        now: dt.datetime,
+        version: int | None = None,
+        recalled: bool = False,
     ) -> Answer:
         """The graph as of `now` (aware); `version`, the data's, if the caller has just read
-        it."""
+        it; `recalled`, if the caller has just asked Redis (`recall`)."""
         key = _graph_key(query)
 
         def count() -> Answer:
@@ -207,7 +221,7 @@ class AnswerCache:
             *_dated(query.resource.table, query.conditions),
         ]
         daily = query.zone if query.interval not in CYCLES else None
-        return self._answer(store, key, dated, daily, now, version, "graph", count)
+        return self._answer(store, key, dated, daily, now, version, "graph", count, recalled)
 
     def page(
         self,
@@ -217,6 +231,7 @@ class AnswerCache:
         now: dt.datetime,
         version: int | None,
         count: Callable[[], tuple[bytes, int]],
+        recalled: bool = False,
     ) -> Answer:
         """A list page (rows as JSON, and the total) from `count`, for `base` (the URLs in the
         rows start with it)."""
@@ -227,7 +242,7 @@ class AnswerCache:
             return Answer(body, tag(key, body), total)
 
         dated = list(_dated(query.resource.table, query.conditions))
-        return self._answer(store, key, dated, None, now, version, "list", shaped)
+        return self._answer(store, key, dated, None, now, version, "list", shaped, recalled)
 
     def _answer(
         self,
@@ -239,6 +254,7 @@ class AnswerCache:
         version: int | None,
         kind: str,
         count: Callable[[], Answer],
+        recalled: bool,
     ) -> Answer:
         if self.size == 0:
             return count()
@@ -262,7 +278,9 @@ class AnswerCache:
                 return theirs.answer
             return count()  # counted for another moment: count this one's
         try:
-            shared = self._shared.get(full) if self._shared is not None else None
+            shared = None
+            if self._shared is not None and not recalled:
+                shared = self._shared.get_many([full])[0]
             if shared is not None and shared.since <= now < shared.until:
                 kept = shared
                 self.hits += 1
@@ -281,11 +299,15 @@ class AnswerCache:
         pending.set_result(kept)
         with self._lock:
             del self._counting[full]
-            self._kept[full] = kept
-            self._kept.move_to_end(full)
-            while len(self._kept) > self.size:
-                self._kept.popitem(last=False)
+            self._keep(full, kept)
         return kept.answer
+
+    def _keep(self, full: tuple[object, ...], kept: _Kept) -> None:
+        """(under the lock)"""
+        self._kept[full] = kept
+        self._kept.move_to_end(full)
+        while len(self._kept) > self.size:
+            self._kept.popitem(last=False)
 
     def _memorized(self, full: tuple[object, ...], now: dt.datetime, kind: str) -> Answer | None:
         """The answer kept in this worker's memory, if it holds at `now` (under the lock)."""
@@ -304,9 +326,34 @@ class AnswerCache:
         without handing the request to a thread."""
         if self.size == 0:
             return None
-        key = _graph_key(query) if isinstance(query, GraphQuery) else _list_key(query, base)
+        key = _key(query, base)
         with self._lock:
-            return self._memorized((version, *key), now, "graph" if key[0] == "graph" else "list")
+            return self._memorized((version, *key), now, str(key[0]))
+
+    @property
+    def shared(self) -> bool:
+        """Whether answers are shared through Redis."""
+        return self._shared is not None
+
+    def recall(self, asked: list[Asked]) -> list[Answer | None]:
+        """The answers that Redis holds for `asked` (query, now, version, base), in one round
+        trip for them all (`api/batches.py` gathers them); each one found is kept in memory."""
+        if self._shared is None:
+            return [None] * len(asked)
+        fulls = [(version, *_key(query, base)) for query, _, version, base in asked]
+        found: list[Answer | None] = []
+        for (_, now, _, _), full, kept in zip(
+            asked, fulls, self._shared.get_many(fulls), strict=True
+        ):
+            if kept is None or not kept.since <= now < kept.until:
+                found.append(None)
+                continue
+            self.hits += 1
+            metrics.CACHE.labels(str(full[1]), "shared").inc()
+            with self._lock:
+                self._keep(full, kept)
+            found.append(kept.answer)
+        return found
 
     def _count(
         self,

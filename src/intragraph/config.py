@@ -57,6 +57,11 @@ class Settings:
         "shared through Redis when it is configured (0: none).",
         0,
     )
+    count_threads: int = _setting(
+        8,
+        "Graph and list counts a worker runs at once; more wait their turn (answers from the "
+        "cache never wait for them).",
+    )
     log_format: str = _setting("text", "text, or json: one JSON object a line.")
 
 

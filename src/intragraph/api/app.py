@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import inspect
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Security
 from fastapi.staticfiles import StaticFiles
@@ -13,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from intragraph import __version__
 from intragraph.api import (
     access_log,
+    direct,
     errors,
     graph,
     guard,
@@ -32,6 +36,13 @@ from intragraph.resources import LISTED, RESOURCES
 from intragraph.store.base import Store
 
 Clock = Callable[[], dt.datetime]
+# intragraph reports through /metrics and its access log; FastAPI's own OpenTelemetry (0.165
+# on) would look for configured providers at every request
+_NO_TELEMETRY: dict[str, Any] = (
+    {"telemetry": {"tracing": False, "metrics": False, "logs": False}}
+    if "telemetry" in inspect.signature(FastAPI.__init__).parameters
+    else {}
+)
 
 
 def utc_now() -> dt.datetime:
@@ -51,6 +62,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
+        app.state.counting.shutdown(wait=False)
         if on_close is not None:
             on_close()
 
@@ -64,6 +76,7 @@ def create_app(
         # Rails answers /v2/projects_users/ as /v2/projects_users (api42 sends the slash):
         # `slashless` below does the same, rather than a redirect
         redirect_slashes=False,
+        **_NO_TELEMETRY,
     )
     app.state.settings = settings
     app.state.store = store
@@ -71,8 +84,14 @@ def create_app(
     app.state.limiter = limiter or RateLimiter(settings.redis_url)
     app.state.cache = AnswerCache(settings.cache_size, settings.redis_url)
     app.state.tokens = tokens.TokenCache()
+    app.state.counting = ThreadPoolExecutor(settings.count_threads, "intragraph-count")
+    app.state.recall = Batched(app.state.cache.recall)
     app.state.admit = Batched(functools.partial(guard.admit, app.state))
     errors.install(app)
+    # inside the access log: direct answers are logged, counted and tagged as the others
+    public_guard = guard.require("public")
+    index = app.state.direct = direct.RouteIndex()
+    app.add_middleware(direct.Direct, index=index, guard=public_guard)
     app.add_middleware(access_log.AccessLog)
     app.add_middleware(slashless.Slashless)
     app.include_router(oauth.router)
@@ -83,17 +102,18 @@ def create_app(
     app.include_router(health.router)
     app.include_router(metrics.router)
 
-    public = [Security(guard.require("public"))]
-    # FastAPI tries every route in turn, a few microseconds each: a resource's graph and list
-    # routes together, the resources in their declared order (projects_users first), rather
-    # than every list behind every graph
-    for resource in RESOURCES.values():
-        app.include_router(graph.router(resource), dependencies=public)
+    public = [Security(public_guard)]
+    # declared to FastAPI (the OpenAPI document, and what the index does not take) and
+    # answered through the index (`direct.py`)
+    routers = []
+    for resource in RESOURCES.values():  # a resource's graph routes, then its list routes
+        routers.append(graph.router(resource))
         if resource.name in LISTED:
-            app.include_router(lists.router(resource), dependencies=public)
-    for name, resource in LISTED.items():
-        if name not in RESOURCES:
-            app.include_router(lists.router(resource), dependencies=public)
+            routers.append(lists.router(resource))
+    routers += [lists.router(r) for name, r in LISTED.items() if name not in RESOURCES]
+    for router in routers:
+        app.include_router(router, dependencies=public)
+        index.add(router.routes)
     return app
 
 

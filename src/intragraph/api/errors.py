@@ -22,7 +22,7 @@ def error_response(
     return JSONResponse(body, status_code=status, headers=headers)
 
 
-async def _known(request: Request, error: Exception) -> JSONResponse:
+async def known(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, IntragraphError)
     if isinstance(error, OAuthError):  # the token endpoint answers in RFC 6749's shape
         body = {"error": error.code, "error_description": error.message}
@@ -55,7 +55,7 @@ async def _unexpected(request: Request, error: Exception) -> JSONResponse:
 
 
 def install(app: FastAPI) -> None:
-    app.add_exception_handler(IntragraphError, _known)
+    app.add_exception_handler(IntragraphError, known)
     app.add_exception_handler(HTTPException, _http)
     app.add_exception_handler(RequestValidationError, _invalid)
     app.add_exception_handler(Exception, _unexpected)

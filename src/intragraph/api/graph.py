@@ -3,14 +3,15 @@ under each parent of the resource. Their OpenAPI parameters come from the resour
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Coroutine
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from intragraph import periods
+from intragraph.api import answering
 from intragraph.api.etags import not_modified, validators
 from intragraph.conditions import ParentKey
 from intragraph.formats import to_csv
@@ -86,10 +87,8 @@ def _endpoint(
             key,
         )
         version, now = request.state.data_version, state.clock()  # the guard read the version
-        # a hit is answered here; counting (I/O) goes to a thread
-        answer = state.cache.memorized(query, now, version) or await run_in_threadpool(
-            state.cache.graph, state.store, query, now, version
-        )
+        count = functools.partial(state.cache.graph, state.store, query, now, version)
+        answer = await answering.answer(state, query, now, version, count)
         csv = "text/csv" in request.headers.get("accept", "")
         tag = answer.etag[:-1] + '-csv"' if csv else answer.etag  # another representation
         if not_modified(request, tag):

@@ -5,16 +5,16 @@ headers (X-Page, X-Per-Page, X-Total, Link)."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from collections.abc import Callable, Coroutine
 from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
-from intragraph.api import etags
+from intragraph.api import answering, etags
 from intragraph.api.graph import conditions_parameters, parent_key, route_prefixes
 from intragraph.conditions import ListQuery
 from intragraph.formats import api_time
@@ -154,10 +154,8 @@ def _endpoint(
             return bytes(JSONResponse([shape(row, base) for row in rows]).body), total
 
         version = request.state.data_version  # the guard read it
-        # a hit is answered here; counting (I/O) goes to a thread
-        answer = state.cache.memorized(query, now, version, base) or await run_in_threadpool(
-            state.cache.page, state.store, query, base, now, version, count
-        )
+        cached = functools.partial(state.cache.page, state.store, query, base, now, version, count)
+        answer = await answering.answer(state, query, now, version, cached, base)
         headers = {
             "X-Page": str(query.page),
             "X-Per-Page": str(query.size),
