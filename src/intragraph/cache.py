@@ -22,7 +22,7 @@ import hashlib
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -335,7 +335,7 @@ class AnswerCache:
         """Whether answers are shared through Redis."""
         return self._shared is not None
 
-    def recall(self, asked: list[Asked]) -> list[Answer | None]:
+    def recall(self, asked: Sequence[Asked]) -> list[Answer | None]:
         """The answers that Redis holds for `asked` (query, now, version, base), in one round
         trip for them all (`api/batches.py` gathers them); each one found is kept in memory."""
         if self._shared is None:
