@@ -276,6 +276,11 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true")
     parser.add_argument("--warm", type=float, default=10.0, help="seconds of load before timing")
     parser.add_argument(
+        "--cold",
+        action="store_true",
+        help="skip asking every distinct request once: the timed run counts first asks",
+    )
+    parser.add_argument(
         "--outages", action="store_true", help="restart PostgreSQL and Redis, kill a worker"
     )
     parser.add_argument("--restart-postgres", default=RESTART_POSTGRES)
@@ -296,7 +301,7 @@ def main() -> None:
     print(
         f"# bench/load.py --rows {args.rows:,}: serve --workers 2 on PostgreSQL + Redis, "
         f"{args.clients} keep-alive clients, {args.seconds:.0f} s each after "
-        f"every distinct request once and {args.warm:.0f} s of warm-up "
+        f"{'' if args.cold else 'every distinct request once and '}{args.warm:.0f} s of warm-up "
         f"({dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC)\n"
     )
     print(
@@ -314,7 +319,7 @@ def main() -> None:
                 # of random draws alone left a quarter of the one-user graphs unasked on a
                 # slow host, whose first asks then filled the timed run's tail), then the
                 # pools and the caches warmed by the mix itself; then measure
-                if size:
+                if size and not args.cold:
                     pool.submit(ask_each, port, token, paths, args.clients).result()
                 pool.submit(load_test, port, token, paths, args.clients, args.warm).result()
                 warm = _scrape(server, url)
