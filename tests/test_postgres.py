@@ -18,7 +18,8 @@ from click.testing import CliRunner
 
 from intragraph.cli import main
 from intragraph.config import Settings
-from intragraph.store import open_store
+from intragraph.store import open_store, writes
+from intragraph.store.base import Writer
 from intragraph.store.migrations import LATEST
 from intragraph.store.postgres import PostgresStore
 from tests.conftest import (
@@ -216,3 +217,40 @@ def test_two_workers_share_tokens_and_limits(schema_url: str, tmp_path: Path) ->
     finally:
         server.terminate()
         server.wait(15)
+
+
+def _indexes(store: PostgresStore) -> set[tuple[str, str]]:
+    found = store.fetch(
+        "SELECT tablename, indexdef FROM pg_indexes WHERE schemaname = current_schema()", []
+    )
+    return {(table, definition) for table, definition in found}
+
+
+def test_a_load_into_empty_tables_builds_their_indexes_after_its_rows(schema_url: str) -> None:
+    """`Writer.bulk`: an empty table's indexes are dropped for the load and built again before
+    it commits: the same indexes after as before, none lost when the load fails, and a table
+    that has rows keeps them throughout."""
+    store = open_store(schema_url, Settings())
+    assert isinstance(store, PostgresStore)
+    before = _indexes(store)
+    assert {table for table, _ in before} >= {"locations", "rollups"}
+
+    def locations(writer: Writer) -> set[tuple[str, str]]:
+        return {(t, d) for t, d in before if t == "locations"} & set(
+            writer.execute(
+                "SELECT tablename, indexdef FROM pg_indexes WHERE schemaname = current_schema()"
+            )
+        )
+
+    with pytest.raises(RuntimeError), writes.transaction(store) as writer:
+        writer.bulk("locations")
+        assert not locations(writer)  # dropped inside the load
+        raise RuntimeError("the load fails")
+    assert _indexes(store) == before
+    ran = CliRunner().invoke(main, ["demo", "--rows", "2000", "--database", schema_url])
+    assert ran.exit_code == 0, ran.output
+    assert _indexes(store) == before
+    with writes.transaction(store) as writer:  # rows there: nothing is dropped
+        writer.bulk("locations")
+        assert len(locations(writer)) == len({d for t, d in before if t == "locations"}) > 3
+    store.close()

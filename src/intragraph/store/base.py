@@ -104,6 +104,12 @@ class Writer(ABC):
     def insert(self, table: Table, columns: dict[str, npt.NDArray[Any]]) -> None:
         """Insert rows (column arrays, `table.columns` in order) straight into a table."""
 
+    def bulk(self, table: str) -> None:
+        """About to add many rows to `table` (a demo's or an import's): an engine whose indexes
+        are cheaper to build afterwards than to keep up row by row may drop them for the rest
+        of the transaction (DuckDB keeps none but the ids')."""
+        return None
+
     def analyze(self, tables: set[str]) -> None:
         """After bulk changes to `tables`: refresh the planner's statistics, for an engine
         whose planner needs it (DuckDB keeps its own as it writes)."""

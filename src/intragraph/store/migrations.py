@@ -270,6 +270,20 @@ MIGRATIONS = (
         ],
         graphed=False,
     ),
+    Migration(
+        12,
+        "rollups' resource and field compared as bytes (PostgreSQL): building their index after "
+        "a bulk load took 11.5 s for 2.2M rows in the database's locale",
+        lambda dialect: (
+            [
+                'ALTER TABLE rollups ALTER COLUMN resource TYPE TEXT COLLATE "C", '
+                'ALTER COLUMN field TYPE TEXT COLLATE "C"'
+            ]
+            if dialect.name == "postgresql"
+            else []  # DuckDB compares bytes already
+        ),
+        graphed=False,
+    ),
 )
 VERSIONED = 11  # from this step on, a data transaction raises the data's version
 LATEST = MIGRATIONS[-1].version

@@ -26,10 +26,11 @@ def refresh(writer: Writer, tables: set[str] | frozenset[str] = ROLLED_UP) -> No
     """Counts per UTC quarter-hour of every graph field of the resources kept in `tables`, for
     the unfiltered graphs (those of other tables are left as they are)."""
     placeholder = writer.placeholder
-    for resource in RESOURCES.values():
-        if resource.table not in tables:
-            continue
+    refreshed = [resource for resource in RESOURCES.values() if resource.table in tables]
+    for resource in refreshed:
         writer.execute(f"DELETE FROM rollups WHERE resource = {placeholder}", [resource.name])
+    writer.bulk("rollups")  # when every resource is refreshed (a demo), its index comes after
+    for resource in refreshed:
         for field in resource.graph_fields:
             bucket, params = writer.granule_sql(field, QUARTER_HOUR)
             writer.execute(

@@ -46,6 +46,7 @@ def transaction(store: Store, versioned: bool = True) -> Iterator[Writer]:
 
 def append(writer: Writer, table: Table, columns: dict[str, npt.NDArray[Any]]) -> None:
     """Insert rows straight into a table: bulk loads of fresh data, such as the demo's."""
+    writer.bulk(table.name)
     writer.insert(table, columns)
     writer.touched.add(table.name)
 
@@ -102,6 +103,8 @@ def merge(writer: Writer, table: Table) -> UpsertCounts:
     writer.execute(
         f"DELETE FROM {target} WHERE id IN (SELECT id FROM {_OUTCOMES} WHERE outcome = 'updated')"
     )
+    if inserted > 10_000:
+        writer.bulk(target)
     writer.execute(
         f"INSERT INTO {target} ({names}) SELECT {names} FROM {_LATEST} "
         f"WHERE id IN (SELECT id FROM {_OUTCOMES} WHERE outcome <> 'unchanged')"
