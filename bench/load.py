@@ -150,6 +150,18 @@ RESTART_REDIS = (
 )
 
 
+async def _status(reader: asyncio.StreamReader) -> int:
+    """The status of the answer the reader is at, read whole."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    length = next(
+        int(line.split(b":", 1)[1])
+        for line in head.split(b"\r\n")
+        if line.lower().startswith(b"content-length:")
+    )
+    await reader.readexactly(length)
+    return int(head.split(b" ", 2)[1])
+
+
 async def _timed_client(
     port: int, paths: list[str], token: str, until: float, seen: list[tuple[float, int]]
 ) -> None:
@@ -166,14 +178,7 @@ async def _timed_client(
         try:
             while time.monotonic() < until:
                 writer.write(request_for.format(random.choice(paths)).encode())
-                head = await reader.readuntil(b"\r\n\r\n")
-                length = next(
-                    int(line.split(b":", 1)[1])
-                    for line in head.split(b"\r\n")
-                    if line.lower().startswith(b"content-length:")
-                )
-                await reader.readexactly(length)
-                seen.append((time.monotonic(), int(head.split(b" ", 2)[1])))
+                seen.append((time.monotonic(), await _status(reader)))
         except (OSError, asyncio.IncompleteReadError):
             seen.append((time.monotonic(), 0))
         finally:
@@ -201,13 +206,7 @@ async def _asker(port: int, token: str, pending: list[str]) -> None:
     try:
         while pending:
             writer.write(request_for.format(pending.pop()).encode())
-            head = await reader.readuntil(b"\r\n\r\n")
-            length = next(
-                int(line.split(b":", 1)[1])
-                for line in head.split(b"\r\n")
-                if line.lower().startswith(b"content-length:")
-            )
-            await reader.readexactly(length)
+            await _status(reader)
     finally:
         writer.close()
 

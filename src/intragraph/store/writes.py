@@ -103,7 +103,7 @@ def merge(writer: Writer, table: Table) -> UpsertCounts:
     writer.execute(
         f"DELETE FROM {target} WHERE id IN (SELECT id FROM {_OUTCOMES} WHERE outcome = 'updated')"
     )
-    if inserted > 10_000:
+    if inserted > 10_000:  # a load, perhaps into an empty table (a small merge asks nothing)
         writer.bulk(target)
     writer.execute(
         f"INSERT INTO {target} ({names}) SELECT {names} FROM {_LATEST} "
