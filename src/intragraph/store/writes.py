@@ -74,6 +74,8 @@ def merge(writer: Writer, table: Table) -> UpsertCounts:
     # the last copy of each id in the run, newest updated_at first
     order = f"{table.version} DESC NULLS LAST, seq DESC" if table.version else "seq DESC"
     ranked = f"SELECT *, row_number() OVER (PARTITION BY id ORDER BY {order}) AS rank FROM {stage}"
+    if not writer.execute(f"SELECT EXISTS (SELECT 1 FROM {target})")[0][0]:
+        return _into_empty(writer, table, ranked, staged)
     if table.fill:  # what a row leaves null, the stored row keeps
         kept = ", ".join(f"COALESCE(p.{c}, t.{c}) AS {c}" for c in table.columns[1:])
         writer.execute(
@@ -103,8 +105,6 @@ def merge(writer: Writer, table: Table) -> UpsertCounts:
     writer.execute(
         f"DELETE FROM {target} WHERE id IN (SELECT id FROM {_OUTCOMES} WHERE outcome = 'updated')"
     )
-    if inserted > 10_000:  # a load, perhaps into an empty table (a small merge asks nothing)
-        writer.bulk(target)
     writer.execute(
         f"INSERT INTO {target} ({names}) SELECT {names} FROM {_LATEST} "
         f"WHERE id IN (SELECT id FROM {_OUTCOMES} WHERE outcome <> 'unchanged')"
@@ -122,3 +122,20 @@ def merge(writer: Writer, table: Table) -> UpsertCounts:
     for name in (stage, _LATEST, _OUTCOMES):
         writer.execute(f"DROP TABLE {name}")
     return UpsertCounts(inserted, updated, staged - rewritten)
+
+
+def _into_empty(writer: Writer, table: Table, ranked: str, staged: int) -> UpsertCounts:
+    """`merge` into a table without rows: each id's last copy is inserted as it is, with no
+    stored row to compare it with, keep values from or leave out (an import into a new
+    database: no temporary tables, no join)."""
+    target, names = table.name, ", ".join(table.columns)
+    if staged > 10_000:
+        writer.bulk(target)
+    writer.execute(
+        f"INSERT INTO {target} ({names}) SELECT {names} FROM ({ranked}) AS ranked WHERE rank = 1"
+    )
+    inserted = int(writer.execute(f"SELECT count(*) FROM {target}")[0][0])
+    if inserted:
+        writer.touched.add(target)  # its rollups recomputed whole at commit
+    writer.execute(f"DROP TABLE stage_{target}")
+    return UpsertCounts(inserted, 0, staged - inserted)
