@@ -187,8 +187,9 @@ class _Shared:
 
 class AnswerCache:
     """At most `size` answers in memory, the least recently used dropped; with `redis_url`,
-    shared through Redis as well. `size` 0 keeps none (every answer is counted, and still
-    carries its ETag)."""
+    shared through Redis as well: `graph` and `page` put what they count there, and `recall`
+    (which the caller asks first, for every request missing at once) reads it. `size` 0 keeps
+    none (every answer is counted, and still carries its ETag)."""
 
     def __init__(self, size: int, redis_url: str = "") -> None:
         self.size = size
@@ -206,10 +207,9 @@ class AnswerCache:
         query: GraphQuery,
         now: dt.datetime,
         version: int | None = None,
-        recalled: bool = False,
     ) -> Answer:
         """The graph as of `now` (aware); `version`, the data's, if the caller has just read
-        it; `recalled`, if the caller has just asked Redis (`recall`)."""
+        it."""
         key = _graph_key(query)
 
         def count() -> Answer:
@@ -221,7 +221,7 @@ class AnswerCache:
             *_dated(query.resource.table, query.conditions),
         ]
         daily = query.zone if query.interval not in CYCLES else None
-        return self._answer(store, key, dated, daily, now, version, "graph", count, recalled)
+        return self._answer(store, key, dated, daily, now, version, "graph", count)
 
     def page(
         self,
@@ -231,7 +231,6 @@ class AnswerCache:
         now: dt.datetime,
         version: int | None,
         count: Callable[[], tuple[bytes, int]],
-        recalled: bool = False,
     ) -> Answer:
         """A list page (rows as JSON, and the total) from `count`, for `base` (the URLs in the
         rows start with it)."""
@@ -242,7 +241,7 @@ class AnswerCache:
             return Answer(body, tag(key, body), total)
 
         dated = list(_dated(query.resource.table, query.conditions))
-        return self._answer(store, key, dated, None, now, version, "list", shaped, recalled)
+        return self._answer(store, key, dated, None, now, version, "list", shaped)
 
     def _answer(
         self,
@@ -254,7 +253,6 @@ class AnswerCache:
         version: int | None,
         kind: str,
         count: Callable[[], Answer],
-        recalled: bool,
     ) -> Answer:
         if self.size == 0:
             return count()
@@ -278,19 +276,11 @@ class AnswerCache:
                 return theirs.answer
             return count()  # counted for another moment: count this one's
         try:
-            shared = None
-            if self._shared is not None and not recalled:
-                shared = self._shared.get_many([full])[0]
-            if shared is not None and shared.since <= now < shared.until:
-                kept = shared
-                self.hits += 1
-                metrics.CACHE.labels(kind, "shared").inc()
-            else:
-                self.misses += 1
-                metrics.CACHE.labels(kind, "miss").inc()
-                kept = self._count(store, version, dated, daily, now, count)
-                if self._shared is not None:
-                    self._shared.put(full, kept, now)
+            self.misses += 1
+            metrics.CACHE.labels(kind, "miss").inc()
+            kept = self._count(store, version, dated, daily, now, count)
+            if self._shared is not None:
+                self._shared.put(full, kept, now)
         except BaseException as error:
             pending.set_exception(error)
             with self._lock:

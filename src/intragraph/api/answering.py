@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -27,16 +26,15 @@ async def answer(
     query: GraphQuery | ListQuery,
     now: dt.datetime,
     version: int,
-    count: Callable[..., Answer],
+    count: Callable[[], Answer],
     base: str = "",
 ) -> Answer:
-    """The answer to `query` at `now` on data `version`; `count(recalled=...)` gets it
-    through the cache on a counting thread."""
+    """The answer to `query` at `now` on data `version`; `count()` gets it through the
+    cache (counted, or found counted by another thread meanwhile) on a counting thread."""
     cache = state.cache
     found: Answer | None = cache.memorized(query, now, version, base)
     if found is None and cache.shared:
         found = await state.recall((query, now, version, base))
     if found is None:
-        counted = functools.partial(count, recalled=cache.shared)
-        found = await asyncio.get_running_loop().run_in_executor(state.counting, counted)
+        found = await asyncio.get_running_loop().run_in_executor(state.counting, count)
     return found

@@ -261,8 +261,9 @@ class _PostgresWriter(Writer):
         """The indexes `bulk` dropped, built again over the rows now there."""
         if self._deferred:
             self.execute("SET LOCAL maintenance_work_mem = '256MB'")
-        while self._deferred:
-            self.execute(self._deferred.pop(0))
+        for definition in self._deferred:
+            self.execute(definition)
+        self._deferred.clear()
 
     def analyze(self, tables: set[str]) -> None:
         # without them, a table loaded at once (demo, import) is planned as nearly empty
