@@ -50,6 +50,7 @@ from intragraph.query import parse_graph
 from intragraph.resources import RESOURCES
 from intragraph.store import open_store
 from intragraph.store import rows as stored
+from intragraph.store.copy import ColumnarCopy
 
 RUNS = 5
 
@@ -162,6 +163,14 @@ def load(url: str, rows: int, until: str, reuse: bool) -> tuple[float, float] | 
     child.returncode = os.waitstatus_to_exitcode(status)
     assert child.returncode == 0, f"intragraph demo into {url} failed"
     return time.perf_counter() - start, usage.ru_maxrss / 1024
+
+
+def rss_mib() -> float:
+    """This process's resident memory now."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
 
 
 def postgres_schema(base: str, name: str) -> str:
@@ -287,7 +296,12 @@ class Server:
     """`intragraph serve` on a database, with an application whose limits no run reaches."""
 
     def __init__(
-        self, url: str, workers: int = 1, redis: str | None = None, cache_size: int = 0
+        self,
+        url: str,
+        workers: int = 1,
+        redis: str | None = None,
+        cache_size: int = 0,
+        copy: str = "",
     ) -> None:
         credentials = common.credentials(url)
         self.port = free_port()
@@ -296,7 +310,9 @@ class Server:
             **os.environ,
             "INTRAGRAPH_LOG_LEVEL": "warning",
             "INTRAGRAPH_CACHE_SIZE": str(cache_size),
+            "INTRAGRAPH_COLUMNAR_COPY": copy,
         }
+        self.started = time.perf_counter()
         if redis:
             environment["INTRAGRAPH_REDIS_URL"] = redis
         self.process = subprocess.Popen(
@@ -347,6 +363,17 @@ class Server:
         body = answer.read()
         assert answer.status == 200, body
         return json.loads(body)
+
+    def wait_for_copies(self, answers: int = 40) -> float:
+        """Seconds from start-up until `answers` readiness answers in a row (spread over the
+        workers by the kernel) say the columnar copy is current."""
+        in_a_row = 0
+        while in_a_row < answers:
+            _, body = self._request("GET", "/health/ready")
+            in_a_row = in_a_row + 1 if json.loads(body).get("columnar_copy") == "current" else 0
+            if not in_a_row:
+                time.sleep(0.5)
+        return time.perf_counter() - self.started
 
     @property
     def auth(self) -> dict[str, str]:
@@ -434,6 +461,12 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="keep data already loaded")
     parser.add_argument("--clients", type=int, default=64)
     parser.add_argument("--seconds", type=float, default=15.0)
+    parser.add_argument(
+        "--copy", default="memory", help="where the columnar copy lives: memory or a folder"
+    )
+    parser.add_argument(
+        "--copy-workers", type=int, default=4, help="workers of the server with the copy"
+    )
     args = parser.parse_args()
 
     until = dt.date.today().isoformat()
@@ -452,6 +485,15 @@ def main() -> None:
     baseline_indexes(pg_url)
 
     duck, pg = open_store(duck_url), open_store(pg_url)
+    before = rss_mib()
+    copy = ColumnarCopy(pg, args.copy)
+    refreshed = copy.refresh()
+    assert refreshed is not None
+    print(
+        f"columnar copy of PostgreSQL ({args.copy}): {refreshed.rows:,} rows of "
+        f"{len(refreshed.tables)} tables in {refreshed.seconds:.1f} s, "
+        f"this process's RSS +{rss_mib() - before:,.0f} MiB"
+    )
     campus = int(
         duck.fetch(
             "SELECT campus_id FROM campus_users GROUP BY 1 ORDER BY count(*) DESC LIMIT 1", []
@@ -478,9 +520,10 @@ def main() -> None:
         key = ParentKey(resource.parents[parent[0]], parent[1]) if parent else None
         parsed = parse_graph(resource, field, interval, params, parent=key)
         answers = {}
-        for name, store in (("duckdb", duck), ("postgres", pg)):
+        for name, store in (("duckdb", duck), ("postgres", pg), ("copy", copy.store)):
             answers[name] = graph(store, parsed, now)
         assert answers["duckdb"] == answers["postgres"], f"{query.name}: engines differ"
+        assert answers["copy"] == answers["postgres"], f"{query.name}: the copy differs"
         nonzero = {k: v for k, v in answers["duckdb"].items() if v}
         sql, values = groupdate_sql(query, now)
         found = {_key(k): n for k, n in reference.execute(sql, values).fetchall()}
@@ -491,6 +534,7 @@ def main() -> None:
         row: dict[str, Any] = {"query": query, "answer": answers["duckdb"], "rows": codes.size}
         row["duckdb"] = timed(lambda s=duck, p=parsed: graph(s, p, now))  # type: ignore[misc]
         row["postgres"] = timed(lambda s=pg, p=parsed: graph(s, p, now))  # type: ignore[misc]
+        row["copy"] = timed(lambda s=copy.store, p=parsed: graph(s, p, now))  # type: ignore[misc]
         row["groupdate"] = timed(
             lambda s=sql, v=values: reference.execute(s, v).fetchall()  # type: ignore[misc]
         )
@@ -499,13 +543,25 @@ def main() -> None:
         print(f"{query.name} checked and timed", file=sys.stderr)
     report(results)
     icu.close()
+    copy.close()
     duck.close()
     pg.close()
     reference.close()
 
-    for engine, url in (("duckdb", duck_url), ("postgres", pg_url)):
-        server = Server(url)
+    for engine, url in (("duckdb", duck_url), ("postgres", pg_url), ("copy", pg_url)):
+        copied = engine == "copy"
+        server = Server(
+            url,
+            workers=args.copy_workers if copied else 1,
+            copy=args.copy if copied else "",
+        )
         try:
+            if copied:
+                waited = server.wait_for_copies()
+                print(
+                    f"server with the columnar copy, {args.copy_workers} workers: every "
+                    f"worker's copy current {waited:.1f} s after start-up"
+                )
             for row in results:
                 query = row["query"]
                 answer = server.get(query.path)
@@ -513,7 +569,8 @@ def main() -> None:
                 row[f"http {engine}"] = timed(lambda p=query.path, s=server: s.get(p))  # type: ignore[misc]
             peak = server.peak_mib()
             print(
-                f"server peak memory, {engine}, one worker, after Q1-Q11 over HTTP: {peak:,.0f} MiB"
+                f"server peak memory, {engine}, {args.copy_workers if copied else 1} worker(s), "
+                f"after Q1-Q11 over HTTP: {peak:,.0f} MiB"
             )
         finally:
             server.close()
@@ -553,26 +610,32 @@ def _ms(pair: tuple[float, float]) -> str:
 def report(results: list[dict[str, Any]]) -> None:
     print(
         "\n| query | keys | rows counted | DuckDB | PostgreSQL | groupdate SQL on PostgreSQL "
-        "| numpy bincount | groupdate / DuckDB | groupdate / PostgreSQL | DuckDB / numpy |"
+        "| numpy bincount | groupdate / DuckDB | groupdate / PostgreSQL | PostgreSQL + copy "
+        "| groupdate / PostgreSQL + copy | DuckDB / numpy |"
     )
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for row in results:
         query, base = row["query"], row["groupdate"][0]
         print(
             f"| {query.name} {query.label} | {len(row['answer'])} | {row['rows']:,} "
             f"| {_ms(row['duckdb'])} | {_ms(row['postgres'])} | {_ms(row['groupdate'])} "
             f"| {row['numpy'][0]:,.2f} | {base / row['duckdb'][0]:,.1f} "
-            f"| {base / row['postgres'][0]:,.1f} | {row['duckdb'][0] / row['numpy'][0]:,.1f} |"
+            f"| {base / row['postgres'][0]:,.1f} | {_ms(row['copy'])} "
+            f"| {base / row['copy'][0]:,.1f} | {row['duckdb'][0] / row['numpy'][0]:,.1f} |"
         )
     print("\n(median / p95 in ms of 5 warm runs; ratios of medians)", flush=True)
 
 
 def report_http(results: list[dict[str, Any]]) -> None:
-    print("\n| query | HTTP DuckDB | HTTP PostgreSQL |\n| --- | ---: | ---: |")
+    print(
+        "\n| query | HTTP DuckDB | HTTP PostgreSQL | HTTP PostgreSQL + copy "
+        "| groupdate / HTTP PostgreSQL + copy |\n| --- | ---: | ---: | ---: | ---: |"
+    )
     for row in results:
         print(
             f"| {row['query'].name} {row['query'].label} | {_ms(row['http duckdb'])} "
-            f"| {_ms(row['http postgres'])} |"
+            f"| {_ms(row['http postgres'])} | {_ms(row['http copy'])} "
+            f"| {row['groupdate'][0] / row['http copy'][0]:,.1f} |"
         )
     print(flush=True)
 

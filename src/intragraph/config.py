@@ -63,6 +63,11 @@ class Settings:
         "cache never wait for them).",
     )
     log_format: str = _setting("text", "text, or json: one JSON object a line.")
+    columnar_copy: str = _setting(
+        "",
+        "PostgreSQL: a columnar copy of the data in each worker, which answers graphs while it "
+        "holds the data's current version: memory, or a folder for its file (empty: none).",
+    )
 
 
 @dataclass(frozen=True)

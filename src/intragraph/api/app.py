@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import inspect
+import logging
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -34,8 +35,10 @@ from intragraph.cache import AnswerCache
 from intragraph.config import Settings
 from intragraph.resources import LISTED, RESOURCES
 from intragraph.store.base import Store
+from intragraph.store.copy import ColumnarCopy
 
 Clock = Callable[[], dt.datetime]
+log = logging.getLogger("intragraph")
 # intragraph reports through /metrics and its access log; FastAPI's own OpenTelemetry (0.165
 # on) would look for configured providers at every request
 _NO_TELEMETRY: dict[str, Any] = (
@@ -49,6 +52,16 @@ def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def columnar_copy(settings: Settings, store: Store) -> ColumnarCopy | None:
+    """The worker's columnar copy of a PostgreSQL database, if the settings ask for one."""
+    if not settings.columnar_copy:
+        return None
+    if store.dialect.name != "postgresql":
+        log.warning("INTRAGRAPH_COLUMNAR_COPY is for PostgreSQL: DuckDB is columnar already")
+        return None
+    return ColumnarCopy(store, settings.columnar_copy)
+
+
 def create_app(
     settings: Settings,
     store: Store,
@@ -59,10 +72,16 @@ def create_app(
     """Every /v2 route needs a token with scope public, within its application's limits.
     `on_close` runs when the server shuts down (the caller owns the store)."""
 
+    copy = columnar_copy(settings, store)
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if copy is not None:
+            copy.start()  # answers come from PostgreSQL until it is done
         yield
         app.state.counting.shutdown(wait=False)
+        if copy is not None:
+            copy.close()
         if on_close is not None:
             on_close()
 
@@ -80,6 +99,9 @@ def create_app(
     )
     app.state.settings = settings
     app.state.store = store
+    app.state.copy = copy
+    # the store that counts a graph for a request that read data version v
+    app.state.reader = copy.reader if copy is not None else lambda version: store
     app.state.clock = clock
     app.state.limiter = limiter or RateLimiter(settings.redis_url)
     app.state.cache = AnswerCache(settings.cache_size, settings.redis_url)

@@ -87,7 +87,8 @@ def _endpoint(
             key,
         )
         version, now = request.state.data_version, state.clock()  # the guard read the version
-        count = functools.partial(state.cache.graph, state.store, query, now, version)
+        store = state.reader(version)  # the columnar copy when it holds that version
+        count = functools.partial(state.cache.graph, store, query, now, version)
         answer = await answering.answer(state, query, now, version, count)
         csv = "text/csv" in request.headers.get("accept", "")
         tag = answer.etag[:-1] + '-csv"' if csv else answer.etag  # another representation

@@ -12,7 +12,7 @@ from typing import Any
 
 from intragraph.conditions import Value
 from intragraph.errors import ConfigError, Unavailable
-from intragraph.store.base import Ints, Store, Writer
+from intragraph.store.base import Ints, Snapshot, Store, Writer
 
 _EVERY = 1.0  # seconds between two attempts
 
@@ -61,6 +61,9 @@ class AwaitedStore(Store):
 
     def _transaction(self) -> AbstractContextManager[Writer]:
         return self._store()._transaction()
+
+    def snapshot(self) -> AbstractContextManager[Snapshot]:
+        return self._store().snapshot()
 
     def close(self) -> None:
         if self._opened is not None:

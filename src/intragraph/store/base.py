@@ -12,7 +12,8 @@ import datetime as dt
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from typing import Any
+from pathlib import Path
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -67,6 +68,11 @@ class Store(ABC):
     @abstractmethod
     def close(self) -> None: ...
 
+    def snapshot(self) -> AbstractContextManager[Snapshot]:
+        """One consistent read-only view of the whole database, for a long read (a columnar
+        copy of it, `copy.py`): a server engine's; the embedded one needs no copy."""
+        raise NotImplementedError(f"{self.dialect.name} gives no snapshot")
+
     @contextmanager
     def transaction(self) -> Iterator[Writer]:
         """A writer whose work is kept only if the block ends without an exception. Data
@@ -81,16 +87,26 @@ class Store(ABC):
                 )
 
 
+class Snapshot(Protocol):
+    def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
+
+    def copy_out(self, select: str, path: Path) -> None:
+        """The rows of `select` into a CSV file (no header; NULL as an empty field, an empty
+        text as ""; timestamps as UTC text with their offset)."""
+
+
 class Writer(ABC):
     """Writes inside one transaction. `touched` names the data tables changed since the
-    rollups were last brought up to date (`writes` keeps it)."""
+    rollups were last brought up to date, `changed` every data table changed in the
+    transaction (`writes` keeps both)."""
 
     touched: set[str]
+    changed: set[str]
     granule_sql: GranuleSQL
     placeholder = "?"
 
     def __init__(self) -> None:
-        self.touched = set()
+        self.touched, self.changed = set(), set()
 
     @abstractmethod
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...

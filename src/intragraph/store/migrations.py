@@ -284,6 +284,15 @@ MIGRATIONS = (
         ),
         graphed=False,
     ),
+    Migration(
+        13,
+        "table_versions: each data table's own version, raised by the writes that change it, "
+        "so that a columnar copy (store/copy.py) copies again only the tables that changed",
+        lambda dialect: [
+            "CREATE TABLE IF NOT EXISTS table_versions (name TEXT PRIMARY KEY, n BIGINT)"
+        ],
+        graphed=False,
+    ),
 )
 VERSIONED = 11  # from this step on, a data transaction raises the data's version
 LATEST = MIGRATIONS[-1].version

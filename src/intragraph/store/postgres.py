@@ -25,7 +25,7 @@ import psycopg_pool
 from intragraph.conditions import Value
 from intragraph.errors import ConfigError, Unavailable
 from intragraph.store.awaited import Unreachable
-from intragraph.store.base import Ints, Store, Writer
+from intragraph.store.base import Ints, Snapshot, Store, Writer
 from intragraph.store.migrations import Dialect
 from intragraph.store.tables import Table
 
@@ -219,9 +219,38 @@ class PostgresStore(Store):
             yield writer
             writer.rebuild()
 
+    @contextmanager
+    def snapshot(self) -> Iterator[Snapshot]:
+        # REPEATABLE READ: every read of the block sees the same committed state, the data
+        # version read first included; no statement timeout: a copy reads whole tables
+        with (
+            _unavailable(self.label, self.statement_timeout_ms),
+            self._connection() as conn,
+            conn.transaction(),
+        ):
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            conn.execute("SET LOCAL statement_timeout = 0")
+            yield _Snapshot(conn)
+
     def close(self) -> None:
         self._pool.close()
         self._small.close()
+
+
+class _Snapshot:
+    def __init__(self, connection: psycopg.Connection[Any]) -> None:
+        self._conn = connection
+
+    def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return [_naive(row) for row in self._conn.execute(sql, list(params)).fetchall()]
+
+    def copy_out(self, select: str, path: Path) -> None:
+        with (
+            open(path, "wb") as rows,
+            self._conn.cursor().copy(f"COPY ({select}) TO STDOUT (FORMAT csv)") as copy,
+        ):
+            for chunk in copy:
+                rows.write(chunk)
 
 
 class _PostgresWriter(Writer):

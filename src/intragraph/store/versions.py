@@ -12,6 +12,7 @@ import secrets
 from intragraph.store.base import Store, Writer
 
 TABLE = "data_version"
+TABLES = "table_versions"  # a data table's own version (migration 13)
 
 
 def current(store: Store) -> int:
@@ -28,11 +29,19 @@ def bump_accounts(writer: Writer) -> None:
     writer.execute(f"UPDATE {TABLE} SET accounts = accounts + 1")
 
 
-def bump(writer: Writer) -> None:
-    """A new version: a random one rather than the next, so that versions never repeat
-    across databases that share a Redis, nor after a database is restored from a backup
-    (answers kept in Redis under an old number would fit the new data)."""
-    writer.execute(f"UPDATE {TABLE} SET n = {writer.placeholder}", [secrets.randbits(62)])
+def bump(writer: Writer, tables: set[str] | frozenset[str] = frozenset()) -> None:
+    """A new version, and one of each table in `tables`: random numbers rather than the next,
+    so that versions never repeat across databases that share a Redis, nor after a database
+    is restored from a backup (answers kept in Redis under an old number would fit the new
+    data)."""
+    placeholder = writer.placeholder
+    writer.execute(f"UPDATE {TABLE} SET n = {placeholder}", [secrets.randbits(62)])
+    for table in sorted(tables):
+        writer.execute(
+            f"INSERT INTO {TABLES} (name, n) VALUES ({placeholder}, {placeholder}) "
+            "ON CONFLICT (name) DO UPDATE SET n = excluded.n",
+            [table, secrets.randbits(62)],
+        )
 
 
 def next_after(store: Store, table: str, column: str, now: dt.datetime) -> dt.datetime | None:

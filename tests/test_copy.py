@@ -1,0 +1,223 @@
+"""The columnar copy of a PostgreSQL database (store/copy.py): row for row what PostgreSQL holds,
+graph for graph what the reference says, used only while it holds the version a request read,
+and refreshed table by table."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from intragraph import periods
+from intragraph.config import Settings
+from intragraph.graphs import graph
+from intragraph.ingest.load import column_arrays, columns_of
+from intragraph.query import parse_graph
+from intragraph.resources import PROJECTS_USERS, RESOURCES
+from intragraph.store import open_store, versions, writes
+from intragraph.store.base import Store
+from intragraph.store.copy import ColumnarCopy
+from intragraph.store.tables import TABLES
+from tests.conftest import NOW, add, client_for, reused_schema, utc
+from tests.test_engines import TARGETS, instants
+
+GRAPH = "/v2/projects_users/graph/on/created_at/by/day"
+
+
+@pytest.fixture
+def pg() -> Iterator[Store]:
+    with reused_schema() as url:
+        store = open_store(url)
+        yield store
+        store.close()
+
+
+@pytest.fixture
+def copy(pg: Store) -> Iterator[ColumnarCopy]:
+    made = ColumnarCopy(pg)
+    yield made
+    made.close()
+
+
+def _rows(store: Store, table: str) -> list[tuple[object, ...]]:
+    listed = ", ".join(TABLES[table].columns)
+    return store.fetch(f"SELECT {listed} FROM {table} ORDER BY id", [])
+
+
+def test_every_value_is_copied_as_it_is(pg: Store, copy: ColumnarCopy) -> None:
+    # what CSV could garble: separators, quotes, line breaks, an empty text against a null,
+    # booleans, floats, microseconds, the first and the last instants
+    texts = ["a,b", 'say "hi"', "two\nlines", "", None, "ünï ☃"]
+    add(
+        pg,
+        "users",
+        *(
+            {"login": text, "email": f"u{i}@x", "created_at": utc("2020-01-01 10:00:00.000001")}
+            for i, text in enumerate(texts)
+        ),
+    )
+    add(
+        pg,
+        "projects_users",
+        {"created_at": utc("0001-01-01 00:00:00"), "final_mark": 0, "marked": True},
+        {"created_at": utc("9999-12-31 23:59:59.999999"), "final_mark": -42, "marked": False},
+        {"created_at": utc("2018-03-25 00:59:59.999999"), "status": "", "retriable_at": None},
+    )
+    add(pg, "locations", {"begin_at": utc("2018-01-01 00:00:00"), "end_at": None})
+    refreshed = copy.refresh()
+    assert refreshed is not None and set(refreshed.tables) == set(TABLES)
+    for table in TABLES:
+        assert _rows(copy.store, table) == _rows(pg, table), table
+    assert refreshed.rows == 6 + 3 + 1
+    assert copy.refresh() is None  # nothing changed since
+
+
+def test_graphs_from_the_copy_equal_postgres_on_every_resource(
+    pg: Store, copy: ColumnarCopy
+) -> None:
+    moments = [utc("2017-11-19 23:30:00"), utc("2018-01-01 00:14:59"), utc("2018-01-09 12:00:00")]
+    for resource in RESOURCES.values():
+        if resource.table in ("projects_users", "users"):
+            continue  # below, with the tables their filters read
+        add(pg, resource.table, *({f: m for f in resource.graph_fields} for m in moments))
+    add(pg, "users", *({"login": f"u{i}", "created_at": m} for i, m in enumerate(moments)))
+    add(pg, "campus_users", {"user_id": 1, "campus_id": 7})
+    add(pg, "projects_users", *({"created_at": m, "user_id": i % 2} for i, m in enumerate(moments)))
+    copy.refresh()
+    checked = 0
+    for resource in RESOURCES.values():
+        for field in resource.graph_fields:
+            for params in ([], [("time_zone", "Asia/Kolkata")], [("range[id]", "2,3")]):
+                query = parse_graph(resource, field, "day", params)
+                assert graph(copy.store, query, NOW) == graph(pg, query, NOW), (resource, params)
+                checked += 1
+    campus = parse_graph(PROJECTS_USERS, "created_at", "week", [("filter[campus]", "7")])
+    assert graph(copy.store, campus, NOW) == graph(pg, campus, NOW)
+    assert sum(graph(copy.store, campus, NOW).values()) == 1  # the one row of user 1
+    assert checked > 100
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    target=st.sampled_from(TARGETS),
+    rows=st.lists(st.one_of(st.none(), instants), max_size=25),
+    interval=st.sampled_from(periods.INTERVALS),
+    zone=st.sampled_from(["UTC", "Europe/Paris", "America/St_Johns", "Asia/Kolkata"]),
+    now=instants,
+)
+def test_the_copy_answers_as_the_reference(
+    pg: Store,
+    copy: ColumnarCopy,
+    target: tuple[object, str],
+    rows: list[dt.datetime | None],
+    interval: str,
+    zone: str,
+    now: dt.datetime,
+) -> None:
+    resource, field = target
+    table = TABLES[resource.table]  # type: ignore[attr-defined]
+    with writes.transaction(pg) as writer:
+        writes.clear(writer, table)
+    if rows:
+        add(pg, table.name, *({field: row} for row in rows))
+    refreshed = copy.refresh()
+    if copy.last is not refreshed or refreshed is None:
+        raise AssertionError("every example changes the data's version")
+    if refreshed.tables != tuple(TABLES):  # after the first: only the table written
+        assert refreshed.tables == (table.name,)
+    reader = copy.reader(versions.current(pg))
+    assert reader is copy.store
+    expected = periods.reference_graph(rows, interval, ZoneInfo(zone), 6, now)
+    for params in ([], [("range[id]", f"{-(2**62)},{2**62}")]):
+        query = parse_graph(resource, field, interval, [("time_zone", zone), *params])  # type: ignore[arg-type]
+        assert graph(reader, query, now) == expected
+
+
+def test_a_request_never_reads_a_copy_behind_the_data(pg: Store, copy: ColumnarCopy) -> None:
+    add(pg, "projects_users", {"created_at": utc("2018-01-02 10:00:00")})
+    copy.refresh()
+    held = versions.current(pg)
+    assert copy.reader(held) is copy.store
+    with writes.transaction(pg) as writer:
+        writes.remove(writer, TABLES["projects_users"], [1])
+    newer = versions.current(pg)
+    assert copy.reader(newer) is pg  # PostgreSQL answers; the copy starts catching up
+    deadline = time.monotonic() + 30
+    while copy.version != newer and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert copy.reader(newer) is copy.store
+    assert copy.last is not None and copy.last.tables == ("projects_users",)
+    query = parse_graph(PROJECTS_USERS, "created_at", "day", [])
+    assert sum(graph(copy.store, query, NOW).values()) == 0
+    assert copy.reader(held) is pg  # an older version than the copy's is not the copy's
+
+
+def test_a_merge_raises_the_versions_of_the_tables_it_changes(pg: Store) -> None:
+    def tables() -> dict[str, int]:
+        return dict(pg.fetch("SELECT name, n FROM table_versions", []))
+
+    moment = utc("2018-01-02 10:00:00")
+    add(pg, "projects_users", *({"created_at": moment, "updated_at": moment} for _ in range(8)))
+    first = tables()
+    assert set(first) == {"projects_users"}
+    with writes.transaction(pg) as writer:  # the same rows again: nothing changes
+        writer.stage(TABLES["projects_users"], _staged(pg, [1, 2]))
+        writes.merge(writer, TABLES["projects_users"])
+    assert tables() == first
+    with writes.transaction(pg) as writer:  # one row newer: a small merge, rollups adjusted
+        staged = _staged(pg, [3])
+        staged["updated_at"] = staged["updated_at"] + np.timedelta64(1, "D")
+        writer.stage(TABLES["projects_users"], staged)
+        writes.merge(writer, TABLES["projects_users"])
+    assert tables()["projects_users"] != first["projects_users"]
+
+
+def _staged(store: Store, ids: list[int]) -> dict[str, Any]:
+    """Stored rows of projects_users as a stage's column arrays (with `seq`)."""
+    table = TABLES["projects_users"]
+    found = [r for r in _rows(store, "projects_users") if r[0] in ids]
+    columns: dict[str, Any] = column_arrays(table, columns_of(found, table))
+    columns["seq"] = np.arange(len(found), dtype=np.int64)
+    return columns
+
+
+def test_the_service_answers_from_the_copy_once_it_is_current(pg: Store, tmp_path: Path) -> None:
+    add(pg, "projects_users", {"created_at": utc("2018-01-02 10:00:00")})
+    with client_for(pg, columnar_copy=str(tmp_path / "copies"), cache_size=0) as client:
+        copy: ColumnarCopy = client.app.state.copy  # type: ignore[attr-defined]
+        copy.refresh()  # the one the app started at its start-up, waited for
+        assert client.get("/health/ready").json()["columnar_copy"] == "current"
+        assert list((tmp_path / "copies").glob("intragraph-copy-*/copy.duckdb"))
+        assert client.get(GRAPH).json()["2018-01-02"] == 1
+        add(pg, "projects_users", {"id": 2, "created_at": utc("2018-01-03 10:00:00")})
+        # at once, from PostgreSQL: the copy is behind
+        assert client.get(GRAPH).json()["2018-01-03"] == 1
+        copy.refresh()
+        assert client.get("/health/ready").json()["columnar_copy"] == "current"
+        assert client.get(GRAPH).json() == graph(
+            pg, parse_graph(PROJECTS_USERS, "created_at", "day", []), NOW
+        )
+    assert not list((tmp_path / "copies").glob("intragraph-copy-*"))  # removed at shutdown
+
+
+def test_a_copy_of_duckdb_is_refused_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from intragraph.api.app import columnar_copy
+
+    store = open_store(str(tmp_path / "db.duckdb"))
+    with caplog.at_level(logging.WARNING):
+        assert columnar_copy(Settings(columnar_copy="memory"), store) is None
+    assert "DuckDB is columnar already" in caplog.text
+    store.close()
