@@ -5,14 +5,16 @@
 
 Loads `intragraph demo --rows N --seed 1` (one fixed --until for both) into a DuckDB file and a
 PostgreSQL schema, then times every query through the route's code path (`graphs.graph`) on each
-engine, beside two baselines on the same rows: the SQL groupdate generates on PostgreSQL (what
-the 42 API runs), with b-tree indexes on the filtered columns, and numpy's bincount over
-precomputed bucket numbers (a lower bound: counting alone). Every answer is checked equal across
-engines and baselines before it is timed: the bucket numbers come from DuckDB's ICU time zones and
-the baseline from PostgreSQL's, so three independent implementations agree. Then a second pass
-over real HTTP (one worker per engine, the server's peak memory), and a load test: `serve
---workers 2` on PostgreSQL and Redis, 64 concurrent keep-alive clients on Q6-like requests.
-Medians and p95 of 5 warm runs (p95 of 5 interpolates between the two slowest).
+engine and on a columnar copy of the PostgreSQL database (`store/copy.py`, `--copy`), beside two
+baselines on the same rows: the SQL groupdate generates on PostgreSQL (what the 42 API runs),
+with b-tree indexes on the filtered columns, and numpy's bincount over precomputed bucket
+numbers (a lower bound: counting alone). Every answer is checked equal across engines and
+baselines before it is timed: the bucket numbers come from DuckDB's ICU time zones and the
+baseline from PostgreSQL's, so three independent implementations agree. Then a second pass over
+real HTTP (one worker per engine, and `--copy-workers` workers on PostgreSQL with
+INTRAGRAPH_COLUMNAR_COPY, timed once every worker's copy is current; the servers' peak memory),
+and a load test: `serve --workers 2` on PostgreSQL and Redis, 64 concurrent keep-alive clients
+on Q6-like requests. Medians and p95 of 5 warm runs (p95 of 5 interpolates between the two slowest).
 """
 
 from __future__ import annotations
@@ -462,12 +464,13 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=64)
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument(
-        "--copy", default="memory", help="where the columnar copy lives: memory or a folder"
+        "--copy", default="", help="where the columnar copy lives: memory, or a folder (--folder)"
     )
     parser.add_argument(
         "--copy-workers", type=int, default=4, help="workers of the server with the copy"
     )
     args = parser.parse_args()
+    args.copy = args.copy or str(args.folder / "intragraph-copies")
 
     until = dt.date.today().isoformat()
     now = dt.datetime.now(dt.UTC)

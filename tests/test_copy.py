@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -163,24 +164,82 @@ def test_a_request_never_reads_a_copy_behind_the_data(pg: Store, copy: ColumnarC
     assert copy.reader(held) is pg  # an older version than the copy's is not the copy's
 
 
-def test_a_merge_raises_the_versions_of_the_tables_it_changes(pg: Store) -> None:
-    def tables() -> dict[str, int]:
-        return dict(pg.fetch("SELECT name, n FROM table_versions", []))
-
-    moment = utc("2018-01-02 10:00:00")
-    add(pg, "projects_users", *({"created_at": moment, "updated_at": moment} for _ in range(8)))
-    first = tables()
-    assert set(first) == {"projects_users"}
-    with writes.transaction(pg) as writer:  # the same rows again: nothing changes
-        writer.stage(TABLES["projects_users"], _staged(pg, [1, 2]))
-        writes.merge(writer, TABLES["projects_users"])
-    assert tables() == first
-    with writes.transaction(pg) as writer:  # one row newer: a small merge, rollups adjusted
-        staged = _staged(pg, [3])
-        staged["updated_at"] = staged["updated_at"] + np.timedelta64(1, "D")
+def _merge(store: Store, ids: list[int], days: int = 0) -> None:
+    """Import stored rows of projects_users again, `days` newer."""
+    with writes.transaction(store) as writer:
+        staged = _staged(store, ids)
+        staged["updated_at"] = staged["updated_at"] + np.timedelta64(days, "D")
         writer.stage(TABLES["projects_users"], staged)
         writes.merge(writer, TABLES["projects_users"])
-    assert tables()["projects_users"] != first["projects_users"]
+
+
+def test_a_small_merge_is_copied_by_its_rows(pg: Store, copy: ColumnarCopy) -> None:
+    moment = utc("2018-01-02 10:00:00")
+    add(pg, "projects_users", *({"created_at": moment, "updated_at": moment} for _ in range(8)))
+    copy.refresh()
+    _merge(pg, [1, 2])  # the same rows again: nothing changes
+    refreshed = copy.refresh()
+    assert refreshed is not None and (refreshed.tables, refreshed.parts) == ((), ())
+    _merge(pg, [3], days=1)  # one row newer: a small merge, whose ids are recorded
+    _merge(pg, [5], days=2)
+    refreshed = copy.refresh()
+    assert refreshed is not None and refreshed.parts == ("projects_users",)
+    assert refreshed.tables == () and refreshed.rows == 2
+    assert _rows(copy.store, "projects_users") == _rows(pg, "projects_users")
+    query = parse_graph(PROJECTS_USERS, "updated_at", "day", [])
+    assert graph(copy.store, query, NOW) == graph(pg, query, NOW)
+    assert graph(copy.store, query, NOW)["2018-01-04"] == 1  # its rollups follow
+    with writes.transaction(pg) as writer:  # a removal: the table whole
+        writes.remove(writer, TABLES["projects_users"], [4])
+    refreshed = copy.refresh()
+    assert refreshed is not None and refreshed.tables == ("projects_users",)
+    assert _rows(copy.store, "projects_users") == _rows(pg, "projects_users")
+
+
+def test_a_copy_too_far_behind_takes_every_table(
+    pg: Store, copy: ColumnarCopy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(versions, "KEPT", 2)
+    moment = utc("2018-01-02 10:00:00")
+    add(pg, "projects_users", *({"created_at": moment, "updated_at": moment} for _ in range(8)))
+    copy.refresh()
+    for day in range(1, 4):  # three transactions: the first one's changes are gone
+        _merge(pg, [day], days=day)
+    assert pg.fetch("SELECT count(*) FROM changes", [])[0][0] == 2
+    refreshed = copy.refresh()
+    assert refreshed is not None and refreshed.tables == tuple(TABLES)
+    assert _rows(copy.store, "projects_users") == _rows(pg, "projects_users")
+
+
+def test_changes_are_read_in_the_order_of_commit(pg: Store, copy: ColumnarCopy) -> None:
+    """A transaction that began first but commits last is not missed by a copy refreshed
+    between the two commits: its serial is taken at commit, under the version row's lock."""
+    days = [utc("2018-01-02 10:00:00") + dt.timedelta(days=i) for i in range(8)]
+    # a day each: the two merges adjust different rollups, and neither waits for the other
+    add(pg, "projects_users", *({"created_at": day, "updated_at": day} for day in days))
+    copy.refresh()
+    merged, release = threading.Event(), threading.Event()
+
+    def slow() -> None:
+        with writes.transaction(pg) as writer:
+            staged = _staged(pg, [1])
+            staged["updated_at"] = staged["updated_at"] + np.timedelta64(5, "D")
+            writer.stage(TABLES["projects_users"], staged)
+            writes.merge(writer, TABLES["projects_users"])
+            merged.set()
+            release.wait(30)
+
+    thread = threading.Thread(target=slow)
+    thread.start()
+    assert merged.wait(30)
+    _merge(pg, [2], days=1)  # begun later, committed first
+    between = copy.refresh()
+    assert between is not None and between.rows == 1
+    release.set()
+    thread.join(30)
+    refreshed = copy.refresh()
+    assert refreshed is not None and refreshed.parts == ("projects_users",)
+    assert _rows(copy.store, "projects_users") == _rows(pg, "projects_users")
 
 
 def _staged(store: Store, ids: list[int]) -> dict[str, Any]:
@@ -221,3 +280,23 @@ def test_a_copy_of_duckdb_is_refused_with_a_warning(
         assert columnar_copy(Settings(columnar_copy="memory"), store) is None
     assert "DuckDB is columnar already" in caplog.text
     store.close()
+
+
+def test_a_refresh_that_fails_is_logged_and_tried_again_later(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with reused_schema() as url:
+        closed = open_store(url)
+        copy = ColumnarCopy(closed)
+        closed.close()  # its pool no longer lends connections: every read fails
+        with caplog.at_level(logging.WARNING, logger="intragraph.copy"):
+            assert copy.reader(1) is closed
+            deadline = time.monotonic() + 30
+            while "could not be refreshed" not in caplog.text and time.monotonic() < deadline:
+                time.sleep(0.05)
+            time.sleep(0.1)  # the thread's end
+            copy.start()  # within RETRY seconds of the failure: no new attempt
+            assert not [t for t in threading.enumerate() if t.name == "intragraph-copy"]
+        assert caplog.text.count("could not be refreshed") == 1
+        assert copy.version is None
+        copy.close()

@@ -90,15 +90,15 @@ class Store(ABC):
 class Snapshot(Protocol):
     def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
 
-    def copy_out(self, select: str, path: Path) -> None:
+    def copy_out(self, select: str, path: Path, params: Sequence[Any] = ()) -> None:
         """The rows of `select` into a CSV file (no header; NULL as an empty field, an empty
         text as ""; timestamps as UTC text with their offset)."""
 
 
 class Writer(ABC):
     """Writes inside one transaction. `touched` names the data tables changed since the
-    rollups were last brought up to date, `changed` every data table changed in the
-    transaction (`writes` keeps both)."""
+    rollups were last brought up to date, `changed` others that a columnar copy must take
+    again whole (`writes` keeps both; `versions.bump` records them)."""
 
     touched: set[str]
     changed: set[str]

@@ -6,10 +6,11 @@ PostgreSQL reads a filtered graph's rows one by one (a bitmap heap scan, then a 
 about as slow as the real API on millions of rows. DuckDB counts the same rows from columns,
 tens of times faster (bench/README.md). The copy is never stale: a request's answer comes from
 the copy only when the copy's data version is the one the request read (`reader`); otherwise
-from PostgreSQL, while the copy catches up in a thread of its own. A refresh reads the tables
-whose own version changed (`versions.bump`) in one REPEATABLE READ snapshot, with the data
-version it holds, and loads them in one DuckDB transaction whose rollups are recomputed there:
-readers see the old copy until it commits.
+from PostgreSQL, while the copy catches up in a thread of its own. A refresh reads, in one
+REPEATABLE READ snapshot, the data version and what changed since the copy's last one
+(`versions.bump`): the rows of the ids small merges changed, the tables other writes rewrote;
+then it loads them in one DuckDB transaction, which recomputes those tables' rollups there.
+Readers see the copy as it was until that transaction commits.
 """
 
 from __future__ import annotations
@@ -22,20 +23,23 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from intragraph.store import schema, versions, writes
-from intragraph.store.base import Store
+from intragraph.store.base import Snapshot, Store
 from intragraph.store.duckdb import DIALECT, DuckDBStore
 from intragraph.store.tables import TABLES
 
 log = logging.getLogger("intragraph.copy")
 
 MEMORY = "memory"  # the setting's value for a copy in memory
+RETRY = 5.0  # seconds between two attempts to refresh while refreshing fails
 
 
 @dataclass(frozen=True)
 class Refreshed:
-    """What one refresh did: the tables it copied, their rows, and how long it took."""
+    """What one refresh did: the tables it took whole, those it took rows of, the rows it
+    loaded, and how long it took."""
 
     tables: tuple[str, ...]
+    parts: tuple[str, ...]
     rows: int
     seconds: float
 
@@ -54,9 +58,11 @@ class ColumnarCopy:
         self.store = DuckDBStore(path)
         schema.ensure(self.store)
         self.version: int | None = None  # the data version the copy holds, once it holds one
+        self.serial: int | None = None  # and the serial of the last transaction it holds
         self.last: Refreshed | None = None
-        self._tables: dict[str, int] = {}  # the tables' own versions it holds
         self._refreshing = threading.Lock()
+        self._retry_at = 0.0  # after a failed refresh, the next is not tried before then
+        self._csv = None if self._folder is None else self._folder.name  # beside the file
 
     def reader(self, version: int) -> Store:
         """The store that answers a request that read data `version`: the copy when it holds
@@ -67,8 +73,9 @@ class ColumnarCopy:
         return self.source
 
     def start(self) -> None:
-        """Refresh in a thread of its own, unless a refresh is running."""
-        if not self._refreshing.locked():
+        """Refresh in a thread of its own, unless a refresh is running or one failed less
+        than `RETRY` seconds ago."""
+        if not self._refreshing.locked() and time.monotonic() >= self._retry_at:
             # a daemon: a server that stops does not wait for a copy it will not use
             threading.Thread(
                 target=self._refresh_quietly, name="intragraph-copy", daemon=True
@@ -79,7 +86,8 @@ class ColumnarCopy:
             return
         try:
             self._refresh()
-        except Exception as error:  # the next request that finds it behind tries again
+        except Exception as error:  # a request that finds it behind later tries again
+            self._retry_at = time.monotonic() + RETRY
             log.warning("the columnar copy could not be refreshed: %s", error)
         finally:
             self._refreshing.release()
@@ -92,37 +100,64 @@ class ColumnarCopy:
 
     def _refresh(self) -> Refreshed | None:
         started = time.perf_counter()
-        with tempfile.TemporaryDirectory(prefix="intragraph-copy-csv-") as folder:
+        with tempfile.TemporaryDirectory(prefix="intragraph-copy-csv-", dir=self._csv) as name:
+            folder = Path(name)
             with self.source.snapshot() as view:
-                version = int(view.fetch(f"SELECT n FROM {versions.TABLE}")[0][0])
+                version, serial = view.fetch(f"SELECT n, serial FROM {versions.TABLE}")[0]
                 if version == self.version:
                     return None
-                found = dict(view.fetch(f"SELECT name, n FROM {versions.TABLES}"))
-                stale = [
-                    name
-                    for name in TABLES
-                    if self.version is None or found.get(name) != self._tables.get(name)
-                ]
-                for name in stale:
-                    listed = ", ".join(TABLES[name].columns)
-                    view.copy_out(f"SELECT {listed} FROM {name}", Path(folder) / f"{name}.csv")
-            rows = self._load(stale, Path(folder))
-        self.version, self._tables = version, found
-        self.last = Refreshed(tuple(stale), rows, time.perf_counter() - started)
+                whole, changed = self._changes(view, int(serial))
+                for table in whole:
+                    listed = ", ".join(TABLES[table].columns)
+                    view.copy_out(f"SELECT {listed} FROM {table}", folder / f"{table}.csv")
+                for table in changed:
+                    listed, marks = ", ".join(TABLES[table].columns), self.source.placeholder
+                    view.copy_out(
+                        f"SELECT {listed} FROM {table} WHERE id IN (SELECT id FROM "
+                        f"{versions.CHANGES} WHERE serial > {marks} AND name = {marks})",
+                        folder / f"{table}.csv",
+                        [self.serial, table],
+                    )
+            rows = self._load(whole, changed, folder)
+        self.version, self.serial = int(version), int(serial)
+        self.last = Refreshed(tuple(whole), tuple(changed), rows, time.perf_counter() - started)
         log.info(
-            "columnar copy at version %d: %d tables, %d rows in %.1f s",
+            "columnar copy at version %d: %d tables whole, %d in part, %d rows in %.1f s",
             version,
-            len(stale),
+            len(whole),
+            len(changed),
             rows,
             self.last.seconds,
         )
         return self.last
 
-    def _load(self, names: list[str], folder: Path) -> int:
-        """The CSV files of `names` in place of those tables' rows, in one transaction."""
+    def _changes(self, view: Snapshot, serial: int) -> tuple[list[str], dict[str, list[int]]]:
+        """What changed since the copy's serial: the tables to take whole, and the ids of rows
+        of others (the changes of transactions no longer kept: every table whole)."""
+        held = self.serial
+        if held is None or serial - held > versions.KEPT:
+            return list(TABLES), {}
+        marks = self.source.placeholder
+        rewritten = {
+            name
+            for (name,) in view.fetch(
+                f"SELECT name FROM {versions.WHOLE} WHERE whole > {marks}", [held]
+            )
+        }
+        changed: dict[str, list[int]] = {}
+        for name, id_ in view.fetch(
+            f"SELECT DISTINCT name, id FROM {versions.CHANGES} WHERE serial > {marks}", [held]
+        ):
+            if name not in rewritten:
+                changed.setdefault(name, []).append(int(id_))
+        return [name for name in TABLES if name in rewritten], changed
+
+    def _load(self, whole: list[str], changed: dict[str, list[int]], folder: Path) -> int:
+        """The CSV files in place of the tables `whole`, and of the rows `changed`, in one
+        transaction; returns the rows loaded."""
         rows = 0
         with writes.transaction(self.store, versioned=False) as writer:
-            for name in names:
+            for name in [*whole, *changed]:
                 table = TABLES[name]
                 listed = ", ".join(table.columns)
                 # TIMESTAMPTZ reads the text's offset; the column (UTC TIMESTAMP) takes it in UTC
@@ -130,16 +165,22 @@ class ColumnarCopy:
                     column: "TIMESTAMPTZ" if kind == "timestamp" else DIALECT.types[kind]
                     for column, kind in table.types.items()
                 }
-                writer.execute(f"DELETE FROM {name}")
-                writer.execute(
+                if name in changed:
+                    ids = changed[name]
+                    # a relation of the ids: a hash join, however many there are
+                    writer.execute(
+                        f"DELETE FROM {name} WHERE id IN (SELECT unnest(?::BIGINT[]))", [ids]
+                    )
+                else:
+                    writer.execute(f"DELETE FROM {name}")
+                rows += writer.execute(
                     f"INSERT INTO {name} ({listed}) SELECT {listed} FROM read_csv(?, "
                     "header = false, auto_detect = false, allow_quoted_nulls = false, "
                     f"columns = {_struct(types)})",
                     [str(folder / f"{name}.csv")],
-                )
-                rows += int(writer.execute(f"SELECT count(*) FROM {name}")[0][0])
+                )[0][0]
                 writer.touched.add(name)  # its rollups recomputed in the copy
-        return rows
+        return int(rows)
 
     def close(self) -> None:
         if self._refreshing.acquire(timeout=1):  # else left to the process's end

@@ -265,7 +265,8 @@ MIGRATIONS = (
         lambda dialect: [
             "CREATE TABLE IF NOT EXISTS data_version (n BIGINT, accounts BIGINT)",
             # a random first version, as every later one is (versions.bump)
-            "INSERT INTO data_version SELECT floor(random() * 4611686018427387904)::BIGINT, 0 "
+            "INSERT INTO data_version (n, accounts) "
+            "SELECT floor(random() * 4611686018427387904)::BIGINT, 0 "
             "WHERE NOT EXISTS (SELECT 1 FROM data_version)",
         ],
         graphed=False,
@@ -286,10 +287,18 @@ MIGRATIONS = (
     ),
     Migration(
         13,
-        "table_versions: each data table's own version, raised by the writes that change it, "
-        "so that a columnar copy (store/copy.py) copies again only the tables that changed",
+        "what changed, for a columnar copy (store/copy.py): a serial number of the data "
+        "transactions in their order of commit, the ids each changed (changes) and the tables "
+        "each rewrote whole (table_versions)",
         lambda dialect: [
-            "CREATE TABLE IF NOT EXISTS table_versions (name TEXT PRIMARY KEY, n BIGINT)"
+            "ALTER TABLE data_version ADD COLUMN IF NOT EXISTS serial BIGINT DEFAULT 0",
+            "CREATE TABLE IF NOT EXISTS table_versions (name TEXT PRIMARY KEY, whole BIGINT)",
+            "CREATE TABLE IF NOT EXISTS changes (serial BIGINT, name TEXT, id BIGINT)",
+            *(
+                ["CREATE INDEX IF NOT EXISTS changes_serial ON changes (serial)"]
+                if dialect.indexes
+                else []
+            ),
         ],
         graphed=False,
     ),

@@ -244,11 +244,9 @@ class _Snapshot:
     def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return [_naive(row) for row in self._conn.execute(sql, list(params)).fetchall()]
 
-    def copy_out(self, select: str, path: Path) -> None:
-        with (
-            open(path, "wb") as rows,
-            self._conn.cursor().copy(f"COPY ({select}) TO STDOUT (FORMAT csv)") as copy,
-        ):
+    def copy_out(self, select: str, path: Path, params: Sequence[Any] = ()) -> None:
+        sql = f"COPY ({select}) TO STDOUT (FORMAT csv)"
+        with open(path, "wb") as rows, self._conn.cursor().copy(sql, list(params)) as copy:
             for chunk in copy:
                 rows.write(chunk)
 

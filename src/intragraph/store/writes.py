@@ -31,11 +31,11 @@ class UpsertCounts:
 def transaction(store: Store, versioned: bool = True) -> Iterator[Writer]:
     """A writer whose work is kept only if the block ends without an exception; the rollups of
     the tables it changed are brought up to date in the same transaction, and the data's
-    version is raised, and the own version of each table it changed (not `versioned`: schema
-    steps before the versions' tables exist)."""
+    version is raised, with what it changed (`versions.bump`; not `versioned`: schema steps
+    before the version's table exists)."""
     with store.transaction() as writer:
         yield writer
-        changed = writer.changed | (writer.touched - {"rollups"})
+        whole = writer.changed | (writer.touched - {"rollups"})
         if writer.touched & ROLLED_UP:
             rollups.refresh(writer, writer.touched & ROLLED_UP)
             writer.touched.add("rollups")
@@ -43,7 +43,7 @@ def transaction(store: Store, versioned: bool = True) -> Iterator[Writer]:
             writer.analyze(writer.touched)
         writer.touched.clear()
         if versioned:
-            versions.bump(writer, changed)
+            versions.bump(writer, whole)
 
 
 def append(writer: Writer, table: Table, columns: dict[str, npt.NDArray[Any]]) -> None:
@@ -111,15 +111,14 @@ def merge(writer: Writer, table: Table) -> UpsertCounts:
         f"INSERT INTO {target} ({names}) SELECT {names} FROM {_LATEST} "
         f"WHERE id IN (SELECT id FROM {_OUTCOMES} WHERE outcome <> 'unchanged')"
     )
-    if rewritten:
-        writer.changed.add(target)
-    if delta:
+    if delta:  # few rows: a copy of the table takes those again, not the whole table
+        versions.record(writer, target, f"SELECT id FROM {_OUTCOMES} WHERE outcome <> 'unchanged'")
         rollups.apply_delta(writer)
     elif rewritten:
         writer.touched.add(target)  # recomputed whole at commit
     if table.whole_by:  # what the import no longer lists of a team it brought is gone
         by = table.whole_by
-        writer.changed.add(target)  # perhaps: a copy of it may take it again for nothing
+        writer.changed.add(target)  # perhaps: a copy takes it again, whole
         writer.execute(
             f"DELETE FROM {target} WHERE {by} IN (SELECT {by} FROM {stage}) "
             f"AND id NOT IN (SELECT id FROM {stage})"
