@@ -300,3 +300,20 @@ def test_a_refresh_that_fails_is_logged_and_tried_again_later(
         assert caplog.text.count("could not be refreshed") == 1
         assert copy.version is None
         copy.close()
+
+
+def test_a_refresh_that_fails_midway_leaves_the_copy_as_it_was(
+    pg: Store, copy: ColumnarCopy
+) -> None:
+    add(pg, "projects_users", {"created_at": utc("2018-01-02 10:00:00")})
+    copy.refresh()
+    held = copy.version
+    add(pg, "slots", {"begin_at": utc("2018-01-02 10:00:00")})
+    add(pg, "projects_users", {"id": 2, "created_at": utc("2018-01-03 10:00:00")})
+    with writes.transaction(pg) as writer:  # the export of slots, the last table, fails
+        writer.execute("ALTER TABLE slots RENAME TO slots_gone")
+    with pytest.raises(Exception, match="slots"):
+        copy.refresh()
+    assert not [t for t in threading.enumerate() if t.name == "intragraph-copy-export"]
+    assert copy.version == held  # and the rows of the tables loaded before it were undone
+    assert len(_rows(copy.store, "projects_users")) == 1

@@ -15,10 +15,13 @@ Readers see the copy as it was until that transaction commits.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import queue
 import tempfile
 import threading
 import time
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -100,25 +103,20 @@ class ColumnarCopy:
 
     def _refresh(self) -> Refreshed | None:
         started = time.perf_counter()
-        with tempfile.TemporaryDirectory(prefix="intragraph-copy-csv-", dir=self._csv) as name:
-            folder = Path(name)
-            with self.source.snapshot() as view:
-                version, serial = view.fetch(f"SELECT n, serial FROM {versions.TABLE}")[0]
-                if version == self.version:
-                    return None
-                whole, changed = self._changes(view, int(serial))
-                for table in whole:
-                    listed = ", ".join(TABLES[table].columns)
-                    view.copy_out(f"SELECT {listed} FROM {table}", folder / f"{table}.csv")
-                for table in changed:
-                    listed, marks = ", ".join(TABLES[table].columns), self.source.placeholder
-                    view.copy_out(
-                        f"SELECT {listed} FROM {table} WHERE id IN (SELECT id FROM "
-                        f"{versions.CHANGES} WHERE serial > {marks} AND name = {marks})",
-                        folder / f"{table}.csv",
-                        [self.serial, table],
-                    )
-            rows = self._load(whole, changed, folder)
+        with (
+            tempfile.TemporaryDirectory(prefix="intragraph-copy-csv-", dir=self._csv) as name,
+            self.source.snapshot() as view,
+        ):
+            version, serial = view.fetch(f"SELECT n, serial FROM {versions.TABLE}")[0]
+            if version == self.version:
+                return None
+            whole, changed = self._changes(view, int(serial))
+            marks = self.source.placeholder
+            # closed at once if the load fails: its writer thread ends before the snapshot
+            with contextlib.closing(
+                _export(view, whole, changed, self.serial, Path(name), marks)
+            ) as exported:
+                rows = self._load(exported, changed)
         self.version, self.serial = int(version), int(serial)
         self.last = Refreshed(tuple(whole), tuple(changed), rows, time.perf_counter() - started)
         log.info(
@@ -152,12 +150,12 @@ class ColumnarCopy:
                 changed.setdefault(name, []).append(int(id_))
         return [name for name in TABLES if name in rewritten], changed
 
-    def _load(self, whole: list[str], changed: dict[str, list[int]], folder: Path) -> int:
-        """The CSV files in place of the tables `whole`, and of the rows `changed`, in one
+    def _load(self, exported: Iterator[tuple[str, Path]], changed: dict[str, list[int]]) -> int:
+        """Each exported CSV file in place of its table, or of its rows `changed`, all in one
         transaction; returns the rows loaded."""
         rows = 0
         with writes.transaction(self.store, versioned=False) as writer:
-            for name in [*whole, *changed]:
+            for name, path in exported:
                 table = TABLES[name]
                 listed = ", ".join(table.columns)
                 # TIMESTAMPTZ reads the text's offset; the column (UTC TIMESTAMP) takes it in UTC
@@ -166,10 +164,10 @@ class ColumnarCopy:
                     for column, kind in table.types.items()
                 }
                 if name in changed:
-                    ids = changed[name]
                     # a relation of the ids: a hash join, however many there are
                     writer.execute(
-                        f"DELETE FROM {name} WHERE id IN (SELECT unnest(?::BIGINT[]))", [ids]
+                        f"DELETE FROM {name} WHERE id IN (SELECT unnest(?::BIGINT[]))",
+                        [changed[name]],
                     )
                 else:
                     writer.execute(f"DELETE FROM {name}")
@@ -177,8 +175,9 @@ class ColumnarCopy:
                     f"INSERT INTO {name} ({listed}) SELECT {listed} FROM read_csv(?, "
                     "header = false, auto_detect = false, allow_quoted_nulls = false, "
                     f"columns = {_struct(types)})",
-                    [str(folder / f"{name}.csv")],
+                    [str(path)],
                 )[0][0]
+                path.unlink()
                 writer.touched.add(name)  # its rollups recomputed in the copy
         return int(rows)
 
@@ -193,3 +192,51 @@ def _struct(types: dict[str, str]) -> str:
     """A DuckDB struct literal of column names and types (names from `tables.py`, never from
     a request)."""
     return "{" + ", ".join(f"'{name}': '{kind}'" for name, kind in types.items()) + "}"
+
+
+def _export(
+    view: Snapshot,
+    whole: list[str],
+    changed: dict[str, list[int]],
+    since: int | None,
+    folder: Path,
+    marks: str,
+) -> Generator[tuple[str, Path]]:
+    """The CSV files of the tables `whole` and of the rows changed since serial `since`, as
+    they are written: PostgreSQL writes the next while DuckDB reads the last (a thread of its
+    own), and no more than two wait on disk."""
+    ready: queue.Queue[tuple[str, Path] | BaseException | None] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def write() -> None:
+        try:
+            for name in [*whole, *changed]:
+                if stop.is_set():
+                    return
+                path, listed = folder / f"{name}.csv", ", ".join(TABLES[name].columns)
+                if name in changed:
+                    view.copy_out(
+                        f"SELECT {listed} FROM {name} WHERE id IN (SELECT id FROM "
+                        f"{versions.CHANGES} WHERE serial > {marks} AND name = {marks})",
+                        path,
+                        [since, name],
+                    )
+                else:
+                    view.copy_out(f"SELECT {listed} FROM {name}", path)
+                ready.put((name, path))
+            ready.put(None)
+        except BaseException as error:  # handed to the reader, which raises it
+            ready.put(error)
+
+    writer = threading.Thread(target=write, name="intragraph-copy-export", daemon=True)
+    writer.start()
+    try:
+        while (item := ready.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:  # the reader failed or stopped early: let the writer end before the snapshot does
+        stop.set()
+        while writer.is_alive():
+            with contextlib.suppress(queue.Empty):
+                ready.get(timeout=0.1)
