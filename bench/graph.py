@@ -553,9 +553,10 @@ def main() -> None:
 
     for engine, url in (("duckdb", duck_url), ("postgres", pg_url), ("copy", pg_url)):
         copied = engine == "copy"
-        server = Server(
+        server = Server(  # several workers share their rate limits through Redis
             url,
             workers=args.copy_workers if copied else 1,
+            redis=args.redis if copied else None,
             copy=args.copy if copied else "",
         )
         try:
