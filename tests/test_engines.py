@@ -8,6 +8,7 @@ import io
 import json
 import weakref
 import zoneinfo
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, given, settings
@@ -21,6 +22,7 @@ from intragraph.query import parse_graph
 from intragraph.resources import PROJECTS_USERS, RESOURCES, Resource
 from intragraph.store import counts, rollups, writes
 from intragraph.store.base import Store
+from intragraph.store.levels import LEVELS
 from intragraph.store.tables import TABLES
 from tests.conftest import add
 
@@ -191,11 +193,14 @@ def test_rollups_follow_every_import(
         )
         for field in PROJECTS_USERS.graph_fields:
             query = parse_graph(PROJECTS_USERS, field, "day", [])
-            kept = dict(zip(*(a.tolist() for a in rollups.counts(store, query, now)), strict=True))
-            counted = dict(
-                zip(*(a.tolist() for a in counts.granules(store, query, now, 900)), strict=True)
-            )
-            assert kept == counted, field
+            for size in LEVELS:  # quarter-hours, hours and days
+                kept = rollups.counts(store, query, now, size)
+                counted = counts.granules(store, query, now, size)
+                assert _pairs(kept) == _pairs(counted), (field, size)
+
+
+def _pairs(arrays: tuple[Any, Any]) -> dict[int, int]:
+    return dict(zip(arrays[0].tolist(), arrays[1].tolist(), strict=True))
 
 
 def test_a_small_import_adjusts_the_rollups(store: Store) -> None:

@@ -3,13 +3,16 @@ this intragraph's, keeping its rows and filling the rollups of graph fields it d
 
 from __future__ import annotations
 
+from typing import Any
+
 from click.testing import CliRunner
 
 from intragraph.cli import main
 from intragraph.graphs import graph
 from intragraph.query import parse_graph
-from intragraph.resources import CURSUS_USERS
-from intragraph.store import open_store, writes
+from intragraph.resources import CURSUS_USERS, PROJECTS_USERS
+from intragraph.store import counts, open_store, rollups, writes
+from intragraph.store.levels import LEVELS
 from intragraph.store.migrations import LATEST
 from tests.conftest import NOW, add, utc
 
@@ -38,3 +41,33 @@ def test_an_older_schema_is_upgraded_with_its_rows(database_url: str) -> None:
         assert store.fetch("SELECT count(blackholed_at) FROM cursus_users", []) == [(1,)]
     finally:
         store.close()
+
+
+def test_the_hour_and_day_rollups_are_summed_from_the_quarter_hours(database_url: str) -> None:
+    store = open_store(database_url)
+    moments = ["1965-03-01 23:50", "2017-12-31 23:59:59", "2018-01-01 00:00", "2018-01-01 01:10"]
+    add(store, "projects_users", *({"created_at": utc(m), "updated_at": utc(m)} for m in moments))
+    # as a database of schema 13 was: quarter-hours only, without their size
+    with writes.transaction(store) as writer:
+        writer.execute("DELETE FROM rollups WHERE size <> 900")
+        writer.execute("ALTER TABLE rollups DROP COLUMN size")
+        writer.execute("DELETE FROM intragraph_schema WHERE version > 13")
+    store.close()
+    upgraded = CliRunner().invoke(main, ["db", "upgrade", "--database", database_url])
+    assert upgraded.stdout.startswith("applied 14: rollups per UTC hour and day"), upgraded.output
+    store = open_store(database_url)
+    try:
+        query = parse_graph(PROJECTS_USERS, "created_at", "day", [])
+        for size in LEVELS:
+            kept = rollups.counts(store, query, NOW, size)
+            counted = counts.granules(store, query, NOW, size)
+            assert _pairs(kept) == _pairs(counted), size
+        days = _pairs(rollups.counts(store, query, NOW, 86400))
+        assert list(days.values()) == [1, 1, 2]  # 1965-03-01, 2017-12-31, 2018-01-01
+        assert graph(store, query, NOW)["2018-01-01"] == 2
+    finally:
+        store.close()
+
+
+def _pairs(arrays: tuple[Any, Any]) -> dict[int, int]:
+    return dict(sorted(zip(arrays[0].tolist(), arrays[1].tolist(), strict=True)))

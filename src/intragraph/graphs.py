@@ -13,7 +13,8 @@ from intragraph import answer, metrics, zones
 from intragraph.conditions import Condition, GraphQuery, ParentKey
 from intragraph.errors import NotFound
 from intragraph.store import counts, rollups, rows
-from intragraph.store.base import Ints, Store
+from intragraph.store.base import Store
+from intragraph.store.levels import LEVELS
 
 _HOUR, _DAY = 3600, 86400
 
@@ -39,33 +40,32 @@ def graph(store: Store, query: GraphQuery, now: dt.datetime) -> dict[str, int]:
 def _answer(
     store: Store, query: GraphQuery, now: dt.datetime, extra: tuple[Condition, ...]
 ) -> dict[str, int]:
-    if query.conditions or extra:
-        granules, totals, size = _filtered(store, query, now, extra)
-    else:  # an unfiltered graph reads the rollups, not every row
-        size = zones.QUARTER_HOUR
-        granules, totals = rollups.counts(store, query, now)
-        if granules.size:
-            # Rows older than the zone's quarter-hour era (local mean time...) need finer
-            # granules.
-            finer = zones.granule(query.zone, int(granules.min()) * size, int(now.timestamp()))
-            if finer != size:
-                size = finer
-                granules, totals = counts.granules(store, query, now, size)
+    exact = _exact(store, query, now)
+    if exact is None:  # the field is never set
+        granules, totals, size = np.zeros(0, np.int64), np.zeros(0, np.int64), zones.QUARTER_HOUR
+    elif query.conditions or extra:
+        # the scan's groups on the coarsest exact granule: several times cheaper than
+        # quarter-hours
+        size = exact
+        granules, totals = counts.granules(store, query, now, size, extra)
+    else:  # an unfiltered graph reads the coarsest rollups that its periods are made of
+        size = max((level for level in LEVELS if exact % level == 0), default=exact)
+        if size in LEVELS:
+            granules, totals = rollups.counts(store, query, now, size)
+        else:  # rows older than the zone's quarter-hour era (local mean time...)
+            granules, totals = counts.granules(store, query, now, size)
     return answer.from_granules(
         granules, totals, size, query.zone, query.interval, query.week_start, now
     )
 
 
-def _filtered(
-    store: Store, query: GraphQuery, now: dt.datetime, extra: tuple[Condition, ...]
-) -> tuple[Ints, Ints, int]:
-    """Counts of the matching rows per UTC granule, on the coarsest granule that stays exact
-    over every row the field has: a day in UTC, an hour in Paris, half an hour in Kolkata.
-    Fewer groups make the scan's aggregation several times cheaper than quarter-hours."""
+def _exact(store: Store, query: GraphQuery, now: dt.datetime) -> int | None:
+    """The coarsest UTC granule whose every instant falls in one period of the query, over
+    every row the field has: a day in UTC, an hour in Paris, half an hour in Kolkata, a minute
+    in St. John's before 2011; None when the field is never set."""
     first = rollups.first(store, query)
     if first is None:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64), zones.QUARTER_HOUR
+        return None
     coarsest = _HOUR if query.interval == "hour_of_day" else _DAY
-    size = zones.granule(query.zone, first * zones.QUARTER_HOUR, int(now.timestamp()), coarsest)
-    granules, totals = counts.granules(store, query, now, size, extra)
-    return granules, totals, size
+    start = first * zones.QUARTER_HOUR
+    return zones.granule(query.zone, start, int(now.timestamp()), coarsest)

@@ -1,5 +1,7 @@
-"""Rollups: rows per UTC quarter-hour of every graph field, so that a graph without filters
-reads a few hundred thousand counts instead of every row.
+"""Rollups: rows per UTC quarter-hour of every graph field, and per UTC hour and day, so that a
+graph without filters reads counts instead of every row: per day in UTC (a few thousand over
+the demo's thirteen years), per hour in most zones, per quarter-hour in the others (a few
+hundred thousand). `size` is each level's granule in seconds.
 
 They are kept current inside the writing transaction: a merge adjusts them by the rows it
 replaces and adds (`stage_delta`, `apply_delta`) or, when it changes a quarter of the table or
@@ -16,6 +18,7 @@ import numpy as np
 from intragraph.conditions import GraphQuery
 from intragraph.resources import RESOURCES
 from intragraph.store.base import Ints, Store, Writer
+from intragraph.store.levels import LEVELS, coarser
 from intragraph.zones import QUARTER_HOUR
 
 # tables whose changes the rollups follow
@@ -34,28 +37,37 @@ def refresh(writer: Writer, tables: set[str] | frozenset[str] = ROLLED_UP) -> No
         for field in resource.graph_fields:
             bucket, params = writer.granule_sql(field, QUARTER_HOUR)
             writer.execute(
-                f"INSERT INTO rollups (resource, field, granule, n) SELECT {placeholder}, "
-                f"{placeholder}, {bucket}, count(*) FROM {resource.table} "
+                f"INSERT INTO rollups (resource, field, size, granule, n) SELECT {placeholder}, "
+                f"{placeholder}, {QUARTER_HOUR}, {bucket}, count(*) FROM {resource.table} "
                 # in order: scans give them back sorted, which the zone lookup likes
-                f"WHERE {field} IS NOT NULL GROUP BY 3 ORDER BY 3",
+                f"WHERE {field} IS NOT NULL GROUP BY 4 ORDER BY 4",
                 [resource.name, field, *params],
+            )
+        for size in LEVELS[1:]:
+            writer.execute(
+                "INSERT INTO rollups (resource, field, size, granule, n) "
+                f"{coarser('rollups', size, f' AND resource = {placeholder}')} ORDER BY 4",
+                [resource.name],
             )
 
 
-def counts(store: Store, query: GraphQuery, now: dt.datetime) -> tuple[Ints, Ints]:
-    """What `counts.granules` answers for a query without conditions, at 900 s, from the
-    rollups: every quarter-hour before now's from there, now's own counted exactly."""
-    current, placeholder = int(now.timestamp()) // QUARTER_HOUR, store.placeholder
+def counts(
+    store: Store, query: GraphQuery, now: dt.datetime, size: int = QUARTER_HOUR
+) -> tuple[Ints, Ints]:
+    """What `counts.granules` answers for a query without conditions at `size` (one of
+    `LEVELS`), from the rollups: every granule before now's from there, now's own counted
+    exactly."""
+    current, placeholder = int(now.timestamp()) // size, store.placeholder
     granules, counts = store.fetch_arrays(
         f"SELECT granule, n FROM rollups WHERE resource = {placeholder} "
-        f"AND field = {placeholder} AND granule <= {placeholder}",
-        [query.resource.name, query.field, current],
+        f"AND field = {placeholder} AND size = {placeholder} AND granule <= {placeholder}",
+        [query.resource.name, query.field, size, current],
     )
     if granules.size == 0 or granules.max() < current:
         return granules, counts  # no row in now's quarter-hour: nothing to cut
     past = granules < current
     granules, counts = granules[past], counts[past]
-    start = dt.datetime.fromtimestamp(current * QUARTER_HOUR, dt.UTC)
+    start = dt.datetime.fromtimestamp(current * size, dt.UTC)
     field = query.field
     latest = store.fetch(
         f"SELECT count(*) FROM {query.resource.table} "
@@ -69,15 +81,17 @@ def counts(store: Store, query: GraphQuery, now: dt.datetime) -> tuple[Ints, Int
 
 
 def first(store: Store, query: GraphQuery) -> int | None:
-    """The earliest UTC quarter-hour of the query's field over every row (not only the
-    query's); None when the field is never set."""
+    """The first quarter-hour of the earliest UTC day that the query's field has (over every
+    row, not only the query's); None when the field is never set. The days are the fewest
+    rows to read; a start up to a day early can only make the granule chosen finer, which is
+    exact too."""
     placeholder = store.placeholder
     found = store.fetch(
         f"SELECT min(granule) FROM rollups WHERE resource = {placeholder} "
-        f"AND field = {placeholder}",
+        f"AND field = {placeholder} AND size = {LEVELS[-1]}",
         [query.resource.name, query.field],
     )[0][0]
-    return None if found is None else int(found)
+    return None if found is None else int(found) * (LEVELS[-1] // QUARTER_HOUR)
 
 
 def adjustable(writer: Writer, target: str, changes: int) -> bool:
@@ -87,7 +101,7 @@ def adjustable(writer: Writer, target: str, changes: int) -> bool:
     resource = next(r for r in RESOURCES.values() if r.table == target)
     rows = writer.execute(
         f"SELECT sum(n) FROM rollups WHERE resource = {writer.placeholder} "
-        f"AND field = {writer.placeholder}",
+        f"AND field = {writer.placeholder} AND size = {QUARTER_HOUR}",
         [resource.name, resource.default_field],
     )[0][0]
     return changes * 4 < int(rows or 0)
@@ -115,23 +129,28 @@ def stage_delta(writer: Writer, target: str, latest: str, outcomes: str) -> None
                 )
                 params += [resource.name, field, *bucket_params]
     writer.execute(
-        "CREATE TEMP TABLE delta AS SELECT resource, field, granule, sum(n) AS n FROM ("
-        + " UNION ALL ".join(parts)
-        + ") AS changes GROUP BY resource, field, granule",
+        f"CREATE TEMP TABLE delta AS SELECT resource, field, {QUARTER_HOUR} AS size, granule, "
+        "sum(n) AS n FROM (" + " UNION ALL ".join(parts) + ") AS changes "
+        "GROUP BY resource, field, granule",
         params,
     )
+    for size in LEVELS[1:]:
+        writer.execute(
+            f"INSERT INTO delta (resource, field, size, granule, n) {coarser('delta', size)}"
+        )
 
 
 def apply_delta(writer: Writer) -> None:
     writer.execute(
         "UPDATE rollups SET n = rollups.n + d.n FROM delta AS d WHERE rollups.resource = "
-        "d.resource AND rollups.field = d.field AND rollups.granule = d.granule"
+        "d.resource AND rollups.field = d.field AND rollups.size = d.size "
+        "AND rollups.granule = d.granule"
     )
     writer.execute(
-        "INSERT INTO rollups (resource, field, granule, n) SELECT d.resource, d.field, "
-        "d.granule, d.n FROM delta AS d WHERE d.n <> 0 AND NOT EXISTS (SELECT 1 FROM "
+        "INSERT INTO rollups (resource, field, size, granule, n) SELECT d.resource, d.field, "
+        "d.size, d.granule, d.n FROM delta AS d WHERE d.n <> 0 AND NOT EXISTS (SELECT 1 FROM "
         "rollups AS r WHERE r.resource = d.resource AND r.field = d.field "
-        "AND r.granule = d.granule)"
+        "AND r.size = d.size AND r.granule = d.granule)"
     )
     writer.execute("DELETE FROM rollups WHERE n = 0")
     writer.execute("DROP TABLE delta")
@@ -140,6 +159,9 @@ def apply_delta(writer: Writer) -> None:
 def totals(store: Store) -> dict[str, int]:
     """Rows per resource, as the rollups of its default field count them (rows where it is
     set: every row, for the fields a record must have): no scan of a large table."""
-    found = store.fetch("SELECT resource, field, sum(n) FROM rollups GROUP BY 1, 2", [])
+    found = store.fetch(
+        f"SELECT resource, field, sum(n) FROM rollups WHERE size = {QUARTER_HOUR} GROUP BY 1, 2",
+        [],
+    )
     counted = {(resource, field): int(n) for resource, field, n in found}
     return {r.name: counted.get((r.name, r.default_field), 0) for r in RESOURCES.values()}

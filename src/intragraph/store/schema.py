@@ -44,9 +44,11 @@ def upgrade(store: Store) -> list[Migration]:
             for statement in migration.statements(store.dialect):
                 writer.execute(statement)
             writer.execute(f"INSERT INTO {VERSION_TABLE} VALUES ({migration.version})")
-            if migration.graphed:  # rollups of new graph fields
-                writer.touched |= ROLLED_UP  # filled from the rows already there
         applied.append(migration)
+    if any(migration.graphed for migration in applied):  # rollups of new graph fields
+        # after the last step, whose rollups table the refresh writes
+        with writes.transaction(store) as writer:
+            writer.touched |= ROLLED_UP  # filled from the rows already there
     return applied
 
 

@@ -1,0 +1,19 @@
+"""The rollups' levels: the UTC granules they are kept at, and the one SQL that sums the
+quarter-hours into the coarser ones (used by `rollups` and by the migration that made them)."""
+
+from __future__ import annotations
+
+from intragraph.zones import QUARTER_HOUR
+
+# the granules kept, finest first; the coarser ones are sums of quarter-hours
+LEVELS = (QUARTER_HOUR, 3600, 86400)
+
+
+def coarser(source: str, size: int, only: str = "") -> str:
+    """SELECT of the rollups at granule `size` from the quarter-hour rows of `source` (its
+    columns those of `rollups`) that meet `only` too: each granule floored, before 1970 too."""
+    return (
+        f"SELECT resource, field, {size} AS size, CAST(floor(granule / "
+        f"{size // QUARTER_HOUR}.0) AS BIGINT) AS granule, sum(n) AS n FROM {source} "
+        f"WHERE size = {QUARTER_HOUR}{only} GROUP BY resource, field, 4"
+    )
