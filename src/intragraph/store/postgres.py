@@ -207,14 +207,23 @@ class PostgresStore(Store):
         return np.array(first or [], dtype=np.int64), np.array(second or [], dtype=np.int64)
 
     @contextmanager
-    def _transaction(self) -> Iterator[Writer]:
+    def _untimed(self, *first: str) -> Iterator[psycopg.Connection[Any]]:
+        """A transaction that begins with the statements `first`, without the statement
+        timeout: imports, migrations and copies take the time they need, and hold no client
+        waiting."""
         with (
             _unavailable(self.label, self.statement_timeout_ms),
             self._connection() as conn,
             conn.transaction(),
         ):
-            # imports and migrations take the time they need; they hold no client waiting
+            for statement in first:
+                conn.execute(statement)
             conn.execute("SET LOCAL statement_timeout = 0")
+            yield conn
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Writer]:
+        with self._untimed() as conn:
             writer = _PostgresWriter(conn)
             yield writer
             writer.rebuild()
@@ -222,14 +231,8 @@ class PostgresStore(Store):
     @contextmanager
     def snapshot(self) -> Iterator[Snapshot]:
         # REPEATABLE READ: every read of the block sees the same committed state, the data
-        # version read first included; no statement timeout: a copy reads whole tables
-        with (
-            _unavailable(self.label, self.statement_timeout_ms),
-            self._connection() as conn,
-            conn.transaction(),
-        ):
-            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            conn.execute("SET LOCAL statement_timeout = 0")
+        # version read first included
+        with self._untimed("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY") as conn:
             yield _Snapshot(conn)
 
     def close(self) -> None:
