@@ -43,12 +43,18 @@ def refresh(writer: Writer, tables: set[str] | frozenset[str] = ROLLED_UP) -> No
                 f"WHERE {field} IS NOT NULL GROUP BY 4 ORDER BY 4",
                 [resource.name, field, *params],
             )
-        for size in LEVELS[1:]:
-            writer.execute(
-                "INSERT INTO rollups (resource, field, size, granule, n) "
-                f"{coarser('rollups', size, f' AND resource = {placeholder}')} ORDER BY 4",
-                [resource.name],
-            )
+    if not refreshed:
+        return
+    # the coarser levels of every refreshed resource at once: one read of the quarter-hours
+    # per level (the rollups' index may be gone until commit, see `bulk`)
+    names = [resource.name for resource in refreshed]
+    listed = ", ".join([placeholder] * len(names))
+    for size in LEVELS[1:]:
+        writer.execute(
+            "INSERT INTO rollups (resource, field, size, granule, n) "
+            f"{coarser('rollups', size, f' AND resource IN ({listed})')} ORDER BY 1, 2, 4",
+            names,
+        )
 
 
 def counts(
