@@ -100,8 +100,6 @@ def create_app(
     app.state.settings = settings
     app.state.store = store
     app.state.copy = copy
-    # the store that counts a graph for a request that read data version v
-    app.state.reader = copy.reader if copy is not None else lambda version: store
     app.state.clock = clock
     app.state.limiter = limiter or RateLimiter(settings.redis_url)
     app.state.cache = AnswerCache(settings.cache_size, settings.redis_url)

@@ -87,7 +87,8 @@ def _endpoint(
             key,
         )
         version, now = request.state.data_version, state.clock()  # the guard read the version
-        store = state.reader(version)  # the columnar copy when it holds that version
+        # the columnar copy when there is one and it holds that version
+        store = state.store if state.copy is None else state.copy.reader(version)
         count = functools.partial(state.cache.graph, store, query, now, version)
         answer = await answering.answer(state, query, now, version, count)
         csv = "text/csv" in request.headers.get("accept", "")

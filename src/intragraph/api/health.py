@@ -21,16 +21,18 @@ def live() -> dict[str, str]:
 def ready(request: Request) -> JSONResponse:
     state = request.app.state
     parts: dict[str, str] = {}
+    copied: dict[str, str] = {}  # said, never a failure: PostgreSQL answers meanwhile
     try:
         version = versions.current(state.store)  # one small read, as every graph makes
         parts["database"] = "ok"
-        if state.copy is not None:  # said, not a failure: PostgreSQL answers meanwhile
-            parts["columnar_copy"] = "current" if state.copy.version == version else "behind"
+        if state.copy is not None:
+            copied["columnar_copy"] = "current" if state.copy.version == version else "behind"
     except Exception as error:  # any failure is the answer: named, without its details
         parts["database"] = f"unavailable ({type(error).__name__})"
     if state.settings.redis_url:
         parts["redis"] = "ok" if state.limiter.ping() else "unavailable"
-    failing = [name for name, said in parts.items() if said not in ("ok", "current", "behind")]
+    failing = [name for name, said in parts.items() if said != "ok"]
+    parts |= copied
     if failing:
         message = f"not ready: {', '.join(failing)} unavailable"
         body = {"error": "Service Unavailable", "message": message, "status": "not ready", **parts}

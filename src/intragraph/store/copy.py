@@ -65,7 +65,6 @@ class ColumnarCopy:
         self.last: Refreshed | None = None
         self._refreshing = threading.Lock()
         self._retry_at = 0.0  # after a failed refresh, the next is not tried before then
-        self._csv = None if self._folder is None else self._folder.name  # beside the file
 
     def reader(self, version: int) -> Store:
         """The store that answers a request that read data `version`: the copy when it holds
@@ -103,18 +102,18 @@ class ColumnarCopy:
 
     def _refresh(self) -> Refreshed | None:
         started = time.perf_counter()
+        beside = None if self._folder is None else self._folder.name  # the CSV files
         with (
-            tempfile.TemporaryDirectory(prefix="intragraph-copy-csv-", dir=self._csv) as name,
+            tempfile.TemporaryDirectory(prefix="intragraph-copy-csv-", dir=beside) as name,
             self.source.snapshot() as view,
         ):
             version, serial = view.fetch(f"SELECT n, serial FROM {versions.TABLE}")[0]
             if version == self.version:
                 return None
             whole, changed = self._changes(view, int(serial))
-            marks = self.source.placeholder
             # closed at once if the load fails: its writer thread ends before the snapshot
             with contextlib.closing(
-                _export(view, whole, changed, self.serial, Path(name), marks)
+                _export(view, whole, changed, Path(name), self.source.placeholder)
             ) as exported:
                 rows = self._load(exported, changed)
         self.version, self.serial = int(version), int(serial)
@@ -198,12 +197,11 @@ def _export(
     view: Snapshot,
     whole: list[str],
     changed: dict[str, list[int]],
-    since: int | None,
     folder: Path,
     marks: str,
 ) -> Generator[tuple[str, Path]]:
-    """The CSV files of the tables `whole` and of the rows changed since serial `since`, as
-    they are written: PostgreSQL writes the next while DuckDB reads the last (a thread of its
+    """The CSV files of the tables `whole` and of the rows of the ids `changed`, as they are
+    written: PostgreSQL writes the next while DuckDB reads the last (a thread of its
     own), and no more than two wait on disk."""
     ready: queue.Queue[tuple[str, Path] | BaseException | None] = queue.Queue(maxsize=1)
     stop = threading.Event()
@@ -214,12 +212,11 @@ def _export(
                 if stop.is_set():
                     return
                 path, listed = folder / f"{name}.csv", ", ".join(TABLES[name].columns)
-                if name in changed:
+                if name in changed:  # the ids `_changes` read, in the same snapshot
                     view.copy_out(
-                        f"SELECT {listed} FROM {name} WHERE id IN (SELECT id FROM "
-                        f"{versions.CHANGES} WHERE serial > {marks} AND name = {marks})",
+                        f"SELECT {listed} FROM {name} WHERE id = ANY({marks})",
                         path,
-                        [since, name],
+                        [changed[name]],
                     )
                 else:
                     view.copy_out(f"SELECT {listed} FROM {name}", path)

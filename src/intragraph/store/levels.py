@@ -9,17 +9,13 @@ from intragraph.zones import QUARTER_HOUR
 LEVELS = (QUARTER_HOUR, 3600, 86400)
 
 
-def granule_of(column: str, size: int) -> str:
-    """SQL of the granule at `size` that the quarter-hour granule `column` falls in: floored,
-    before 1970 too. float8 is exact here (granules are far below 2**53), and several times
-    cheaper in PostgreSQL than a numeric division."""
-    return f"CAST(floor({column} / CAST({size // QUARTER_HOUR} AS FLOAT8)) AS BIGINT)"
-
-
 def coarser(source: str, size: int, only: str = "") -> str:
     """SELECT of the rollups at granule `size` from the quarter-hour rows of `source` (its
-    columns those of `rollups`) that meet `only` too."""
+    columns those of `rollups`) that meet `only` too: each granule floored, before 1970 too
+    (float8 is exact here, granules being far below 2**53, and several times cheaper in
+    PostgreSQL than a numeric division)."""
+    granule = f"CAST(floor(granule / CAST({size // QUARTER_HOUR} AS FLOAT8)) AS BIGINT)"
     return (
-        f"SELECT resource, field, {size} AS size, {granule_of('granule', size)} AS granule, "
-        f"sum(n) AS n FROM {source} WHERE size = {QUARTER_HOUR}{only} GROUP BY resource, field, 4"
+        f"SELECT resource, field, {size} AS size, {granule} AS granule, sum(n) AS n "
+        f"FROM {source} WHERE size = {QUARTER_HOUR}{only} GROUP BY resource, field, 4"
     )
