@@ -29,7 +29,7 @@ from intragraph.store.base import Store
 from intragraph.store.copy import ColumnarCopy
 from intragraph.store.tables import TABLES
 from tests.conftest import NOW, add, client_for, reused_schema, utc
-from tests.test_engines import TARGETS, instants
+from tests.test_engines import TARGETS, any_instant
 
 GRAPH = "/v2/projects_users/graph/on/created_at/by/day"
 
@@ -112,10 +112,10 @@ def test_graphs_from_the_copy_equal_postgres_on_every_resource(
 )
 @given(
     target=st.sampled_from(TARGETS),
-    rows=st.lists(st.one_of(st.none(), instants), max_size=25),
+    rows=st.lists(st.one_of(st.none(), any_instant), max_size=25),
     interval=st.sampled_from(periods.INTERVALS),
     zone=st.sampled_from(["UTC", "Europe/Paris", "America/St_Johns", "Asia/Kolkata"]),
-    now=instants,
+    now=any_instant,
 )
 def test_the_copy_answers_as_the_reference(
     pg: Store,

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from collections.abc import Iterator
 from typing import Any
 
+import pytest
+
 from intragraph.ingest import demo
+from intragraph.ingest.demo import parts
 from intragraph.store.base import Store
 
 UNTIL = int(dt.datetime(2026, 11, 1, tzinfo=dt.UTC).timestamp())
@@ -75,3 +79,36 @@ def test_demo_network(store: Store) -> None:
             if when is not None
         }
         assert {"projects_users", "campus_users", "locations", "rollups"} <= analyzed
+
+
+def test_a_load_that_fails_leaves_the_tables_as_they_were(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DuckDB writes a demo in steps, into tables swapped in at the end (`loads`): one that
+    fails after some parts were committed leaves nothing of itself, as one transaction."""
+    demo.fill(store, demo.Plan(3000, 1, UNTIL), replace=False)
+    before = {t: _rows(store, t) for t in ("projects_users", "locations", "rollups")}
+    version = store.fetch("SELECT n FROM data_version", [])
+
+    def failing(plan: demo.Plan) -> Iterator[dict[str, Any]]:
+        yield from itertools.islice(parts(plan), 1)
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(demo, "parts", failing)
+    with pytest.raises(RuntimeError, match="the disk is full"):
+        demo.fill(store, demo.Plan(90_000, 2, UNTIL), replace=True)
+    assert {t: _rows(store, t) for t in before} == before
+    assert store.fetch("SELECT n FROM data_version", []) == version
+    left = store.fetch(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
+        f"AND table_name LIKE {store.placeholder}",
+        ["loading%"],
+    )
+    assert left == []
+    monkeypatch.undo()  # and the next load goes through
+    assert demo.fill(store, demo.Plan(1000, 2, UNTIL), replace=True) == 1000
+    assert store.fetch("SELECT count(*) FROM projects_users", []) == [(1000,)]
+
+
+def _rows(store: Store, table: str) -> list[tuple[Any, ...]]:
+    return sorted(store.fetch(f"SELECT * FROM {table}", []), key=repr)

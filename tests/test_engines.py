@@ -20,11 +20,11 @@ from intragraph.graphs import graph
 from intragraph.ingest.load import Source, import_sources
 from intragraph.query import parse_graph
 from intragraph.resources import PROJECTS_USERS, RESOURCES, Resource
-from intragraph.store import counts, rollups, writes
-from intragraph.store.base import Store
+from intragraph.store import counts, instants, rollups, writes
+from intragraph.store.base import Store, aware
 from intragraph.store.levels import LEVELS
 from intragraph.store.tables import TABLES
-from tests.conftest import add
+from tests.conftest import add, utc
 
 ZONES = [
     "UTC",
@@ -65,7 +65,7 @@ def _edges(zone_name: str) -> list[dt.datetime]:
 EDGE_INSTANTS = sorted({i for name in ZONES for i in _edges(name)})
 ALL_ZONES = sorted(zoneinfo.available_timezones())
 
-instants = st.one_of(
+any_instant = st.one_of(
     st.datetimes(
         min_value=dt.datetime(1960, 1, 1),
         max_value=dt.datetime(2030, 1, 1),
@@ -87,12 +87,12 @@ TARGETS = [(resource, field) for resource in RESOURCES.values() for field in res
 )
 @given(
     target=st.sampled_from(TARGETS),
-    rows=st.lists(st.one_of(st.none(), instants), max_size=25),
+    rows=st.lists(st.one_of(st.none(), any_instant), max_size=25),
     interval=st.sampled_from(periods.INTERVALS),
     # the zones above, whose histories are the hard ones, or any of the others
     zone=st.one_of(st.sampled_from(ZONES), st.sampled_from(ALL_ZONES)),
     week_start=st.sampled_from(periods.WEEK_DAYS),
-    now=instants,
+    now=any_instant,
 )
 def test_engine_equals_reference(
     store: Store,
@@ -170,7 +170,7 @@ def _record(id_: int, moments: tuple[dt.datetime, dt.datetime, dt.datetime | Non
     return json.dumps({"id": id_, "project_id": 1, "user_id": 1, "status": "finished", **iso})
 
 
-moments = st.tuples(instants, instants, st.one_of(st.none(), instants))
+moments = st.tuples(any_instant, any_instant, st.one_of(st.none(), any_instant))
 
 
 @settings(
@@ -220,3 +220,88 @@ def test_a_small_import_adjusts_the_rollups(store: Store) -> None:
         assert graph(store, query, now) == graph(store, scanned, now), field
     by_day = graph(store, parse_graph(PROJECTS_USERS, "created_at", "day", []), now)
     assert by_day["2017-12-29"] == 2 and by_day["2018-01-01"] == 9
+
+
+def test_now_s_granule_counts_the_instants_up_to_now(store: Store) -> None:
+    """Rows of now's hour and day, some in the future: the rollups answer the hours and days
+    before, the instants the one now is in, to the microsecond; through appends (the rollups
+    made anew), imports that adjust them, and the rows' removal."""
+    now = dt.datetime.now(dt.UTC).replace(microsecond=500_000)
+    near = [now - dt.timedelta(seconds=s) for s in (0, 1, 3600, 86400 * 3)]
+    later = [now + dt.timedelta(microseconds=1), now + dt.timedelta(hours=2)]
+    # and older rows enough for an import of two to adjust the rollups
+    made = {"created_at": dt.datetime(2020, 1, 1, tzinfo=dt.UTC)}
+    old = [made for _ in range(10)]
+    add(store, "projects_users", *({"retriable_at": m, **made} for m in near + later), *old)
+
+    def check(rows: list[dt.datetime]) -> None:
+        start = now.replace(minute=0, second=0, microsecond=0)
+        kept = instants.count(store, "projects_users", "retriable_at", start, now)
+        assert kept == sum(start <= row <= now for row in rows)  # kept, not counted
+        for interval in ("day", "hour_of_day"):
+            query = parse_graph(PROJECTS_USERS, "retriable_at", interval, [])
+            expected = periods.reference_graph(rows, interval, ZoneInfo("UTC"), 6, now)
+            assert graph(store, query, now) == expected, interval
+
+    check(near + later)
+    moved = now - dt.timedelta(minutes=1)
+    records = [_record(i, (now, now, moved)) for i in (5, 17)]  # one replaced, one new
+    source = Source("batch", io.BytesIO("\n".join(records).encode()))
+    import_sources(store, "projects_users", [source], lambda _: None)
+    check([*near, moved, later[1], moved])
+    with writes.transaction(store) as writer:
+        writes.remove(writer, TABLES["projects_users"], [1, 17])
+    check([*near[1:], moved, later[1]])
+    # a `now` before the instants kept: the rows are counted
+    past = near[-1]
+    assert instants.count(store, "projects_users", "retriable_at", past, past) is None
+    query = parse_graph(PROJECTS_USERS, "retriable_at", "day", [])
+    assert graph(store, query, past) == {past.date().isoformat(): 1}
+
+
+def test_the_instants_kept_start_the_day_before_the_last_write(store: Store) -> None:
+    old = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
+    add(store, "projects_users", {"created_at": old}, {"created_at": dt.datetime.now(dt.UTC)})
+    with writes.transaction(store) as writer:  # as after a write in 2020
+        writer.execute(f"UPDATE data_version SET instants_since = {store.placeholder}", [old])
+        writer.execute(
+            f"INSERT INTO instants VALUES ('projects_users', 'created_at', {store.placeholder}, 1)",
+            [old],
+        )
+    kept = (
+        "SELECT count(*) FROM instants WHERE resource = 'projects_users' AND field = 'created_at'"
+    )
+    assert store.fetch(kept, []) == [(2,)]
+    add(store, "users", {"login": "jdoe"})  # any write moves it, and drops what is older
+    since = aware(store.fetch("SELECT instants_since FROM data_version", [])[0][0])
+    today = dt.datetime.now(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    assert since == today - dt.timedelta(days=1)
+    assert store.fetch(kept, []) == [(1,)]
+
+
+def test_local_days_that_begin_inside_utc_days_are_exact(store: Store) -> None:
+    """Kolkata's days begin at 18:30Z, Paris' at 23:00Z or 22:00Z (and its offset changes at
+    01:00Z), Lord Howe's at 13:30Z or 13:00Z: each UTC day is split there (`store.splits`)."""
+    texts = [
+        "2019-05-01 18:29:59.999999",
+        "2019-05-01 18:30:00",
+        "2019-05-02 00:00:00",
+        "2019-05-02 13:29:59",
+        "2019-05-02 13:30:00",
+        "2018-03-24 22:59:59",
+        "2018-03-24 23:00:00",
+        "2018-03-25 00:59:59",
+        "2018-03-25 01:00:00",
+        "2018-03-25 21:59:59",
+        "2018-03-25 22:00:00",
+        "2019-05-03 12:00:00",  # now's day, before and after now
+        "2019-05-03 19:00:00",
+    ]
+    rows = [utc(text) for text in texts]
+    add(store, "projects_users", *({"created_at": row} for row in rows))
+    now = utc("2019-05-03 18:45:00")
+    for zone in ("Asia/Kolkata", "Europe/Paris", "Australia/Lord_Howe", "America/St_Johns"):
+        for interval in ("day", "week", "day_of_week", "hour_of_day"):
+            query = parse_graph(PROJECTS_USERS, "created_at", interval, [("time_zone", zone)])
+            expected = periods.reference_graph(rows, interval, ZoneInfo(zone), 6, now)
+            assert graph(store, query, now) == expected, (zone, interval)

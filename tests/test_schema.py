@@ -3,6 +3,7 @@ this intragraph's, keeping its rows and filling the rollups of graph fields it d
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from click.testing import CliRunner
@@ -11,7 +12,7 @@ from intragraph.cli import main
 from intragraph.graphs import graph
 from intragraph.query import parse_graph
 from intragraph.resources import CURSUS_USERS, PROJECTS_USERS
-from intragraph.store import counts, open_store, rollups, writes
+from intragraph.store import counts, instants, open_store, rollups, writes
 from intragraph.store.levels import LEVELS
 from intragraph.store.migrations import LATEST
 from tests.conftest import NOW, add, utc
@@ -71,3 +72,30 @@ def test_the_hour_and_day_rollups_are_summed_from_the_quarter_hours(database_url
 
 def _pairs(arrays: tuple[Any, Any]) -> dict[int, int]:
     return dict(sorted(zip(arrays[0].tolist(), arrays[1].tolist(), strict=True)))
+
+
+def test_the_instants_are_made_for_every_resource(database_url: str) -> None:
+    store = open_store(database_url)
+    now = dt.datetime.now(dt.UTC)
+    add(store, "projects_users", {"created_at": now, "retriable_at": now + dt.timedelta(days=9)})
+    add(store, "locations", {"begin_at": now - dt.timedelta(hours=1)})
+    # as a database of schema 14 was: no instants
+    with writes.transaction(store) as writer:
+        writer.execute("DROP TABLE instants")
+        writer.execute("ALTER TABLE data_version DROP COLUMN instants_since")
+        writer.execute("DELETE FROM intragraph_schema WHERE version > 14")
+    store.close()
+    upgraded = CliRunner().invoke(main, ["db", "upgrade", "--database", database_url])
+    assert upgraded.stdout.startswith("applied 15: instants"), upgraded.output
+    store = open_store(database_url)
+    try:
+        kept = store.fetch("SELECT resource, field, n FROM instants ORDER BY 1, 2", [])
+        assert kept == [
+            ("locations", "begin_at", 1),
+            ("projects_users", "created_at", 1),
+            ("projects_users", "retriable_at", 1),
+        ]
+        start = now - dt.timedelta(hours=2)
+        assert instants.count(store, "locations", "begin_at", start, now) == 1
+    finally:
+        store.close()

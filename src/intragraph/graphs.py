@@ -12,7 +12,7 @@ import numpy as np
 from intragraph import answer, metrics, zones
 from intragraph.conditions import Condition, GraphQuery, ParentKey
 from intragraph.errors import NotFound
-from intragraph.store import counts, rollups, rows
+from intragraph.store import counts, rollups, rows, splits
 from intragraph.store.base import Store
 from intragraph.store.levels import LEVELS
 
@@ -40,7 +40,9 @@ def graph(store: Store, query: GraphQuery, now: dt.datetime) -> dict[str, int]:
 def _answer(
     store: Store, query: GraphQuery, now: dt.datetime, extra: tuple[Condition, ...]
 ) -> dict[str, int]:
-    exact = _exact(store, query, now)
+    first = rollups.first(store, query)
+    exact = None if first is None else _exact(query, first, now)
+    unit = _HOUR if query.interval == "hour_of_day" else _DAY
     if exact is None:  # the field is never set
         granules, totals, size = np.zeros(0, np.int64), np.zeros(0, np.int64), zones.QUARTER_HOUR
     elif query.conditions or extra:
@@ -50,22 +52,25 @@ def _answer(
         granules, totals = counts.granules(store, query, now, size, extra)
     else:  # an unfiltered graph reads the coarsest rollups that its periods are made of
         size = max((level for level in LEVELS if exact % level == 0), default=exact)
-        if size in LEVELS:
-            granules, totals = rollups.counts(store, query, now, size)
-        else:  # rows older than the zone's quarter-hour era (local mean time...)
+        if size not in LEVELS:  # rows older than the zone's quarter-hour era (local mean time)
             granules, totals = counts.granules(store, query, now, size)
+        elif size < min(unit, _HOUR):
+            # local days (or hours) begin inside UTC hours (Kolkata, +5:30): the hours and
+            # days split there read fewer rows than every quarter-hour (`store.splits`; in
+            # Paris, the hours read directly are fewer still)
+            assert first is not None
+            granules, totals = splits.counts(store, query, now, unit, size, first)
+            size = 1  # spans given by the second they begin at
+        else:
+            granules, totals = rollups.counts(store, query, now, size)
     return answer.from_granules(
         granules, totals, size, query.zone, query.interval, query.week_start, now
     )
 
 
-def _exact(store: Store, query: GraphQuery, now: dt.datetime) -> int | None:
+def _exact(query: GraphQuery, first: int, now: dt.datetime) -> int:
     """The coarsest UTC granule whose every instant falls in one period of the query, over
-    every row the field has: a day in UTC, an hour in Paris, half an hour in Kolkata, a minute
-    in St. John's before 2011; None when the field is never set."""
-    first = rollups.first(store, query)
-    if first is None:
-        return None
+    every row the field has (from `first`, a UTC second): a day in UTC, an hour in Paris,
+    half an hour in Kolkata, a minute in St. John's before 2011."""
     coarsest = _HOUR if query.interval == "hour_of_day" else _DAY
-    start = first * zones.QUARTER_HOUR
-    return zones.granule(query.zone, start, int(now.timestamp()), coarsest)
+    return zones.granule(query.zone, first, int(now.timestamp()), coarsest)

@@ -68,7 +68,7 @@ def open_store(
     else:
         from intragraph.store.duckdb import DuckDBStore
 
-        store = DuckDBStore(duckdb_path(url))
+        store = DuckDBStore(duckdb_path(url), settings.duckdb_memory)
     if check_schema:
         try:
             schema.ensure(store)

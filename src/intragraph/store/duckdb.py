@@ -32,6 +32,7 @@ DIALECT = Dialect(
         "timestamp": "TIMESTAMP",
     },
     indexes=False,
+    stepwise_loads=True,
 )
 # Microseconds from 0001-01-01 to 1970-01-01: shifting by it makes every instant positive, so
 # DuckDB's integer division (which truncates) floors, for any instant since year 1.
@@ -47,7 +48,9 @@ def _adapt(value: Any) -> Any:
 class DuckDBStore(Store):
     dialect = DIALECT
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, memory: int = 0) -> None:
+        """`memory`: MiB for DuckDB's cache and work (0: its own default, 80% of the RAM),
+        which otherwise keeps every page a long load or a large scan read."""
         self.path = path
         self.label = str(path)
         try:
@@ -58,6 +61,8 @@ class DuckDBStore(Store):
                 "file at a time: stop the other intragraph process (a running `serve`?) first"
             ) from None
         self._db.execute("SET TimeZone = 'UTC'")
+        if memory:
+            self._db.execute(f"SET memory_limit = '{int(memory)}MiB'")
         self._local = threading.local()
         self._write_lock = threading.Lock()
 

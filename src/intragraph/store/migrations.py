@@ -42,6 +42,8 @@ class Dialect:
     name: str
     types: dict[ColumnType, str]
     indexes: bool  # DuckDB scans without them, and they slow its bulk loads
+    # loads too large for one transaction in memory are written in steps (`loads.py`)
+    stepwise_loads: bool = False
 
 
 @dataclass(frozen=True)
@@ -327,6 +329,17 @@ MIGRATIONS = (
         "UTC reads some 5,000 counts over thirteen years, not 400,000",
         _rollup_levels,
         graphed=False,
+    ),
+    Migration(
+        15,
+        "instants: every graph field's values from the day before the last write on, counted "
+        "per instant, for the exact count of now's granule without a scan of the column",
+        lambda dialect: [
+            "CREATE TABLE IF NOT EXISTS instants (resource TEXT, field TEXT, "
+            f"instant {dialect.types['timestamp']}, n BIGINT)",
+            "ALTER TABLE data_version ADD COLUMN IF NOT EXISTS instants_since "
+            f"{dialect.types['timestamp']}",
+        ],
     ),
 )
 VERSIONED = 11  # from this step on, a data transaction raises the data's version

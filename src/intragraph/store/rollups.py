@@ -17,18 +17,23 @@ import numpy as np
 
 from intragraph.conditions import GraphQuery
 from intragraph.resources import RESOURCES
+from intragraph.store import instants
 from intragraph.store.base import Ints, Store, Writer
 from intragraph.store.levels import LEVELS, coarser
 from intragraph.zones import QUARTER_HOUR
 
 # tables whose changes the rollups follow
 ROLLED_UP = frozenset(resource.table for resource in RESOURCES.values())
+_VALUES = "delta_values"  # a merge's changed values, -1 or +1 each
 
 
 def refresh(writer: Writer, tables: set[str] | frozenset[str] = ROLLED_UP) -> None:
     """Counts per UTC quarter-hour of every graph field of the resources kept in `tables`, for
-    the unfiltered graphs (those of other tables are left as they are)."""
+    the unfiltered graphs (those of other tables are left as they are), and their instants."""
     placeholder = writer.placeholder
+    if not instants.advance(writer):  # none kept yet: every resource's are made now
+        instants.start(writer)
+        tables = ROLLED_UP
     refreshed = [resource for resource in RESOURCES.values() if resource.table in tables]
     for resource in refreshed:
         writer.execute(f"DELETE FROM rollups WHERE resource = {placeholder}", [resource.name])
@@ -43,6 +48,7 @@ def refresh(writer: Writer, tables: set[str] | frozenset[str] = ROLLED_UP) -> No
                 f"WHERE {field} IS NOT NULL GROUP BY 4 ORDER BY 4",
                 [resource.name, field, *params],
             )
+        instants.refresh(writer, resource.name, resource.table, resource.graph_fields)
     if not refreshed:
         return
     # the coarser levels of every refreshed resource at once: one read of the quarter-hours
@@ -58,28 +64,46 @@ def refresh(writer: Writer, tables: set[str] | frozenset[str] = ROLLED_UP) -> No
 
 
 def counts(
-    store: Store, query: GraphQuery, now: dt.datetime, size: int = QUARTER_HOUR
+    store: Store,
+    query: GraphQuery,
+    now: dt.datetime,
+    size: int = QUARTER_HOUR,
+    ranges: list[tuple[int, int]] | None = None,
 ) -> tuple[Ints, Ints]:
     """What `counts.granules` answers for a query without conditions at `size` (one of
-    `LEVELS`), from the rollups: every granule before now's from there, now's own counted
-    exactly."""
+    `LEVELS`), from the rollups: every granule before now's from there, now's own from the
+    instants up to now (or, when they do not reach back to its start, from the rows). With
+    `ranges` ([first, last) granule numbers), only the granules in them."""
     current, placeholder = int(now.timestamp()) // size, store.placeholder
+    within, bounds = "", list[int]()
+    if ranges is not None:
+        within = (
+            " AND ("
+            + " OR ".join(
+                [f"granule >= {placeholder} AND granule < {placeholder}"] * len(ranges) or ["FALSE"]
+            )
+            + ")"
+        )
+        bounds = [bound for pair in ranges for bound in pair]
     granules, counts = store.fetch_arrays(
         f"SELECT granule, n FROM rollups WHERE resource = {placeholder} "
-        f"AND field = {placeholder} AND size = {placeholder} AND granule <= {placeholder}",
-        [query.resource.name, query.field, size, current],
+        f"AND field = {placeholder} AND size = {placeholder} AND granule <= {placeholder}"
+        f"{within}",
+        [query.resource.name, query.field, size, current, *bounds],
     )
     if granules.size == 0 or granules.max() < current:
-        return granules, counts  # no row in now's quarter-hour: nothing to cut
+        return granules, counts  # no row in now's granule: nothing to cut
     past = granules < current
     granules, counts = granules[past], counts[past]
     start = dt.datetime.fromtimestamp(current * size, dt.UTC)
-    field = query.field
-    latest = store.fetch(
-        f"SELECT count(*) FROM {query.resource.table} "
-        f"WHERE {field} >= {placeholder} AND {field} <= {placeholder}",
-        [start, now],
-    )[0][0]
+    field, name = query.field, query.resource.name
+    latest = instants.count(store, name, field, start, now)
+    if latest is None:
+        latest = store.fetch(
+            f"SELECT count(*) FROM {query.resource.table} "
+            f"WHERE {field} >= {placeholder} AND {field} <= {placeholder}",
+            [start, now],
+        )[0][0]
     if latest:
         granules = np.append(granules, np.int64(current))
         counts = np.append(counts, np.int64(latest))
@@ -87,8 +111,8 @@ def counts(
 
 
 def first(store: Store, query: GraphQuery) -> int | None:
-    """The first quarter-hour of the earliest UTC day that the query's field has (over every
-    row, not only the query's); None when the field is never set. The days are the fewest
+    """The first second of the earliest UTC day that the query's field has (over every row,
+    not only the query's); None when the field is never set. The days are the fewest
     rows to read; a start up to a day early can only make the granule chosen finer, which is
     exact too."""
     placeholder = store.placeholder
@@ -97,13 +121,15 @@ def first(store: Store, query: GraphQuery) -> int | None:
         f"AND field = {placeholder} AND size = {LEVELS[-1]}",
         [query.resource.name, query.field],
     )[0][0]
-    return None if found is None else int(found) * (LEVELS[-1] // QUARTER_HOUR)
+    return None if found is None else int(found) * LEVELS[-1]
 
 
 def adjustable(writer: Writer, target: str, changes: int) -> bool:
     """Whether a merge changes few enough rows that adjusting the rollups beats
     recomputing them: under a quarter of the rows already there (which the rollup of the
-    resource's default field counts)."""
+    resource's default field counts), when the instants are kept."""
+    if not instants.advance(writer):
+        return False
     resource = next(r for r in RESOURCES.values() if r.table == target)
     rows = writer.execute(
         f"SELECT sum(n) FROM rollups WHERE resource = {writer.placeholder} "
@@ -114,52 +140,56 @@ def adjustable(writer: Writer, target: str, changes: int) -> bool:
 
 
 def stage_delta(writer: Writer, target: str, latest: str, outcomes: str) -> None:
-    """What the merge does to the rollups: -1 per replaced row's quarter-hour, +1 per new
-    or replacing row's, per graph field. Kept current this way, a small import into a big
-    table costs in proportion to the import, not to the table. `latest` holds the merge's
+    """What the merge does to the rollups and the instants: -1 per replaced row's value, +1
+    per new or replacing row's, per graph field. Kept current this way, a small import into a
+    big table costs in proportion to the import, not to the table. `latest` holds the merge's
     incoming rows, `outcomes` what becomes of each id (inserted, updated, unchanged)."""
     parts, params, placeholder = [], list[Any](), writer.placeholder
     for resource in RESOURCES.values():
         if resource.table != target:
             continue
         for field in resource.graph_fields:
-            bucket, bucket_params = writer.granule_sql(field, QUARTER_HOUR)
             for source, sign, which in (
                 (target, -1, "outcome = 'updated'"),
                 (latest, 1, "outcome <> 'unchanged'"),
             ):
                 parts.append(
                     f"SELECT {placeholder} AS resource, {placeholder} AS field, "
-                    f"{bucket} AS granule, {sign} AS n FROM {source} WHERE {field} IS NOT NULL "
+                    f"{field} AS instant, {sign} AS n FROM {source} WHERE {field} IS NOT NULL "
                     f"AND id IN (SELECT id FROM {outcomes} WHERE {which})"
                 )
-                params += [resource.name, field, *bucket_params]
+                params += [resource.name, field]
+    writer.execute(f"CREATE TEMP TABLE {_VALUES} AS " + " UNION ALL ".join(parts), params)
+    bucket, bucket_params = writer.granule_sql("instant", QUARTER_HOUR)
     writer.execute(
-        f"CREATE TEMP TABLE delta AS SELECT resource, field, {QUARTER_HOUR} AS size, granule, "
-        "sum(n) AS n FROM (" + " UNION ALL ".join(parts) + ") AS changes "
-        "GROUP BY resource, field, granule",
-        params,
+        f"CREATE TEMP TABLE delta AS SELECT resource, field, {QUARTER_HOUR} AS size, {bucket} "
+        f"AS granule, sum(n) AS n FROM {_VALUES} GROUP BY resource, field, granule",
+        bucket_params,
     )
     for size in LEVELS[1:]:
         writer.execute(
             f"INSERT INTO delta (resource, field, size, granule, n) {coarser('delta', size)}"
         )
+    instants.stage_delta(writer, _VALUES)
+    writer.execute(f"DROP TABLE {_VALUES}")
 
 
 def apply_delta(writer: Writer) -> None:
-    writer.execute(
-        "UPDATE rollups SET n = rollups.n + d.n FROM delta AS d WHERE rollups.resource = "
-        "d.resource AND rollups.field = d.field AND rollups.size = d.size "
-        "AND rollups.granule = d.granule"
-    )
-    writer.execute(
-        "INSERT INTO rollups (resource, field, size, granule, n) SELECT d.resource, d.field, "
-        "d.size, d.granule, d.n FROM delta AS d WHERE d.n <> 0 AND NOT EXISTS (SELECT 1 FROM "
-        "rollups AS r WHERE r.resource = d.resource AND r.field = d.field "
-        "AND r.size = d.size AND r.granule = d.granule)"
-    )
-    writer.execute("DELETE FROM rollups WHERE n = 0")
-    writer.execute("DROP TABLE delta")
+    for target, delta, keys in (
+        ("rollups", "delta", ("resource", "field", "size", "granule")),
+        (instants.TABLE, instants.DELTA, ("resource", "field", "instant")),
+    ):
+        same = " AND ".join(f"{target}.{key} = d.{key}" for key in keys)
+        writer.execute(f"UPDATE {target} SET n = {target}.n + d.n FROM {delta} AS d WHERE {same}")
+        listed = ", ".join((*keys, "n"))
+        taken = ", ".join(f"d.{column}" for column in (*keys, "n"))
+        found = " AND ".join(f"r.{key} = d.{key}" for key in keys)
+        writer.execute(
+            f"INSERT INTO {target} ({listed}) SELECT {taken} FROM {delta} AS d WHERE d.n <> 0 "
+            f"AND NOT EXISTS (SELECT 1 FROM {target} AS r WHERE {found})"
+        )
+        writer.execute(f"DELETE FROM {target} WHERE n = 0")
+        writer.execute(f"DROP TABLE {delta}")
 
 
 def totals(store: Store) -> dict[str, int]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from intragraph.errors import ConfigError
-from intragraph.store import writes
+from intragraph.store import instants, writes
 from intragraph.store.base import Store
 from intragraph.store.migrations import LATEST, MIGRATIONS, VERSION_TABLE, VERSIONED, Migration
 from intragraph.store.rollups import ROLLED_UP
@@ -35,6 +35,7 @@ def upgrade(store: Store) -> list[Migration]:
                 for statement in migration.statements(store.dialect):
                     writer.execute(statement)
                 writer.execute(f"INSERT INTO {VERSION_TABLE} VALUES ({migration.version})")
+            instants.start(writer)  # no rows yet: all their instants are kept
         return list(MIGRATIONS)
     applied = []
     for migration in MIGRATIONS[found:]:

@@ -9,6 +9,7 @@ same `until` give the same rows at any size, in bounded memory.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 
 import numpy as np
@@ -33,8 +34,8 @@ from intragraph.ingest.demo.network import (
     stamped,
     users_of,
 )
-from intragraph.store import writes
-from intragraph.store.base import Store, Writer
+from intragraph.store import loads
+from intragraph.store.base import Store
 from intragraph.store.tables import TABLES
 
 _USERS_PER_PART = 20_000
@@ -100,28 +101,27 @@ def parts(plan: Plan) -> Iterator[dict[str, dict[str, Array]]]:
 def fill(
     store: Store, plan: Plan, replace: bool, progress: Callable[[int], None] = lambda _: None
 ) -> int:
-    """Write the demo network in one transaction; returns the number of projects_users."""
-    with writes.transaction(store) as writer:
-        if replace:
-            for table in TABLES.values():
-                writes.clear(writer, table)
-        _append(writer, "projects", projects(plan.seed))
-        _append(writer, "cursus", cursus())
+    """Write the demo network, all or nothing (`loads.load`); returns the number of
+    projects_users."""
+    with loads.load(store, replace) as load:
+        append = functools.partial(_append, load)
+        append("projects", projects(plan.seed))
+        append("cursus", cursus())
         for name, columns in catalogue.tables(plan, projects(plan.seed)["id"]).items():
-            _append(writer, name, stamped(name, columns))
-        _append(writer, "events", calendar.events(plan))
-        _append(writer, "exams", calendar.exams(plan))
+            append(name, stamped(name, columns))
+        append("events", calendar.events(plan))
+        append("exams", calendar.exams(plan))
         for name, columns in projects_users.showcase(plan).items():
-            _append(writer, name, columns)
+            append(name, columns)
         for tables in parts(plan):
             for name, columns in tables.items():
-                _append(writer, name, columns)
+                append(name, columns)
             progress(tables["projects_users"]["id"].size)
     return plan.rows
 
 
-def _append(writer: Writer, table: str, columns: dict[str, Array]) -> None:
-    writes.append(writer, TABLES[table], {name: columns[name] for name in TABLES[table].columns})
+def _append(load: loads.Load, table: str, columns: dict[str, Array]) -> None:
+    load.append(TABLES[table], {name: columns[name] for name in TABLES[table].columns})
 
 
 __all__ = ["Plan", "fill", "parts"]
