@@ -461,6 +461,14 @@ def main() -> None:
     )
     parser.add_argument("--folder", type=Path, default=Path(tempfile.gettempdir()))
     parser.add_argument("--reuse", action="store_true", help="keep data already loaded")
+    parser.add_argument(
+        "--engine",
+        choices=("both", "duckdb", "postgres"),
+        default="both",
+        help="duckdb: DuckDB alone, without PostgreSQL, the copy, groupdate's SQL and the load "
+        "test (for sizes the baseline would take hours to load); postgres: PostgreSQL alone, "
+        "with the copy and groupdate's SQL",
+    )
     parser.add_argument("--clients", type=int, default=64)
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument(
@@ -477,43 +485,53 @@ def main() -> None:
     duck_url = str(args.folder / f"intragraph-bench-{args.rows}.duckdb")
     pg_url = postgres_schema(args.postgres, f"intragraph_bench_{args.rows}")
     print(f"# bench/graph.py --rows {args.rows:,} ({dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC)")
-    for engine, url in (("DuckDB", duck_url), ("PostgreSQL", pg_url)):
-        loaded = load(url, args.rows, until, args.reuse)
+    urls = {"duckdb": duck_url, "postgres": pg_url}
+    engines = ["duckdb", "postgres"] if args.engine == "both" else [args.engine]
+    postgres = "postgres" in engines
+    for engine in engines:
+        loaded = load(urls[engine], args.rows, until, args.reuse)
         if loaded:
             seconds, peak = loaded
             print(
-                f"load {engine}: {seconds:.1f} s = {seconds / args.rows * 1e6:.2f} s per million "
-                f"rows ({args.rows / seconds:,.0f} rows/s), peak {peak:,.0f} MiB"
+                f"load {NAMES[engine]}: {seconds:.1f} s = {seconds / args.rows * 1e6:.2f} s per "
+                f"million rows ({args.rows / seconds:,.0f} rows/s), peak {peak:,.0f} MiB"
             )
-    baseline_indexes(pg_url)
-
-    duck, pg = open_store(duck_url), open_store(pg_url)
-    before = rss_mib()
-    copy = ColumnarCopy(pg, args.copy)
-    refreshed = copy.refresh()
-    assert refreshed is not None
-    print(
-        f"columnar copy of PostgreSQL ({args.copy}): {refreshed.rows:,} rows of "
-        f"{len(refreshed.tables)} tables in {refreshed.seconds:.1f} s, "
-        f"this process's RSS +{rss_mib() - before:,.0f} MiB"
-    )
+    stores = {engine: open_store(urls[engine]) for engine in engines}
+    copy = None
+    if postgres:
+        baseline_indexes(pg_url)
+        before = rss_mib()
+        copy = ColumnarCopy(stores["postgres"], args.copy)
+        refreshed = copy.refresh()
+        assert refreshed is not None
+        print(
+            f"columnar copy of PostgreSQL ({args.copy}): {refreshed.rows:,} rows of "
+            f"{len(refreshed.tables)} tables in {refreshed.seconds:.1f} s, "
+            f"this process's RSS +{rss_mib() - before:,.0f} MiB"
+        )
+        stores["copy"] = copy.store
+    first = stores[engines[0]]
     campus = int(
-        duck.fetch(
+        first.fetch(
             "SELECT campus_id FROM campus_users GROUP BY 1 ORDER BY count(*) DESC LIMIT 1", []
         )[0][0]
     )
     projects = [
         int(row[0])
-        for row in duck.fetch(
+        for row in first.fetch(
             "SELECT project_id FROM projects_users GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 3",
             [],
         )
     ]
     chosen = queries(campus, projects, "jdoe")
-    reference = psycopg.connect(pg_url, autocommit=True)
-    reference.execute("SET TIME ZONE 'UTC'")
-    reference.execute("SET jit = off")  # the fairer baseline: JIT only slows these down
-    icu = duckdb.connect(duck_url)  # the same database instance as the store's, in-process
+    reference = None
+    if postgres:
+        reference = psycopg.connect(pg_url, autocommit=True)
+        reference.execute("SET TIME ZONE 'UTC'")
+        reference.execute("SET jit = off")  # the fairer baseline: JIT only slows these down
+    # DuckDB's ICU time zones for numpy's bucket numbers, on the same database instance as the
+    # store's, in-process (or the copy's, for PostgreSQL alone: a file by default)
+    icu = duckdb.connect(duck_url if copy is None else str(copy.store.path))
     icu.execute("SET TimeZone = 'UTC'")
 
     results = []
@@ -522,37 +540,39 @@ def main() -> None:
         resource = RESOURCES[query.resource]
         key = ParentKey(resource.parents[parent[0]], parent[1]) if parent else None
         parsed = parse_graph(resource, field, interval, params, parent=key)
-        answers = {}
-        for name, store in (("duckdb", duck), ("postgres", pg), ("copy", copy.store)):
-            answers[name] = graph(store, parsed, now)
-        assert answers["duckdb"] == answers["postgres"], f"{query.name}: engines differ"
-        assert answers["copy"] == answers["postgres"], f"{query.name}: the copy differs"
-        nonzero = {k: v for k, v in answers["duckdb"].items() if v}
-        sql, values = groupdate_sql(query, now)
-        found = {_key(k): n for k, n in reference.execute(sql, values).fetchall()}
-        assert found == nonzero, f"{query.name}: groupdate's SQL differs"
+        answers = {name: graph(store, parsed, now) for name, store in stores.items()}
+        expected = next(iter(answers.values()))
+        assert all(a == expected for a in answers.values()), f"{query.name}: engines differ"
+        nonzero = {k: v for k, v in expected.items() if v}
+        row: dict[str, Any] = {"query": query, "answer": expected}
+        if reference is not None:
+            sql, values = groupdate_sql(query, now)
+            found = {_key(k): n for k, n in reference.execute(sql, values).fetchall()}
+            assert found == nonzero, f"{query.name}: groupdate's SQL differs"
+            row["groupdate"] = timed(
+                lambda s=sql, v=values: reference.execute(s, v).fetchall()  # type: ignore[misc]
+            )
         codes, keys = bucket_codes(icu, query, now)
         counted = np.bincount(codes) if codes.size else np.zeros(0, np.int64)
         assert dict(zip(keys, counted.tolist(), strict=True)) == nonzero, query.name
-        row: dict[str, Any] = {"query": query, "answer": answers["duckdb"], "rows": codes.size}
-        row["duckdb"] = timed(lambda s=duck, p=parsed: graph(s, p, now))  # type: ignore[misc]
-        row["postgres"] = timed(lambda s=pg, p=parsed: graph(s, p, now))  # type: ignore[misc]
-        row["copy"] = timed(lambda s=copy.store, p=parsed: graph(s, p, now))  # type: ignore[misc]
-        row["groupdate"] = timed(
-            lambda s=sql, v=values: reference.execute(s, v).fetchall()  # type: ignore[misc]
-        )
+        row["rows"] = codes.size
+        for name, store in stores.items():
+            row[name] = timed(lambda s=store, p=parsed: graph(s, p, now))  # type: ignore[misc]
         row["numpy"] = timed(lambda c=codes: np.bincount(c))  # type: ignore[misc]
         results.append(row)
         print(f"{query.name} checked and timed", file=sys.stderr)
     report(results)
     icu.close()
-    copy.close()
-    duck.close()
-    pg.close()
-    reference.close()
+    if copy is not None:
+        copy.close()
+    for store in stores.values():
+        if store is not (copy and copy.store):
+            store.close()
+    if reference is not None:
+        reference.close()
 
-    for engine, url in (("duckdb", duck_url), ("postgres", pg_url), ("copy", pg_url)):
-        copied = engine == "copy"
+    servers = [(e, urls[e], False) for e in engines] + ([("copy", pg_url, True)] * postgres)
+    for engine, url, copied in servers:
         server = Server(  # several workers share their rate limits through Redis
             url,
             workers=args.copy_workers if copied else 1,
@@ -580,6 +600,8 @@ def main() -> None:
             server.close()
 
     report_http(results)
+    if not postgres:
+        return
 
     users = [
         int(row[0])
@@ -611,36 +633,58 @@ def _ms(pair: tuple[float, float]) -> str:
     return f"{pair[0]:,.1f} / {pair[1]:,.1f}"
 
 
-def report(results: list[dict[str, Any]]) -> None:
-    print(
-        "\n| query | keys | rows counted | DuckDB | PostgreSQL | groupdate SQL on PostgreSQL "
-        "| numpy bincount | groupdate / DuckDB | groupdate / PostgreSQL | PostgreSQL + copy "
-        "| groupdate / PostgreSQL + copy | DuckDB / numpy |"
-    )
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+NAMES = {"duckdb": "DuckDB", "postgres": "PostgreSQL", "copy": "PostgreSQL + copy"}
+Column = tuple[str, tuple[str, ...], Callable[[dict[str, Any]], str]]
+
+
+def _table(results: list[dict[str, Any]], columns: list[Column]) -> None:
+    """A Markdown table of the columns (title, the data they need, the cell) that every row
+    has the data of."""
+    shown = [c for c in columns if all(all(k in row for k in c[1]) for row in results)]
+    print("\n| query | " + " | ".join(title for title, _, _ in shown) + " |")
+    print("| --- | " + " | ".join("---:" for _ in shown) + " |")
     for row in results:
-        query, base = row["query"], row["groupdate"][0]
-        print(
-            f"| {query.name} {query.label} | {len(row['answer'])} | {row['rows']:,} "
-            f"| {_ms(row['duckdb'])} | {_ms(row['postgres'])} | {_ms(row['groupdate'])} "
-            f"| {row['numpy'][0]:,.2f} | {base / row['duckdb'][0]:,.1f} "
-            f"| {base / row['postgres'][0]:,.1f} | {_ms(row['copy'])} "
-            f"| {base / row['copy'][0]:,.1f} | {row['duckdb'][0] / row['numpy'][0]:,.1f} |"
-        )
+        cells = " | ".join(cell(row) for _, _, cell in shown)
+        print(f"| {row['query'].name} {row['query'].label} | {cells} |")
+
+
+def _times(key: str, title: str = "") -> Column:
+    return (title or NAMES[key], (key,), lambda row: _ms(row[key]))
+
+
+def _ratio(title: str, top: str, bottom: str) -> Column:
+    return (title, (top, bottom), lambda row: f"{row[top][0] / row[bottom][0]:,.1f}")
+
+
+def report(results: list[dict[str, Any]]) -> None:
+    _table(
+        results,
+        [
+            ("keys", (), lambda row: str(len(row["answer"]))),
+            ("rows counted", (), lambda row: f"{row['rows']:,}"),
+            _times("duckdb"),
+            _times("postgres"),
+            ("groupdate SQL on PostgreSQL", ("groupdate",), lambda row: _ms(row["groupdate"])),
+            ("numpy bincount", (), lambda row: f"{row['numpy'][0]:,.2f}"),
+            _ratio("groupdate / DuckDB", "groupdate", "duckdb"),
+            _ratio("groupdate / PostgreSQL", "groupdate", "postgres"),
+            _times("copy"),
+            _ratio("groupdate / PostgreSQL + copy", "groupdate", "copy"),
+            _ratio("DuckDB / numpy", "duckdb", "numpy"),
+        ],
+    )
     print("\n(median / p95 in ms of 5 warm runs; ratios of medians)", flush=True)
 
 
 def report_http(results: list[dict[str, Any]]) -> None:
-    print(
-        "\n| query | HTTP DuckDB | HTTP PostgreSQL | HTTP PostgreSQL + copy "
-        "| groupdate / HTTP PostgreSQL + copy |\n| --- | ---: | ---: | ---: | ---: |"
+    _table(
+        results,
+        [
+            *(_times(f"http {engine}", f"HTTP {NAMES[engine]}") for engine in NAMES),
+            _ratio("groupdate / HTTP DuckDB", "groupdate", "http duckdb"),
+            _ratio("groupdate / HTTP PostgreSQL + copy", "groupdate", "http copy"),
+        ],
     )
-    for row in results:
-        print(
-            f"| {row['query'].name} {row['query'].label} | {_ms(row['http duckdb'])} "
-            f"| {_ms(row['http postgres'])} | {_ms(row['http copy'])} "
-            f"| {row['groupdate'][0] / row['http copy'][0]:,.1f} |"
-        )
     print(flush=True)
 
 

@@ -77,13 +77,8 @@ def counts(
     current, placeholder = int(now.timestamp()) // size, store.placeholder
     within, bounds = "", list[int]()
     if ranges is not None:
-        within = (
-            " AND ("
-            + " OR ".join(
-                [f"granule >= {placeholder} AND granule < {placeholder}"] * len(ranges) or ["FALSE"]
-            )
-            + ")"
-        )
+        each = [f"granule >= {placeholder} AND granule < {placeholder}"] * len(ranges)
+        within = f" AND ({' OR '.join(each or ['FALSE'])})"
         bounds = [bound for pair in ranges for bound in pair]
     granules, counts = store.fetch_arrays(
         f"SELECT granule, n FROM rollups WHERE resource = {placeholder} "
