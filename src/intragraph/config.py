@@ -64,7 +64,7 @@ class Settings:
     )
     log_format: str = _setting("text", "text, or json: one JSON object a line.")
     duckdb_memory: int = _setting(
-        2048,
+        1536,
         "DuckDB: MiB of memory for its cache of the file and its queries' work; past it, it reads "
         "the file again and spills to temporary files (0: DuckDB's own limit, 80% of the RAM).",
         0,
