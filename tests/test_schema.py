@@ -13,6 +13,7 @@ from intragraph.graphs import graph
 from intragraph.query import parse_graph
 from intragraph.resources import CURSUS_USERS, PROJECTS_USERS
 from intragraph.store import counts, instants, open_store, rollups, writes
+from intragraph.store.base import Store
 from intragraph.store.levels import LEVELS
 from intragraph.store.migrations import LATEST
 from tests.conftest import NOW, add, utc
@@ -49,14 +50,10 @@ def test_the_hour_and_day_rollups_are_summed_from_the_quarter_hours(database_url
     moments = ["1965-03-01 23:50", "2017-12-31 23:59:59", "2018-01-01 00:00", "2018-01-01 01:10"]
     add(store, "projects_users", *({"created_at": utc(m), "updated_at": utc(m)} for m in moments))
     # as a database of schema 13 was: quarter-hours only, without their size
-    with writes.transaction(store) as writer:
-        writer.execute("DELETE FROM rollups WHERE size <> 900")
-        writer.execute("ALTER TABLE rollups DROP COLUMN size")
-        writer.execute("DELETE FROM intragraph_schema WHERE version > 13")
-    store.close()
-    upgraded = CliRunner().invoke(main, ["db", "upgrade", "--database", database_url])
-    assert upgraded.stdout.startswith("applied 14: rollups per UTC hour and day"), upgraded.output
-    store = open_store(database_url)
+    undone = ["DELETE FROM rollups WHERE size <> 900", "ALTER TABLE rollups DROP COLUMN size"]
+    store = _upgraded_from(
+        store, database_url, 13, undone, "applied 14: rollups per UTC hour and day"
+    )
     try:
         query = parse_graph(PROJECTS_USERS, "created_at", "day", [])
         for size in LEVELS:
@@ -70,6 +67,20 @@ def test_the_hour_and_day_rollups_are_summed_from_the_quarter_hours(database_url
         store.close()
 
 
+def _upgraded_from(store: Store, url: str, version: int, undone: list[str], applied: str) -> Store:
+    """`store` (at `url`) made a database of schema `version` (`undone` takes back what came
+    after), then upgraded by `intragraph db upgrade`, whose first step says `applied`; opened
+    again."""
+    with writes.transaction(store) as writer:
+        for statement in undone:
+            writer.execute(statement)
+        writer.execute(f"DELETE FROM intragraph_schema WHERE version > {version}")
+    store.close()
+    upgraded = CliRunner().invoke(main, ["db", "upgrade", "--database", url])
+    assert upgraded.stdout.startswith(applied), upgraded.output
+    return open_store(url)
+
+
 def _pairs(arrays: tuple[Any, Any]) -> dict[int, int]:
     return dict(sorted(zip(arrays[0].tolist(), arrays[1].tolist(), strict=True)))
 
@@ -80,14 +91,8 @@ def test_the_instants_are_made_for_every_resource(database_url: str) -> None:
     add(store, "projects_users", {"created_at": now, "retriable_at": now + dt.timedelta(days=9)})
     add(store, "locations", {"begin_at": now - dt.timedelta(hours=1)})
     # as a database of schema 14 was: no instants
-    with writes.transaction(store) as writer:
-        writer.execute("DROP TABLE instants")
-        writer.execute("ALTER TABLE data_version DROP COLUMN instants_since")
-        writer.execute("DELETE FROM intragraph_schema WHERE version > 14")
-    store.close()
-    upgraded = CliRunner().invoke(main, ["db", "upgrade", "--database", database_url])
-    assert upgraded.stdout.startswith("applied 15: instants"), upgraded.output
-    store = open_store(database_url)
+    undone = ["DROP TABLE instants", "ALTER TABLE data_version DROP COLUMN instants_since"]
+    store = _upgraded_from(store, database_url, 14, undone, "applied 15: instants")
     try:
         kept = store.fetch("SELECT resource, field, n FROM instants ORDER BY 1, 2", [])
         assert kept == [
