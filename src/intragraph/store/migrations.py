@@ -103,6 +103,21 @@ def _rollup_levels(dialect: Dialect) -> list[str]:
     return statements
 
 
+def _instants(dialect: Dialect) -> list[str]:
+    text = 'TEXT COLLATE "C"' if dialect.name == "postgresql" else "TEXT"  # as the rollups'
+    statements = [
+        f"CREATE TABLE IF NOT EXISTS instants (resource {text}, field {text}, "
+        f"instant {dialect.types['timestamp']}, n BIGINT)",
+        "ALTER TABLE data_version ADD COLUMN IF NOT EXISTS instants_since "
+        f"{dialect.types['timestamp']}",
+    ]
+    if dialect.indexes:  # a synced database keeps a day or two of every table's values
+        statements.append(
+            "CREATE INDEX IF NOT EXISTS instants_field ON instants (resource, field, instant)"
+        )
+    return statements
+
+
 def _sync_and_indexes(dialect: Dialect) -> list[str]:
     statements = [_create(dialect, table) for table in SYNC_TABLES.values()]
     statements.append("CREATE UNIQUE INDEX IF NOT EXISTS sync_cursors_key ON sync_cursors (key)")
@@ -334,12 +349,7 @@ MIGRATIONS = (
         15,
         "instants: every graph field's values from the day before the last write on, counted "
         "per instant, for the exact count of now's granule without a scan of the column",
-        lambda dialect: [
-            "CREATE TABLE IF NOT EXISTS instants (resource TEXT, field TEXT, "
-            f"instant {dialect.types['timestamp']}, n BIGINT)",
-            "ALTER TABLE data_version ADD COLUMN IF NOT EXISTS instants_since "
-            f"{dialect.types['timestamp']}",
-        ],
+        _instants,
     ),
 )
 VERSIONED = 11  # from this step on, a data transaction raises the data's version

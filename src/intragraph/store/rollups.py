@@ -122,7 +122,8 @@ def first(store: Store, query: GraphQuery) -> int | None:
 def adjustable(writer: Writer, target: str, changes: int) -> bool:
     """Whether a merge changes few enough rows that adjusting the rollups beats
     recomputing them: under a quarter of the rows already there (which the rollup of the
-    resource's default field counts), when the instants are kept."""
+    resource's default field counts), and the instants are kept (their watermark is moved
+    on first, as a refresh does)."""
     if not instants.advance(writer):
         return False
     resource = next(r for r in RESOURCES.values() if r.table == target)
