@@ -20,7 +20,7 @@ from intragraph.graphs import graph
 from intragraph.ingest.load import Source, import_sources
 from intragraph.query import parse_graph
 from intragraph.resources import PROJECTS_USERS, RESOURCES, Resource
-from intragraph.store import counts, instants, rollups, writes
+from intragraph.store import counts, instants, rollups, versions, writes
 from intragraph.store.base import Store, aware
 from intragraph.store.levels import LEVELS
 from intragraph.store.tables import TABLES
@@ -238,6 +238,9 @@ def test_now_s_granule_counts_the_instants_up_to_now(store: Store) -> None:
         start = now.replace(minute=0, second=0, microsecond=0)
         kept = instants.count(store, "projects_users", "retriable_at", start, now)
         assert kept == sum(start <= row <= now for row in rows)  # kept, not counted
+        # and the first moment a row crosses now (when a kept answer expires)
+        crossing = versions.next_after(store, "projects_users", "retriable_at", now)
+        assert crossing == min((row for row in rows if row > now), default=None)
         for interval in ("day", "hour_of_day"):
             query = parse_graph(PROJECTS_USERS, "retriable_at", interval, [])
             expected = periods.reference_graph(rows, interval, ZoneInfo("UTC"), 6, now)

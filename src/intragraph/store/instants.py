@@ -82,3 +82,19 @@ def count(
     if since is None or aware(since) > start:
         return None
     return int(found or 0)
+
+
+def next_after(
+    store: Store, resource: str, field: str, now: dt.datetime
+) -> tuple[bool, dt.datetime | None]:
+    """The earliest value of `field` later than `now`, from the instants: (whether they
+    answer, as they do when they reach back to `now`; the value, None if there is none)."""
+    placeholder = store.placeholder
+    since, found = store.fetch(
+        f"SELECT ({_SINCE}), (SELECT min(instant) FROM {TABLE} WHERE resource = {placeholder} "
+        f"AND field = {placeholder} AND instant > {placeholder})",
+        [resource, field, now],
+    )[0]
+    if since is None or aware(since) > now:
+        return False, None
+    return True, aware(found)

@@ -16,12 +16,16 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
+from intragraph.resources import RESOURCES
+from intragraph.store import instants
 from intragraph.store.base import Store, Writer
 
 TABLE = "data_version"
 WHOLE = "table_versions"  # the serial at which each table was last rewritten whole
 CHANGES = "changes"  # (serial, table name, id) of each row changed by a small merge
 KEPT = 1000  # the transactions whose changes are kept
+# the resource whose instants hold each graphed (table, column)
+_GRAPHED = {(r.table, f): r.name for r in RESOURCES.values() for f in r.graph_fields}
 
 
 def current(store: Store) -> int:
@@ -71,7 +75,14 @@ def record(writer: Writer, table: str, ids_sql: str) -> None:
 
 def next_after(store: Store, table: str, column: str, now: dt.datetime) -> dt.datetime | None:
     """The earliest value of `column` later than `now` (aware UTC), None if there is none: the
-    first moment at which a row crosses now, and an answer counted at `now` may change."""
+    first moment at which a row crosses now, and an answer counted at `now` may change. A graph
+    field's comes from its instants (a scan of the column in DuckDB, once per data version,
+    otherwise)."""
+    resource = _GRAPHED.get((table, column))
+    if resource is not None:
+        kept, found = instants.next_after(store, resource, column, now)
+        if kept:
+            return found
     found = store.fetch(
         f"SELECT min({column}) FROM {table} WHERE {column} > {store.placeholder}", [now]
     )[0][0]
