@@ -563,11 +563,11 @@ def main() -> None:
         print(f"{query.name} checked and timed", file=sys.stderr)
     report(results)
     icu.close()
+    for name, store in stores.items():
+        if name != "copy":  # the copy closes its own
+            store.close()
     if copy is not None:
         copy.close()
-    for store in stores.values():
-        if store is not (copy and copy.store):
-            store.close()
     if reference is not None:
         reference.close()
 

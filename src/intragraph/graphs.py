@@ -41,16 +41,16 @@ def _answer(
     store: Store, query: GraphQuery, now: dt.datetime, extra: tuple[Condition, ...]
 ) -> dict[str, int]:
     first = rollups.first(store, query)
-    exact = None if first is None else _exact(query, first, now)
     unit = _HOUR if query.interval == "hour_of_day" else _DAY
-    if exact is None:  # the field is never set
+    if first is None:  # the field is never set
         granules, totals, size = np.zeros(0, np.int64), np.zeros(0, np.int64), zones.QUARTER_HOUR
     elif query.conditions or extra:
         # the scan's groups on the coarsest exact granule: several times cheaper than
         # quarter-hours
-        size = exact
+        size = _exact(query, first, now, unit)
         granules, totals = counts.granules(store, query, now, size, extra)
     else:  # an unfiltered graph reads the coarsest rollups that its periods are made of
+        exact = _exact(query, first, now, unit)
         size = max((level for level in LEVELS if exact % level == 0), default=exact)
         if size not in LEVELS:  # rows older than the zone's quarter-hour era (local mean time)
             granules, totals = counts.granules(store, query, now, size)
@@ -58,7 +58,6 @@ def _answer(
             # local days (or hours) begin inside UTC hours (Kolkata, +5:30): the hours and
             # days split there read fewer rows than every quarter-hour (`store.splits`; in
             # Paris, the hours read directly are fewer still)
-            assert first is not None
             granules, totals = splits.counts(store, query, now, unit, size, first)
             size = 1  # spans given by the second they begin at
         else:
@@ -68,9 +67,9 @@ def _answer(
     )
 
 
-def _exact(query: GraphQuery, first: int, now: dt.datetime) -> int:
-    """The coarsest UTC granule whose every instant falls in one period of the query, over
-    every row the field has (from `first`, a UTC second): a day in UTC, an hour in Paris,
-    half an hour in Kolkata, a minute in St. John's before 2011."""
-    coarsest = _HOUR if query.interval == "hour_of_day" else _DAY
-    return zones.granule(query.zone, first, int(now.timestamp()), coarsest)
+def _exact(query: GraphQuery, first: int, now: dt.datetime, unit: int) -> int:
+    """The coarsest UTC granule, a divisor of `unit` (the day, or the hour for hour_of_day),
+    whose every instant falls in one period of the query, over every row the field has (from
+    `first`, a UTC second): a day in UTC, an hour in Paris, half an hour in Kolkata, a minute
+    in St. John's before 2011."""
+    return zones.granule(query.zone, first, int(now.timestamp()), unit)

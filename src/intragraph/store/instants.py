@@ -13,6 +13,7 @@ dropped then. They are kept current with the rollups, in the same transactions (
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from intragraph.store.base import Store, Writer, aware
 
@@ -73,15 +74,10 @@ def count(
     """Rows of `resource` whose `field` is in [start, now]; None when the instants do not
     reach back to `start` (a `now` in the past, or none kept yet): then the rows must be
     counted."""
-    placeholder = store.placeholder
-    since, found = store.fetch(
-        f"SELECT ({_SINCE}), (SELECT sum(n) FROM {TABLE} WHERE resource = {placeholder} "
-        f"AND field = {placeholder} AND instant >= {placeholder} AND instant <= {placeholder})",
-        [resource, field, start, now],
-    )[0]
-    if since is None or aware(since) > start:
-        return None
-    return int(found or 0)
+    kept, found = _read(
+        store, "sum(n)", resource, field, "instant >= {0} AND instant <= {0}", [start, now]
+    )
+    return None if kept is None or kept > start else int(found or 0)
 
 
 def next_after(
@@ -89,12 +85,21 @@ def next_after(
 ) -> tuple[bool, dt.datetime | None]:
     """The earliest value of `field` later than `now`, from the instants: (whether they
     answer, as they do when they reach back to `now`; the value, None if there is none)."""
-    placeholder = store.placeholder
-    since, found = store.fetch(
-        f"SELECT ({_SINCE}), (SELECT min(instant) FROM {TABLE} WHERE resource = {placeholder} "
-        f"AND field = {placeholder} AND instant > {placeholder})",
-        [resource, field, now],
-    )[0]
-    if since is None or aware(since) > now:
+    kept, found = _read(store, "min(instant)", resource, field, "instant > {0}", [now])
+    if kept is None or kept > now:
         return False, None
     return True, aware(found)
+
+
+def _read(
+    store: Store, aggregate: str, resource: str, field: str, where: str, params: list[Any]
+) -> tuple[dt.datetime | None, Any]:
+    """The watermark, and `aggregate` over the instants of a field that meet `where` (its
+    placeholders written {0}), in one read."""
+    placeholder = store.placeholder
+    since, found = store.fetch(
+        f"SELECT ({_SINCE}), (SELECT {aggregate} FROM {TABLE} WHERE resource = {placeholder} "
+        f"AND field = {placeholder} AND {where.format(placeholder)})",
+        [resource, field, *params],
+    )[0]
+    return aware(since), found

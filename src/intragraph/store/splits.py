@@ -20,6 +20,8 @@ from intragraph.conditions import GraphQuery
 from intragraph.store import rollups
 from intragraph.store.base import Ints, Store
 
+_EARLIEST = -(2**62)  # below every granule number
+
 
 def counts(
     store: Store, query: GraphQuery, now: dt.datetime, unit: int, fine: int, first: int
@@ -34,10 +36,11 @@ def counts(
     cuts = -offsets % unit  # where each span's local periods begin inside a UTC unit
     irregular = np.unique(np.append(starts[1:][starts[1:] % unit != 0] // unit, current))
 
-    units, totals = rollups.counts(store, query, now, unit)
+    # the units before now's (now's own is read as finer granules, with the irregular ones)
+    units, totals = rollups.counts(store, query, now, unit, [(_EARLIEST, int(current))])
     order = np.argsort(units)
     units, totals = units[order], totals[order]
-    regular = ~np.isin(units, irregular) & (units < current)
+    regular = ~np.isin(units, irregular)
     units, totals = units[regular], totals[regular]
     cut = cuts[np.searchsorted(starts, units * unit, side="right") - 1]
 
