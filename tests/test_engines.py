@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from prometheus_client import REGISTRY
 
 from intragraph import periods, zones
 from intragraph.cache import AnswerCache
@@ -20,7 +21,7 @@ from intragraph.graphs import graph
 from intragraph.ingest.load import Source, import_sources
 from intragraph.query import parse_graph
 from intragraph.resources import PROJECTS_USERS, RESOURCES, Resource
-from intragraph.store import counts, instants, rollups, versions, writes
+from intragraph.store import counts, facets, instants, rollups, versions, writes
 from intragraph.store.base import Store, aware
 from intragraph.store.levels import LEVELS
 from intragraph.store.tables import TABLES
@@ -80,6 +81,8 @@ CACHES: weakref.WeakKeyDictionary[Store, AnswerCache] = weakref.WeakKeyDictionar
 
 # every graph field of every graphed resource
 TARGETS = [(resource, field) for resource in RESOURCES.values() for field in resource.graph_fields]
+# those that can be ranged on (not languages_users' updated_at)
+RANGED = [(resource, field) for resource, field in TARGETS if field in resource.ranges]
 
 
 @settings(
@@ -123,6 +126,164 @@ def test_engine_equals_reference(
         assert cache.graph(store, query, now).counts == expected
 
 
+# every graph field of every resource with facets, and values of each: those a filter can
+# name first, then others a row can hold (kept apart from them: "" from none)
+FACETED = [(r, f) for r in RESOURCES.values() if r.facets for f in r.graph_fields]
+FACET_VALUES: dict[str, list[Any]] = {
+    "project_id": [1, 2, 30, -4],
+    "status": ["finished", "in_progress", "parent", ""],
+    "campus_id": [1, 7, 10, None],
+}
+# UTC's periods are made of UTC days, Paris' and Sao Paulo's of hours (the facets answer);
+# Kolkata's of half hours (the rows are counted)
+FACET_ZONES = ["UTC", "Africa/Abidjan", "Europe/Paris", "America/Sao_Paulo", "Asia/Kolkata"]
+
+
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    target=st.sampled_from(FACETED),
+    data=st.data(),
+    interval=st.sampled_from(periods.INTERVALS),
+    zone=st.sampled_from(FACET_ZONES),
+    now=any_instant,
+)
+def test_facets_equal_reference(
+    store: Store,
+    target: tuple[Resource, str],
+    data: st.DataObject,
+    interval: str,
+    zone: str,
+    now: dt.datetime,
+) -> None:
+    """Graphs filtered on a resource's facets (one, the other, both; one value or several)
+    equal the reference over the rows that meet the filters."""
+    resource, field = target
+    # now's day is counted from the rows: some near now, on both sides
+    near = st.integers(-2 * 86400, 86400).map(lambda s: now + dt.timedelta(seconds=s))
+    row = st.fixed_dictionaries(
+        {field: st.one_of(st.none(), any_instant, near)}
+        | {column: st.sampled_from(FACET_VALUES[column]) for column in resource.facets}
+    )
+    rows = data.draw(st.lists(row, max_size=25))
+    asked = {
+        column: data.draw(st.lists(st.sampled_from(FACET_VALUES[column][:3]), min_size=1))
+        for column in data.draw(st.sets(st.sampled_from(resource.facets), min_size=1))
+    }
+    with writes.transaction(store) as writer:
+        writes.clear(writer, TABLES[resource.table])
+    if rows:
+        add(store, resource.table, *rows)
+    params = [("time_zone", zone)]
+    for column, values in asked.items():
+        params.append((f"filter[{column}]", ",".join(map(str, values))))
+    query = parse_graph(resource, field, interval, params)
+    met = [r[field] for r in rows if all(r[c] in values for c, values in asked.items())]
+    expected = periods.reference_graph(met, interval, ZoneInfo(zone), 6, now)
+    assert graph(store, query, now) == expected
+    if zone != "Asia/Kolkata":  # the facets answer it
+        assert facets.selection(query.resource, query.conditions) is not None
+
+
+def test_filtered_graphs_in_utc_read_the_facets(store: Store) -> None:
+    """The facets, not the rows, answer a graph in UTC or Paris filtered on them, and the
+    rollups one ranged on its field by days: a count changed there alone shows (a test of the
+    path, not of a result); a scan (of Kolkata's half hours, or of ids) does not see it."""
+    moment = utc("2019-05-01 10:00")
+    add(store, "projects_users", {"created_at": moment, "project_id": 5, "status": "parent"})
+    now = utc("2020-01-01 00:00")
+    paths = {"engine": store.dialect.name, "path": "facets"}
+    before = REGISTRY.get_sample_value("intragraph_graph_count_seconds_count", paths) or 0
+    with store.transaction() as writer:  # no data table: the facets alone
+        writer.execute("UPDATE facets SET n = 40 WHERE field = 'created_at'")
+    ranged = ("range[created_at]", "2019-01-01,2019-12-31")  # whole days: no scan either
+    for params in (
+        [("filter[project_id]", "5")],
+        [("filter[status]", "parent,finished")],
+        [("filter[project_id]", "5"), ranged],
+    ):
+        query = parse_graph(PROJECTS_USERS, "created_at", "year", params)
+        for zone, counted in (("UTC", 40), ("Europe/Paris", 40), ("Asia/Kolkata", 1)):
+            zoned = [*params, ("time_zone", zone)]
+            query = parse_graph(PROJECTS_USERS, "created_at", "year", zoned)
+            assert graph(store, query, now) == {"2019-01-01": counted, "2020-01-01": 0}, zone
+        every_id = [*params, ("range[id]", "1,9")]
+        scanned = parse_graph(PROJECTS_USERS, "created_at", "year", every_id)
+        assert graph(store, scanned, now) == {"2019-01-01": 1, "2020-01-01": 0}
+    other = parse_graph(PROJECTS_USERS, "created_at", "year", [("filter[project_id]", "6")])
+    assert graph(store, other, now) == {}
+    # the metric names the path: seven answers from the facets
+    after = REGISTRY.get_sample_value("intragraph_graph_count_seconds_count", paths)
+    assert after == before + 7
+    # a range of days alone: the rollups of days (UTC) or hours (Paris), and its edges
+    with store.transaction() as writer:
+        writer.execute("UPDATE rollups SET n = 7 WHERE field = 'created_at' AND size > 900")
+    for zone in ("UTC", "Europe/Paris"):
+        for text, counted in (("2019-05-01,2019-05-01", 7), ("2019-05-02,2019-06-01", 0)):
+            params = [("range[created_at]", text), ("time_zone", zone)]
+            query = parse_graph(PROJECTS_USERS, "created_at", "year", params)
+            expected = {"2019-01-01": counted, "2020-01-01": 0} if counted else {}
+            assert graph(store, query, now) == expected
+
+
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    target=st.sampled_from(RANGED),
+    data=st.data(),
+    interval=st.sampled_from(periods.INTERVALS),
+    zone=st.sampled_from(ZONES),
+    low=st.dates(dt.date(1965, 1, 1), dt.date(2029, 1, 1)),
+    days=st.integers(0, 800),
+)
+def test_ranges_of_days_on_the_field_equal_reference(
+    store: Store,
+    target: tuple[Resource, str],
+    data: st.DataObject,
+    interval: str,
+    zone: str,
+    low: dt.date,
+    days: int,
+) -> None:
+    """A range of whole local days on the graph field is read from the rollups (the facets,
+    filtered on them too), its bounds falling between their granules; rows on either side of
+    each bound, and of now."""
+    resource, field = target
+    high = low + dt.timedelta(days=days)
+    local = ZoneInfo(zone)
+    starts = [dt.datetime.combine(day, dt.time(), local) for day in (low, high + dt.timedelta(1))]
+    # or a last instant, read in the zone: not between granules, so the rows are counted
+    second = data.draw(st.one_of(st.none(), st.integers(0, 86399)))
+    last = high.isoformat()
+    if second is not None:
+        moment = dt.time(second // 3600, second // 60 % 60, second % 60)
+        starts[1] = dt.datetime.combine(high, moment, local) + dt.timedelta(microseconds=1)
+        last = f"{high}T{moment}"
+    edges = [moment.astimezone(dt.UTC) for moment in starts]
+    # now: anywhere, or a little before or after the range's end
+    later = st.integers(-7200, 86400 * 400).map(lambda s: edges[1] + dt.timedelta(seconds=s))
+    now = data.draw(st.one_of(any_instant, later))
+    near = st.tuples(st.sampled_from([*edges, now]), st.integers(-3600, 3600)).map(
+        lambda pair: pair[0] + dt.timedelta(seconds=pair[1])
+    )
+    rows = data.draw(st.lists(st.one_of(any_instant, near, near), min_size=1, max_size=25))
+    with writes.transaction(store) as writer:
+        writes.clear(writer, TABLES[resource.table])
+    faceted = {resource.facets[0]: 1} if resource.facets else {}  # project 1, campus 1
+    if rows:
+        add(store, resource.table, *({field: row, **faceted} for row in rows))
+    params = [("time_zone", zone), (f"range[{field}]", f"{low},{last}")]
+    filtered: bool = data.draw(st.booleans())
+    if faceted and filtered:
+        params.append((f"filter[{resource.facets[0]}]", "1,2"))
+    query = parse_graph(resource, field, interval, params)
+    met = [row for row in rows if edges[0] <= row < edges[1]]
+    expected = periods.reference_graph(met, interval, local, 6, now)
+    assert graph(store, query, now) == expected
+
+
 FINE_GRANULES = [
     # Liberia kept local mean time, -0:44:30, until 1972: its days start at 00:44:30Z.
     ("Africa/Monrovia", "day", ["1971-06-01 00:44:29", "1971-06-01 00:44:30"]),
@@ -161,13 +322,18 @@ def test_the_last_microsecond_of_a_quarter_hour_stays_in_it(store: Store) -> Non
         )
 
 
-def _record(id_: int, moments: tuple[dt.datetime, dt.datetime, dt.datetime | None]) -> str:
+def _record(
+    id_: int,
+    moments: tuple[dt.datetime, dt.datetime, dt.datetime | None],
+    project: int = 1,
+    status: str = "finished",
+) -> str:
     created, updated, retriable = moments
     iso = {
         k: v.strftime("%Y-%m-%dT%H:%M:%S.%fZ") if v else None
         for k, v in (("created_at", created), ("updated_at", updated), ("retriable_at", retriable))
     }
-    return json.dumps({"id": id_, "project_id": 1, "user_id": 1, "status": "finished", **iso})
+    return json.dumps({"id": id_, "project_id": project, "user_id": 1, "status": status, **iso})
 
 
 moments = st.tuples(any_instant, any_instant, st.one_of(st.none(), any_instant))
@@ -176,18 +342,35 @@ moments = st.tuples(any_instant, any_instant, st.one_of(st.none(), any_instant))
 @settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(batches=st.lists(st.lists(st.tuples(st.integers(1, 6), moments), max_size=6), max_size=4))
+@given(
+    batches=st.lists(
+        st.lists(
+            st.tuples(
+                st.integers(1, 6),
+                moments,
+                st.integers(1, 3),
+                st.sampled_from(["finished", "parent"]),
+            ),
+            max_size=6,
+        ),
+        max_size=4,
+    )
+)
 def test_rollups_follow_every_import(
     store: Store,
-    batches: list[list[tuple[int, tuple[dt.datetime, dt.datetime, dt.datetime | None]]]],
+    batches: list[list[tuple[int, tuple[dt.datetime, dt.datetime, dt.datetime | None], int, str]]],
 ) -> None:
-    """Imports insert, replace and keep rows; the rollups they maintain must always say what
-    counting the rows says, for every graph field."""
+    """Imports insert, replace and keep rows; the rollups and the facets they maintain must
+    always say what counting the rows says, for every graph field."""
     with writes.transaction(store) as writer:
         writes.clear(writer, TABLES["projects_users"])
     now = dt.datetime(2040, 1, 1, tzinfo=dt.UTC)
+    filters = [
+        [("filter[project_id]", "2")],
+        [("filter[status]", "parent"), ("filter[project_id]", "1,3")],
+    ]
     for batch in batches:
-        lines = "\n".join(_record(id_, when) for id_, when in batch)
+        lines = "\n".join(_record(*record) for record in batch)
         import_sources(
             store, "projects_users", [Source("batch", io.BytesIO(lines.encode()))], lambda _: None
         )
@@ -197,6 +380,14 @@ def test_rollups_follow_every_import(
                 kept = rollups.counts(store, query, now, size)
                 counted = counts.granules(store, query, now, size)
                 assert _pairs(kept) == _pairs(counted), (field, size)
+            for params in filters:
+                query = parse_graph(PROJECTS_USERS, field, "day", params)
+                chosen = facets.selection(query.resource, query.conditions)
+                assert chosen is not None
+                for size in facets.SIZES:
+                    kept = facets.counts(store, query, now, size, chosen)
+                    counted = counts.granules(store, query, now, size)
+                    assert _pairs(kept) == _pairs(counted), (field, params, size)
 
 
 def _pairs(arrays: tuple[Any, Any]) -> dict[int, int]:

@@ -104,3 +104,38 @@ def test_the_instants_are_made_for_every_resource(database_url: str) -> None:
         assert instants.count(store, "locations", "begin_at", start, now) == 1
     finally:
         store.close()
+
+
+def test_the_facets_are_made_for_every_resource_that_has_them(database_url: str) -> None:
+    store = open_store(database_url)
+    add(
+        store,
+        "projects_users",
+        {"created_at": utc("2018-01-01 10:00"), "project_id": 3, "status": "parent"},
+        {"created_at": utc("2018-01-02 10:00"), "project_id": 3},
+        {"created_at": utc("2018-01-02 11:00"), "project_id": 4},
+    )
+    add(store, "locations", {"begin_at": utc("2018-01-01 10:00"), "campus_id": 9})
+    # as a database of schema 15 was: no facets
+    undone = ["DROP TABLE facets"]
+    store = _upgraded_from(store, database_url, 15, undone, "applied 16: facets")
+    try:
+        kept = store.fetch(
+            "SELECT resource, field, granule, a, b, n FROM facets "
+            "WHERE field IN ('created_at', 'begin_at') AND size = 86400 ORDER BY 1, 2, 4, 5, 3",
+            [],
+        )
+        hours = "SELECT sum(n), count(*) FROM facets WHERE size = 3600 AND field = 'created_at'"
+        assert store.fetch(hours, []) == [(3, 3)]
+        day = 17532  # 2018-01-01
+        assert kept == [
+            ("locations", "begin_at", day, "=9", "", 1),
+            ("projects_users", "created_at", day + 1, "=3", "=finished", 1),
+            ("projects_users", "created_at", day, "=3", "=parent", 1),
+            ("projects_users", "created_at", day + 1, "=4", "=finished", 1),
+        ]
+        query = parse_graph(PROJECTS_USERS, "created_at", "day", [("filter[project_id]", "3")])
+        counted = graph(store, query, NOW)  # zero-filled to NOW, 2018-01-10
+        assert list(counted.values()) == [1, 1, *[0] * 8]
+    finally:
+        store.close()

@@ -15,7 +15,8 @@ LATENCY = Histogram(
 )
 GRAPH_COUNT = Histogram(
     "intragraph_graph_count_seconds",
-    "Time counting a graph: from the rollups (unfiltered) or a scan of the rows.",
+    "Time counting a graph: from the rollups (unfiltered), the facets (filtered on them) or "
+    "a scan of the rows.",
     ["engine", "path"],
     buckets=_SECONDS,
 )

@@ -200,6 +200,9 @@ class Resource:
     # row keys listing the members of an embedded object as users ({id, login, url}): a scale
     # team's correcteds are its team's users
     people: tuple[tuple[str, str], ...] = ()
+    # at most two own columns (int, text or bool) whose rows are counted per UTC day and value
+    # (`store/facets.py`): a graph in UTC filtered on them reads counts, not rows
+    facets: tuple[str, ...] = ()
 
     @property
     def sort_keys(self) -> tuple[str, ...]:
@@ -295,6 +298,7 @@ PROJECTS_USERS = Resource(
     ),
     graph_fields=("created_at", "updated_at", "retriable_at"),
     filters=(*_STANDARD, "cursus", "campus", "retriable", "marked"),
+    facets=("project_id", "status"),
     ranges=_STANDARD,
     row=(
         "id",
@@ -453,6 +457,7 @@ LOCATIONS = Resource(
     ),
     graph_fields=("begin_at", "end_at"),
     filters=(*_LOCATIONS, "end", "active", "inactive", "future"),
+    facets=("campus_id",),
     ranges=_LOCATIONS,
     row=(
         "id",

@@ -118,6 +118,20 @@ def _instants(dialect: Dialect) -> list[str]:
     return statements
 
 
+def _facets(dialect: Dialect) -> list[str]:
+    text = 'TEXT COLLATE "C"' if dialect.name == "postgresql" else "TEXT"  # as the rollups'
+    statements = [
+        f"CREATE TABLE IF NOT EXISTS facets (resource {text}, field {text}, size BIGINT, "
+        f"granule BIGINT, a {text}, b {text}, n BIGINT)"
+    ]
+    if dialect.indexes:  # DuckDB's zone maps serve instead: the rows are kept in value order
+        statements.append(
+            "CREATE INDEX IF NOT EXISTS facets_value "
+            "ON facets (resource, field, size, a, b, granule)"
+        )
+    return statements
+
+
 def _sync_and_indexes(dialect: Dialect) -> list[str]:
     statements = [_create(dialect, table) for table in SYNC_TABLES.values()]
     statements.append("CREATE UNIQUE INDEX IF NOT EXISTS sync_cursors_key ON sync_cursors (key)")
@@ -350,6 +364,12 @@ MIGRATIONS = (
         "instants: every graph field's values from the day before the last write on, counted "
         "per instant, for the exact count of now's granule without a scan of the column",
         _instants,
+    ),
+    Migration(
+        16,
+        "facets: rows per UTC hour and day of every graph field and value of the columns graphs "
+        "are filtered on most (projects_users' project and status, locations' campus)",
+        _facets,
     ),
 )
 VERSIONED = 11  # from this step on, a data transaction raises the data's version

@@ -15,11 +15,12 @@ from typing import Any
 
 import numpy as np
 
-from intragraph.conditions import GraphQuery
+from intragraph.conditions import GraphQuery, Value
 from intragraph.resources import RESOURCES
-from intragraph.store import instants
+from intragraph.store import facets, instants
 from intragraph.store.base import Ints, Store, Writer
 from intragraph.store.levels import LEVELS, coarser
+from intragraph.store.where import granule_ranges
 from intragraph.zones import QUARTER_HOUR
 
 # tables whose changes the rollups follow
@@ -38,6 +39,7 @@ def refresh(writer: Writer, tables: set[str] | frozenset[str] = ROLLED_UP) -> No
     for resource in refreshed:
         writer.execute(f"DELETE FROM rollups WHERE resource = {placeholder}", [resource.name])
     writer.bulk("rollups")  # when every resource is refreshed (a demo), its index comes after
+    writer.bulk(facets.TABLE)
     for resource in refreshed:
         for field in resource.graph_fields:
             bucket, params = writer.granule_sql(field, QUARTER_HOUR)
@@ -49,6 +51,8 @@ def refresh(writer: Writer, tables: set[str] | frozenset[str] = ROLLED_UP) -> No
                 [resource.name, field, *params],
             )
         instants.refresh(writer, resource.name, resource.table, resource.graph_fields)
+        if resource.facets:
+            facets.refresh(writer, resource)
     if not refreshed:
         return
     # the coarser levels of every refreshed resource at once: one read of the quarter-hours
@@ -75,11 +79,10 @@ def counts(
     instants up to now (or, when they do not reach back to its start, from the rows). With
     `ranges` ([first, last) granule numbers), only the granules in them."""
     current, placeholder = int(now.timestamp()) // size, store.placeholder
-    within, bounds = "", list[int]()
+    within, bounds = "", list[Value]()
     if ranges is not None:
-        each = [f"granule >= {placeholder} AND granule < {placeholder}"] * len(ranges)
-        within = f" AND ({' OR '.join(each or ['FALSE'])})"
-        bounds = [bound for pair in ranges for bound in pair]
+        within, bounds = granule_ranges(ranges, placeholder)
+        within = f" AND {within}"
     granules, counts = store.fetch_arrays(
         f"SELECT granule, n FROM rollups WHERE resource = {placeholder} "
         f"AND field = {placeholder} AND size = {placeholder} AND granule <= {placeholder}"
@@ -136,14 +139,16 @@ def adjustable(writer: Writer, target: str, changes: int) -> bool:
 
 
 def stage_delta(writer: Writer, target: str, latest: str, outcomes: str) -> None:
-    """What the merge does to the rollups and the instants: -1 per replaced row's value, +1
-    per new or replacing row's, per graph field. Kept current this way, a small import into a
-    big table costs in proportion to the import, not to the table. `latest` holds the merge's
-    incoming rows, `outcomes` what becomes of each id (inserted, updated, unchanged)."""
+    """What the merge does to the rollups, the instants and the facets: -1 per replaced row's
+    value, +1 per new or replacing row's, per graph field. Kept current this way, a small
+    import into a big table costs in proportion to the import, not to the table. `latest`
+    holds the merge's incoming rows, `outcomes` what becomes of each id (inserted, updated,
+    unchanged)."""
     parts, params, placeholder = [], list[Any](), writer.placeholder
     for resource in RESOURCES.values():
         if resource.table != target:
             continue
+        a, b = facets.values(resource)
         for field in resource.graph_fields:
             for source, sign, which in (
                 (target, -1, "outcome = 'updated'"),
@@ -151,7 +156,8 @@ def stage_delta(writer: Writer, target: str, latest: str, outcomes: str) -> None
             ):
                 parts.append(
                     f"SELECT {placeholder} AS resource, {placeholder} AS field, "
-                    f"{field} AS instant, {sign} AS n FROM {source} WHERE {field} IS NOT NULL "
+                    f"{field} AS instant, {a} AS a, {b} AS b, {sign} AS n FROM {source} "
+                    f"WHERE {field} IS NOT NULL "
                     f"AND id IN (SELECT id FROM {outcomes} WHERE {which})"
                 )
                 params += [resource.name, field]
@@ -167,6 +173,7 @@ def stage_delta(writer: Writer, target: str, latest: str, outcomes: str) -> None
             f"INSERT INTO delta (resource, field, size, granule, n) {coarser('delta', size)}"
         )
     instants.stage_delta(writer, _VALUES)
+    facets.stage_delta(writer, _VALUES)
     writer.execute(f"DROP TABLE {_VALUES}")
 
 
@@ -174,6 +181,7 @@ def apply_delta(writer: Writer) -> None:
     for target, delta, keys in (
         ("rollups", "delta", ("resource", "field", "size", "granule")),
         (instants.TABLE, instants.DELTA, ("resource", "field", "instant")),
+        (facets.TABLE, facets.DELTA, ("resource", "field", "size", "granule", "a", "b")),
     ):
         same = " AND ".join(f"{target}.{key} = d.{key}" for key in keys)
         writer.execute(f"UPDATE {target} SET n = {target}.n + d.n FROM {delta} AS d WHERE {same}")
