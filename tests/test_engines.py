@@ -126,6 +126,15 @@ def test_engine_equals_reference(
         assert cache.graph(store, query, now).counts == expected
 
 
+def test_facets_are_own_columns_of_kinds_every_engine_writes_alike() -> None:
+    for resource in RESOURCES.values():
+        columns = {f.name: f for f in resource.columns}
+        assert len(resource.facets) <= len(facets.SLOTS), resource.name
+        for column in resource.facets:  # and a filter names it
+            assert columns[column].kind in facets.KINDS, (resource.name, column)
+            assert columns[column].json in resource.filters, (resource.name, column)
+
+
 # every graph field of every resource with facets, and values of each: those a filter can
 # name first, then others a row can hold (kept apart from them: "" from none)
 FACETED = [(r, f) for r in RESOURCES.values() if r.facets for f in r.graph_fields]

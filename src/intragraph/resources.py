@@ -200,8 +200,9 @@ class Resource:
     # row keys listing the members of an embedded object as users ({id, login, url}): a scale
     # team's correcteds are its team's users
     people: tuple[tuple[str, str], ...] = ()
-    # at most two own columns (int, text or bool) whose rows are counted per UTC day and value
-    # (`store/facets.py`): a graph in UTC filtered on them reads counts, not rows
+    # at most two own columns (int, text or bool) whose rows are counted per UTC hour and day
+    # and value (`store/facets.py`): a graph filtered on them, in a zone of whole hours, reads
+    # counts, not rows
     facets: tuple[str, ...] = ()
 
     @property
