@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+
+import numpy as np
 
 from intragraph.conditions import Condition, GraphQuery
 from intragraph.store.base import Ints, Store
@@ -20,3 +23,19 @@ def granules(
         f"WHERE {clause} GROUP BY granule"
     )
     return store.fetch_arrays(sql, [*bucket_params, *params])
+
+
+def with_now(
+    granules: Ints, totals: Ints, current: int, latest: Callable[[], int]
+) -> tuple[Ints, Ints]:
+    """Counts kept per granule (rollups, facets) up to now's granule `current`, which they hold
+    whole: its count replaced by `latest()`, its rows up to now, when they have any there."""
+    if granules.size == 0 or granules.max() < current:
+        return granules, totals  # no row in now's granule: nothing to cut
+    past = granules < current
+    granules, totals = granules[past], totals[past]
+    found = latest()
+    if found:
+        granules = np.append(granules, np.int64(current))
+        totals = np.append(totals, np.int64(found))
+    return granules, totals

@@ -16,12 +16,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-import numpy as np
-
 from intragraph.conditions import AnyOf, Condition, GraphQuery
 from intragraph.resources import Resource
 from intragraph.store import instants
 from intragraph.store.base import Ints, Store, Writer
+from intragraph.store.counts import with_now
 from intragraph.store.where import granule_ranges, where
 
 TABLE, DELTA = "facets", "facets_delta"
@@ -139,20 +138,18 @@ def counts(
         f"{''.join(texts)} GROUP BY granule",
         [query.resource.name, query.field, size, current, *params],
     )
-    if granules.size == 0 or granules.max() < current:
-        return granules, totals
-    past = granules < current
-    granules, totals = granules[past], totals[past]
-    start = dt.datetime.fromtimestamp(current * size, dt.UTC)
-    field = query.field
-    if instants.count(store, query.resource.name, field, start, now) == 0:
-        return granules, totals
-    clause, bound = where(field, query.conditions, placeholder, now)
-    latest = store.fetch(
-        f"SELECT count(*) FROM {query.resource.table} WHERE {clause} AND {field} >= {placeholder}",
-        [*bound, start],
-    )[0][0]
-    if latest:
-        granules = np.append(granules, np.int64(current))
-        totals = np.append(totals, np.int64(latest))
-    return granules, totals
+    start, field = dt.datetime.fromtimestamp(current * size, dt.UTC), query.field
+
+    def latest() -> int:
+        if instants.count(store, query.resource.name, field, start, now) == 0:
+            return 0
+        clause, bound = where(field, query.conditions, placeholder, now)
+        return int(
+            store.fetch(
+                f"SELECT count(*) FROM {query.resource.table} WHERE {clause} "
+                f"AND {field} >= {placeholder}",
+                [*bound, start],
+            )[0][0]
+        )
+
+    return with_now(granules, totals, current, latest)

@@ -13,12 +13,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import numpy as np
-
 from intragraph.conditions import GraphQuery, Value
 from intragraph.resources import RESOURCES
 from intragraph.store import facets, instants
 from intragraph.store.base import Ints, Store, Writer
+from intragraph.store.counts import with_now
 from intragraph.store.levels import LEVELS, coarser
 from intragraph.store.where import granule_ranges
 from intragraph.zones import QUARTER_HOUR
@@ -89,23 +88,20 @@ def counts(
         f"{within}",
         [query.resource.name, query.field, size, current, *bounds],
     )
-    if granules.size == 0 or granules.max() < current:
-        return granules, counts  # no row in now's granule: nothing to cut
-    past = granules < current
-    granules, counts = granules[past], counts[past]
     start = dt.datetime.fromtimestamp(current * size, dt.UTC)
     field, name = query.field, query.resource.name
-    latest = instants.count(store, name, field, start, now)
-    if latest is None:
-        latest = store.fetch(
-            f"SELECT count(*) FROM {query.resource.table} "
-            f"WHERE {field} >= {placeholder} AND {field} <= {placeholder}",
-            [start, now],
-        )[0][0]
-    if latest:
-        granules = np.append(granules, np.int64(current))
-        counts = np.append(counts, np.int64(latest))
-    return granules, counts
+
+    def latest() -> int:
+        found = instants.count(store, name, field, start, now)
+        if found is None:
+            found = store.fetch(
+                f"SELECT count(*) FROM {query.resource.table} "
+                f"WHERE {field} >= {placeholder} AND {field} <= {placeholder}",
+                [start, now],
+            )[0][0]
+        return int(found)
+
+    return with_now(granules, counts, current, latest)
 
 
 def first(store: Store, query: GraphQuery) -> int | None:
