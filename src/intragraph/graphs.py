@@ -99,7 +99,7 @@ def _on_granules(
     for span in ranged[0].spans:
         if not isinstance(span.low, dt.datetime) or not isinstance(span.high, dt.datetime):
             return query.conditions, None
-        end = span.high if span.high_open else span.high + dt.timedelta(microseconds=1)
+        end = span.high if span.high_open else span.high + _MICROSECOND
         low, high = ((moment - _EPOCH) // _MICROSECOND for moment in (span.low, end))
         if low % step or high % step:
             return query.conditions, None

@@ -21,6 +21,7 @@ from intragraph.resources import Resource
 from intragraph.store import instants
 from intragraph.store.base import Ints, Store, Writer
 from intragraph.store.counts import with_now
+from intragraph.store.levels import coarser
 from intragraph.store.where import granule_ranges, where
 
 TABLE, DELTA = "facets", "facets_delta"
@@ -61,20 +62,16 @@ def refresh(writer: Writer, resource: Resource) -> None:
             "AS hours ORDER BY 5, 6, 4",
             [resource.name, field, *params],
         )
+        only = f" AND resource = {placeholder} AND field = {placeholder}"
         writer.execute(
-            f"INSERT INTO {TABLE} ({_COLUMNS}) {_days(TABLE)} AND resource = {placeholder} "
-            f"AND field = {placeholder} GROUP BY resource, field, 4, a, b ORDER BY a, b, 4",
+            f"INSERT INTO {TABLE} ({_COLUMNS}) {_days(TABLE, only)} ORDER BY a, b, 4",
             [resource.name, field],
         )
 
 
-def _days(source: str) -> str:
-    """SELECT of the days from the hours of `source` (the facets' columns), to be ended by
-    more conditions and the GROUP BY (float8 floors exactly: granules are far below 2**53)."""
-    return (
-        f"SELECT resource, field, {DAY}, CAST(floor(granule / CAST(24 AS FLOAT8)) AS BIGINT), "
-        f"a, b, sum(n) FROM {source} WHERE size = {HOUR}"
-    )
+def _days(source: str, only: str = "") -> str:
+    """SELECT of the days from the hours of `source` (the facets' columns) that meet `only`."""
+    return coarser(source, DAY, only, HOUR, SLOTS)
 
 
 def stage_delta(writer: Writer, changed: str) -> None:
@@ -88,9 +85,7 @@ def stage_delta(writer: Writer, changed: str) -> None:
         "GROUP BY resource, field, granule, a, b",
         params,
     )
-    writer.execute(
-        f"INSERT INTO {DELTA} ({_COLUMNS}) {_days(DELTA)} GROUP BY resource, field, 4, a, b"
-    )
+    writer.execute(f"INSERT INTO {DELTA} ({_COLUMNS}) {_days(DELTA)}")
 
 
 def selection(

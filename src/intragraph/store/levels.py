@@ -9,13 +9,16 @@ from intragraph.zones import QUARTER_HOUR
 LEVELS = (QUARTER_HOUR, 3600, 86400)
 
 
-def coarser(source: str, size: int, only: str = "") -> str:
-    """SELECT of the rollups at granule `size` from the quarter-hour rows of `source` (its
-    columns those of `rollups`) that meet `only` too: each granule floored, before 1970 too
-    (float8 is exact here, granules being far below 2**53, and several times cheaper in
-    PostgreSQL than a numeric division)."""
-    granule = f"CAST(floor(granule / CAST({size // QUARTER_HOUR} AS FLOAT8)) AS BIGINT)"
+def coarser(
+    source: str, size: int, only: str = "", finer: int = QUARTER_HOUR, keys: tuple[str, ...] = ()
+) -> str:
+    """SELECT of the counts at granule `size` from the rows of `source` at granule `finer`
+    (its columns those of `rollups`, and `keys` after the granule: the facets' values) that
+    meet `only` too: each granule floored, before 1970 too (float8 is exact here, granules
+    being far below 2**53, and several times cheaper in PostgreSQL than a numeric division)."""
+    granule = f"CAST(floor(granule / CAST({size // finer} AS FLOAT8)) AS BIGINT)"
+    kept = "".join(f", {key}" for key in keys)
     return (
-        f"SELECT resource, field, {size} AS size, {granule} AS granule, sum(n) AS n "
-        f"FROM {source} WHERE size = {QUARTER_HOUR}{only} GROUP BY resource, field, 4"
+        f"SELECT resource, field, {size} AS size, {granule} AS granule{kept}, sum(n) AS n "
+        f"FROM {source} WHERE size = {finer}{only} GROUP BY resource, field, 4{kept}"
     )
