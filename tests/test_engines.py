@@ -127,22 +127,39 @@ def test_engine_equals_reference(
 
 
 def test_facets_are_own_columns_of_kinds_every_engine_writes_alike() -> None:
+    """Each slot of a group is a column of a kind every engine writes alike as text, or a
+    plain membership (no primary, current or second hop) whose table's merges adjust the
+    facets (a table the rollups follow); a filter names each."""
     for resource in RESOURCES.values():
         columns = {f.name: f for f in resource.columns}
-        assert len(resource.facets) <= len(facets.SLOTS), resource.name
-        for column in resource.facets:  # and a filter names it
-            assert columns[column].kind in facets.KINDS, (resource.name, column)
-            assert columns[column].json in resource.filters, (resource.name, column)
+        assert len(set(resource.facets)) == len(resource.facets), resource.name
+        for group in resource.facets:
+            assert 0 < len(group) <= len(facets.SLOTS), resource.name
+            for name in group:
+                member = facets.membership(resource, name)
+                if member is None:
+                    assert columns[name].kind in facets.KINDS, (resource.name, name)
+                    assert columns[name].json in resource.filters, (resource.name, name)
+                    continue
+                assert name in resource.filters, (resource.name, name)
+                plain = (member.only, member.current, member.through, member.own)
+                assert plain == (None, None, None, None), (resource.name, name)
+                assert not TABLES[member.table].whole_by  # deletions a merge does not stage
+                assert member.link in columns, (resource.name, name)
 
 
 # every graph field of every resource with facets, and values of each: those a filter can
-# name first, then others a row can hold (kept apart from them: "" from none)
+# name first, then others a row can hold (kept apart from them: "" from none); a row's user,
+# for the memberships
 FACETED = [(r, f) for r in RESOURCES.values() if r.facets for f in r.graph_fields]
 FACET_VALUES: dict[str, list[Any]] = {
     "project_id": [1, 2, 30, -4],
     "status": ["finished", "in_progress", "parent", ""],
     "campus_id": [1, 7, 10, None],
+    "user_id": [1, 2, 3, 4, None],
 }
+# the memberships' values a user can have (the first three asked for)
+MEMBER_VALUES = [1, 7, 10, 12]
 # UTC's periods are made of UTC days, Paris' and Sao Paulo's of hours (the facets answer);
 # Kolkata's of half hours (the rows are counted)
 FACET_ZONES = ["UTC", "Africa/Abidjan", "Europe/Paris", "America/Sao_Paulo", "Asia/Kolkata"]
@@ -169,26 +186,54 @@ def test_facets_equal_reference(
     """Graphs filtered on a resource's facets (one, the other, both; one value or several)
     equal the reference over the rows that meet the filters."""
     resource, field = target
+    group = data.draw(st.sampled_from(resource.facets))
+    members = {name: m for name in group if (m := facets.membership(resource, name))}
+    columns = [name for name in group if name not in members]
+    links = sorted({m.link for m in members.values()})
     # now's day is counted from the rows: some near now, on both sides
     near = st.integers(-2 * 86400, 86400).map(lambda s: now + dt.timedelta(seconds=s))
     row = st.fixed_dictionaries(
         {field: st.one_of(st.none(), any_instant, near)}
-        | {column: st.sampled_from(FACET_VALUES[column]) for column in resource.facets}
+        | {column: st.sampled_from(FACET_VALUES[column]) for column in [*columns, *links]}
     )
     rows = data.draw(st.lists(row, max_size=25))
+    # each user's memberships: none, one, several (twice the same too)
+    held = {
+        name: {
+            user: data.draw(st.lists(st.sampled_from(MEMBER_VALUES), max_size=3))
+            for user in FACET_VALUES[members[name].link][:4]
+        }
+        for name in members
+    }
     asked = {
-        column: data.draw(st.lists(st.sampled_from(FACET_VALUES[column][:3]), min_size=1))
-        for column in data.draw(st.sets(st.sampled_from(resource.facets), min_size=1))
+        name: data.draw(
+            st.lists(
+                st.sampled_from((MEMBER_VALUES if name in members else FACET_VALUES[name])[:3]),
+                min_size=1,
+            )
+        )
+        for name in data.draw(st.sets(st.sampled_from(group), min_size=1))
     }
     with writes.transaction(store) as writer:
         writes.clear(writer, TABLES[resource.table])
+        for m in members.values():
+            writes.clear(writer, TABLES[m.table])
     if rows:
         add(store, resource.table, *rows)
+    for name, m in members.items():
+        pairs = [(user, value) for user, values in held[name].items() for value in values]
+        add(store, m.table, *({m.link: user, m.column: value} for user, value in pairs))
     params = [("time_zone", zone)]
-    for column, values in asked.items():
-        params.append((f"filter[{column}]", ",".join(map(str, values))))
+    for name, values in asked.items():
+        params.append((f"filter[{name}]", ",".join(map(str, values))))
     query = parse_graph(resource, field, interval, params)
-    met = [r[field] for r in rows if all(r[c] in values for c, values in asked.items())]
+
+    def meets(row: dict[str, Any], name: str, values: list[Any]) -> bool:
+        if name in members:
+            return bool(set(held[name].get(row[members[name].link], [])) & set(values))
+        return row[name] in values
+
+    met = [r[field] for r in rows if all(meets(r, n, values) for n, values in asked.items())]
     expected = periods.reference_graph(met, interval, ZoneInfo(zone), 6, now)
     assert graph(store, query, now) == expected
     if zone != "Asia/Kolkata":  # the facets answer it
@@ -280,13 +325,13 @@ def test_ranges_of_days_on_the_field_equal_reference(
     rows = data.draw(st.lists(st.one_of(any_instant, near, near), min_size=1, max_size=25))
     with writes.transaction(store) as writer:
         writes.clear(writer, TABLES[resource.table])
-    faceted = {resource.facets[0]: 1} if resource.facets else {}  # project 1, campus 1
+    faceted = {resource.facets[0][0]: 1} if resource.facets else {}  # project 1, campus 1
     if rows:
         add(store, resource.table, *({field: row, **faceted} for row in rows))
     params = [("time_zone", zone), (f"range[{field}]", f"{low},{last}")]
     filtered: bool = data.draw(st.booleans())
     if faceted and filtered:
-        params.append((f"filter[{resource.facets[0]}]", "1,2"))
+        params.append((f"filter[{resource.facets[0][0]}]", "1,2"))
     query = parse_graph(resource, field, interval, params)
     met = [row for row in rows if edges[0] <= row < edges[1]]
     expected = periods.reference_graph(met, interval, local, 6, now)
@@ -393,6 +438,66 @@ def test_rollups_follow_every_import(
                 query = parse_graph(PROJECTS_USERS, field, "day", params)
                 chosen = facets.selection(query.resource, query.conditions)
                 assert chosen is not None
+                for size in facets.SIZES:
+                    kept = facets.counts(store, query, now, size, chosen)
+                    counted = counts.granules(store, query, now, size)
+                    assert _pairs(kept) == _pairs(counted), (field, params, size)
+
+
+def _campus_user(id_: int, user: int, campus: int, version: int) -> str:
+    stamp = (dt.datetime(2020, 1, 1) + dt.timedelta(days=version)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    fields = {"user_id": user, "campus_id": campus, "is_primary": True}
+    return json.dumps({"id": id_, **fields, "created_at": stamp, "updated_at": stamp})
+
+
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    rows=st.lists(
+        st.tuples(st.integers(1, 5), moments, st.sampled_from(["finished", "parent"])),
+        min_size=1,
+        max_size=12,
+    ),
+    batches=st.lists(
+        st.lists(st.tuples(st.integers(1, 30), st.integers(1, 5), st.integers(1, 3)), max_size=3),
+        max_size=4,
+    ),
+)
+def test_facets_follow_every_membership_change(
+    store: Store,
+    rows: list[tuple[int, tuple[dt.datetime, dt.datetime, dt.datetime | None], str]],
+    batches: list[list[tuple[int, int, int]]],
+) -> None:
+    """A user's campuses change (an import of campus_users: a few of many, adjusted by their
+    delta; or a clear, recomputed): the facets of the campus must follow, for every graph
+    field, the rows of every user whose campuses changed."""
+    with writes.transaction(store) as writer:
+        for table in ("projects_users", "campus_users"):
+            writes.clear(writer, TABLES[table])
+    records = []
+    for index, (user, (created, updated, retriable), status) in enumerate(rows):
+        moments_ = {"created_at": created, "updated_at": updated, "retriable_at": retriable}
+        records.append({"user_id": user, "status": status, **moments_, "id": index + 1})
+    add(store, "projects_users", *records)
+    # 20 memberships first: each batch below changes few enough to be adjusted by its delta
+    first = [_campus_user(31 + i, i % 5 + 1, i % 3 + 1, 0) for i in range(20)]
+    batches = [[], *batches] if batches else [[]]
+    now = dt.datetime(2040, 1, 1, tzinfo=dt.UTC)
+    filters = [
+        [("filter[campus]", "1")],
+        [("filter[status]", "finished"), ("filter[campus]", "2,3")],
+    ]
+    for version, batch in enumerate(batches, 1):
+        lines = [*first] if version == 1 else []
+        lines += [_campus_user(i, user, campus, version) for i, user, campus in batch]
+        source = Source("batch", io.BytesIO("\n".join(lines).encode()))
+        import_sources(store, "campus_users", [source], lambda _: None)
+        for field in PROJECTS_USERS.graph_fields:
+            for params in filters:
+                query = parse_graph(PROJECTS_USERS, field, "day", params)
+                chosen = facets.selection(query.resource, query.conditions)
+                assert chosen is not None and chosen.facet == "status,campus"
                 for size in facets.SIZES:
                     kept = facets.counts(store, query, now, size, chosen)
                     counted = counts.granules(store, query, now, size)

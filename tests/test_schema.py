@@ -12,7 +12,7 @@ from intragraph.cli import main
 from intragraph.graphs import graph
 from intragraph.query import parse_graph
 from intragraph.resources import CURSUS_USERS, PROJECTS_USERS
-from intragraph.store import counts, instants, open_store, rollups, writes
+from intragraph.store import counts, instants, migrations, open_store, rollups, writes
 from intragraph.store.base import Store
 from intragraph.store.levels import LEVELS
 from intragraph.store.migrations import LATEST
@@ -116,24 +116,36 @@ def test_the_facets_are_made_for_every_resource_that_has_them(database_url: str)
         {"created_at": utc("2018-01-02 11:00"), "project_id": 4},
     )
     add(store, "locations", {"begin_at": utc("2018-01-01 10:00"), "campus_id": 9})
-    # as a database of schema 15 was: no facets
-    undone = ["DROP TABLE facets"]
-    store = _upgraded_from(store, database_url, 15, undone, "applied 16: facets")
+    add(store, "campus_users", {"user_id": 1, "campus_id": 12}, {"user_id": 1, "campus_id": 5})
+    # as a database of schema 16 was: facets without groups
+    undone = ["DROP TABLE facets", *migrations.MIGRATIONS[15].statements(store.dialect)]
+    store = _upgraded_from(store, database_url, 16, undone, "applied 17: facets in groups")
     try:
         kept = store.fetch(
-            "SELECT resource, field, granule, a, b, n FROM facets "
-            "WHERE field IN ('created_at', 'begin_at') AND size = 86400 ORDER BY 1, 2, 4, 5, 3",
+            "SELECT resource, facet, field, granule, a, b, n FROM facets "
+            "WHERE field IN ('created_at', 'begin_at') AND size = 86400 ORDER BY 1, 2, 3, 5, 6, 4",
             [],
         )
         hours = "SELECT sum(n), count(*) FROM facets WHERE size = 3600 AND field = 'created_at'"
-        assert store.fetch(hours, []) == [(3, 3)]
-        day = 17532  # 2018-01-01
+        assert store.fetch(hours, []) == [(6, 6)]
+        day, pu = 17532, "projects_users"  # 2018-01-01
         assert kept == [
-            ("locations", "begin_at", day, "=9", "", 1),
-            ("projects_users", "created_at", day + 1, "=3", "=finished", 1),
-            ("projects_users", "created_at", day, "=3", "=parent", 1),
-            ("projects_users", "created_at", day + 1, "=4", "=finished", 1),
+            ("locations", "campus_id", "begin_at", day, "=9", "", 1),
+            (pu, "project_id,status", "created_at", day + 1, "=3", "=finished", 1),
+            (pu, "project_id,status", "created_at", day, "=3", "=parent", 1),
+            (pu, "project_id,status", "created_at", day + 1, "=4", "=finished", 1),
+            (pu, "status,campus", "created_at", day + 1, "=finished", ",5,12,", 2),
+            (pu, "status,campus", "created_at", day, "=parent", ",5,12,", 1),
         ]
+        for params, expected in (
+            ([("filter[campus]", "12")], [1, 2]),
+            ([("filter[status]", "parent"), ("filter[campus]", "5,12,7")], [1, 0]),
+        ):
+            query = parse_graph(PROJECTS_USERS, "created_at", "day", params)
+            found = graph(store, query, NOW)
+            assert list(found.values())[:2] == expected and sum(found.values()) == sum(expected)
+        nowhere = parse_graph(PROJECTS_USERS, "created_at", "day", [("filter[campus]", "6")])
+        assert graph(store, nowhere, NOW) == {}
         query = parse_graph(PROJECTS_USERS, "created_at", "day", [("filter[project_id]", "3")])
         counted = graph(store, query, NOW)  # zero-filled to NOW, 2018-01-10
         assert list(counted.values()) == [1, 1, *[0] * 8]

@@ -200,10 +200,11 @@ class Resource:
     # row keys listing the members of an embedded object as users ({id, login, url}): a scale
     # team's correcteds are its team's users
     people: tuple[tuple[str, str], ...] = ()
-    # at most two own columns (int, text or bool) whose rows are counted per UTC hour and day
-    # and value (`store/facets.py`): a graph filtered on them, in a zone of whole hours, reads
+    # groups of at most two own columns (int, text or bool) or memberships (a special's name:
+    # a user's campuses) whose rows are counted per UTC hour and day and values
+    # (`store/facets.py`): a graph filtered on a group's, in a zone of whole hours, reads
     # counts, not rows
-    facets: tuple[str, ...] = ()
+    facets: tuple[tuple[str, ...], ...] = ()
 
     @property
     def sort_keys(self) -> tuple[str, ...]:
@@ -299,7 +300,8 @@ PROJECTS_USERS = Resource(
     ),
     graph_fields=("created_at", "updated_at", "retriable_at"),
     filters=(*_STANDARD, "cursus", "campus", "retriable", "marked"),
-    facets=("project_id", "status"),
+    # a campus' dashboards: a project's, or a status' in a campus
+    facets=(("project_id", "status"), ("status", "campus")),
     ranges=_STANDARD,
     row=(
         "id",
@@ -458,7 +460,7 @@ LOCATIONS = Resource(
     ),
     graph_fields=("begin_at", "end_at"),
     filters=(*_LOCATIONS, "end", "active", "inactive", "future"),
-    facets=("campus_id",),
+    facets=(("campus_id",),),
     ranges=_LOCATIONS,
     row=(
         "id",

@@ -1,23 +1,30 @@
-"""Facets: rows per UTC hour and day of every graph field, per value of the columns a
+"""Facets: rows per UTC hour and day of every graph field, per values of the columns a
 resource's graphs are most often filtered on (`Resource.facets`: projects_users' project and
-status, locations' campus), so that a filtered graph whose periods are made of whole UTC hours
-(Paris', Sao Paulo's...) or days (UTC's, the API's default zone) reads counts per value asked
-for instead of every row: the rollups' idea, for the filters that can use it.
+status, and its status and campus; locations' campus), so that a filtered graph whose periods
+are made of whole UTC hours (Paris', Sao Paulo's...) or days (UTC's, the API's default zone)
+reads counts per value asked for instead of every row: the rollups' idea, for the filters that
+can use it.
 
-A resource has at most two facet columns, counted together (slots `a` and `b`: per hour,
-project and status), so a graph filtered on either or both reads them. Each value is kept as
-text, "=" and the value's SQL text, NULL as "" (so that a text value "" stays apart from no
-value). They are kept current with the rollups, in the same transactions (`rollups`), and
-written in the order of their values, so that DuckDB's zone maps skip the other values'
-row groups.
+A resource's facets come in groups (`facet`, the group's names joined by commas) of at most
+two slots counted together (`a` and `b`: per hour, project and status), so a graph filtered on
+either or both of a group's reads them. A slot is a column of the row, its value kept as text,
+"=" and the value's SQL text, NULL as "" (so that a text value "" stays apart from no value);
+or a membership of the row's user (`filter[campus]`: the campuses of its user, through
+campus_users), kept as the set of the user's values, ",1,12," ("" for none), so that a row is
+counted once whichever of its values a filter names. Such a set changes when the membership
+table does: its merges adjust the facets of the rows of the users they change.
+
+They are kept current with the rollups, in the same transactions (`rollups`), and written in
+the order of their values, so that DuckDB's zone maps skip the other values' row groups.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
-from intragraph.conditions import AnyOf, Condition, GraphQuery
-from intragraph.resources import Resource
+from intragraph.conditions import AnyOf, Condition, GraphQuery, MemberOf, Value
+from intragraph.resources import RESOURCES, Membership, Resource
 from intragraph.store import instants
 from intragraph.store.base import Ints, Store, Writer
 from intragraph.store.counts import with_now
@@ -27,83 +34,225 @@ from intragraph.store.where import granule_ranges, where
 TABLE, DELTA = "facets", "facets_delta"
 HOUR, DAY = 3600, 86400
 SIZES = (HOUR, DAY)  # the granules kept
-_COLUMNS = "resource, field, size, granule, a, b, n"
+_COLUMNS = "resource, field, size, granule, facet, a, b, n"  # as `levels.coarser` gives them
 SLOTS = ("a", "b")
 # the kinds of column a facet can be: their values' SQL text is the same on every engine
 KINDS: dict[str, type] = {"int": int, "text": str, "bool": bool}
+# a merge's changed rows (`stage_delta`): (table, +1 or -1, SELECT of the ids)
+Sources = list[tuple[str, int, str]]
 
 
-def values(resource: Resource) -> list[str]:
-    """The SQL of each slot's text for a row of `resource`: its facet column's value, or ""
-    for a slot it does not use."""
-    found = [f"COALESCE('=' || CAST({column} AS TEXT), '')" for column in resource.facets]
-    return found + ["''"] * (len(SLOTS) - len(found))
+def membership(resource: Resource, name: str) -> Membership | None:
+    """The membership a facet slot names (a special filter of the resource), or None for a
+    column."""
+    special = resource.specials.get(name)
+    return special if isinstance(special, Membership) else None
 
 
-def _text(value: object) -> str:
-    if isinstance(value, bool):  # before int: a bool is one
-        return "=true" if value else "=false"
-    return f"={value}"
+# the membership tables that facets count by: their merges change the facets of other rows
+MEMBERSHIPS = frozenset(
+    m.table
+    for resource in RESOURCES.values()
+    for group in resource.facets
+    for name in group
+    if (m := membership(resource, name)) is not None
+)
 
 
-def refresh(writer: Writer, resource: Resource) -> None:
-    """The facets of `resource` made anew from its rows (it has facets): per hour from the
-    rows, per day from the hours."""
-    placeholder, (a, b) = writer.placeholder, values(resource)
-    columns = ", ".join(resource.facets)
-    writer.execute(f"DELETE FROM {TABLE} WHERE resource = {placeholder}", [resource.name])
-    for field in resource.graph_fields:
-        bucket, params = writer.granule_sql(field, HOUR)
-        # grouped on the columns' own values, their text made once per group (10% faster)
+@dataclass(frozen=True)
+class _Slot:
+    raw: str  # the value on a row (`r`, joined to its sets `m0`...)
+    text: str  # its text, of the raw value's alias `{}`
+
+
+def _slots(resource: Resource, group: tuple[str, ...]) -> list[_Slot]:
+    found = []
+    for place, name in enumerate(group):
+        if membership(resource, name) is None:
+            found.append(_Slot(f"r.{name}", "COALESCE('=' || CAST({} AS TEXT), '')"))
+        else:
+            found.append(_Slot(f"m{place}.sets", "COALESCE({}, '')"))
+    return found + [_Slot("''", "{}")] * (len(SLOTS) - len(found))
+
+
+def _sets(m: Membership, rows: str) -> str:
+    """Each member's set of values in `rows` (a membership table, or a SELECT of its rows):
+    ",1,12,", ascending, once each."""
+    return (
+        f"SELECT {m.link} AS member, ',' || string_agg(CAST({m.column} AS TEXT), ',' "
+        f"ORDER BY {m.column}) || ',' AS sets FROM (SELECT DISTINCT {m.link}, {m.column} "
+        f"FROM {rows} AS s WHERE {m.column} IS NOT NULL) AS d GROUP BY {m.link}"
+    )
+
+
+def _rows(resource: Resource, group: tuple[str, ...], rows: str, after: str = "") -> str:
+    """FROM the resource's `rows` (`r`: its table, or a merge's copy of some), each joined to
+    its user's sets of every membership of the group, from the membership table (or from
+    `after`, its rows as a merge leaves them)."""
+    joins = ""
+    for place, name in enumerate(group):
+        m = membership(resource, name)
+        if m is not None:
+            joins += (
+                f" LEFT JOIN ({_sets(m, after or m.table)}) AS m{place} "
+                f"ON m{place}.member = r.{m.own or m.link}"
+            )
+    return f"{rows} AS r{joins}"
+
+
+def depends(resource: Resource, tables: set[str] | frozenset[str]) -> list[tuple[str, ...]]:
+    """The groups of `resource`'s facets that a change of `tables` changes: every group when
+    the resource's own table is in them, else those whose membership table is."""
+    if resource.table in tables:
+        return list(resource.facets)
+    return [
+        group
+        for group in resource.facets
+        if any((m := membership(resource, n)) is not None and m.table in tables for n in group)
+    ]
+
+
+def refresh(writer: Writer, resource: Resource, groups: list[tuple[str, ...]]) -> None:
+    """The facets of `groups` of `resource` made anew from its rows: per hour from the rows,
+    per day from the hours."""
+    placeholder = writer.placeholder
+    for group in groups:
+        name, slots = ",".join(group), _slots(resource, group)
         writer.execute(
-            f"INSERT INTO {TABLE} ({_COLUMNS}) SELECT {placeholder}, {placeholder}, {HOUR}, "
-            f"granule, {a}, {b}, n FROM (SELECT {bucket} AS granule, {columns}, count(*) AS n "
-            f"FROM {resource.table} WHERE {field} IS NOT NULL GROUP BY granule, {columns}) "
-            "AS hours ORDER BY 5, 6, 4",
-            [resource.name, field, *params],
+            f"DELETE FROM {TABLE} WHERE resource = {placeholder} AND facet = {placeholder}",
+            [resource.name, name],
         )
-        only = f" AND resource = {placeholder} AND field = {placeholder}"
-        writer.execute(
-            f"INSERT INTO {TABLE} ({_COLUMNS}) {_days(TABLE, only)} ORDER BY a, b, 4",
-            [resource.name, field],
-        )
+        raws = ", ".join(f"{slot.raw} AS v{place}" for place, slot in enumerate(slots))
+        texts = ", ".join(slot.text.format(f"v{place}") for place, slot in enumerate(slots))
+        grouped = ", ".join(f"v{place}" for place in range(len(slots)))
+        for field in resource.graph_fields:
+            bucket, params = writer.granule_sql(f"r.{field}", HOUR)
+            # grouped on the values themselves, their text made once per group (10% faster)
+            writer.execute(
+                f"INSERT INTO {TABLE} ({_COLUMNS}) SELECT {placeholder}, {placeholder}, "
+                f"{HOUR}, granule, {placeholder}, {texts}, n FROM (SELECT {bucket} AS granule, "
+                f"{raws}, count(*) AS n FROM {_rows(resource, group, resource.table)} "
+                f"WHERE r.{field} IS NOT NULL GROUP BY granule, {grouped}) AS hours "
+                "ORDER BY 6, 7, 4",
+                [resource.name, field, name, *params],
+            )
+            only = (
+                f" AND resource = {placeholder} AND facet = {placeholder} AND field = {placeholder}"
+            )
+            writer.execute(
+                f"INSERT INTO {TABLE} ({_COLUMNS}) {_days(TABLE, only)} ORDER BY a, b, 4",
+                [resource.name, name, field],
+            )
 
 
 def _days(source: str, only: str = "") -> str:
     """SELECT of the days from the hours of `source` (the facets' columns) that meet `only`."""
-    return coarser(source, DAY, only, HOUR, SLOTS)
+    return coarser(source, DAY, only, HOUR, ("facet", *SLOTS))
 
 
-def stage_delta(writer: Writer, changed: str) -> None:
-    """The facets' share of a merge's change: `changed` holds (resource, field, instant, a, b,
-    n) rows, -1 for a replaced value and +1 for a new one (the slots "" for a resource
-    without facets, whose rows are left out)."""
-    bucket, params = writer.granule_sql("instant", HOUR)
+def stage_delta(writer: Writer, target: str, sources: Sources) -> None:
+    """The facets' share of a merge into `target`: -1 for each value a replaced row had, +1
+    for each a new row has, of the rows of `sources`; and, where `target` is a membership
+    table of a group, -1 for each row of the users it changes as their sets are, +1 as they
+    become."""
+    parts, params, placeholder = [], list[Value](), writer.placeholder
+    for resource in RESOURCES.values():
+        for group in depends(resource, {target}):
+            slots = _slots(resource, group)
+            texts = ", ".join(
+                f"{slot.text.format(slot.raw)} AS {name}"
+                for slot, name in zip(slots, SLOTS, strict=True)
+            )
+            for source, sign, ids, after in _changes(resource, group, target, sources):
+                for field in resource.graph_fields:
+                    parts.append(
+                        f"SELECT {placeholder} AS resource, {placeholder} AS facet, "
+                        f"{placeholder} AS field, r.{field} AS instant, {texts}, {sign} AS n "
+                        f"FROM {_rows(resource, group, source, after)} "
+                        f"WHERE r.{field} IS NOT NULL AND {ids}"
+                    )
+                    params += [resource.name, ",".join(group), field]
+    if not parts:  # nothing of the target is faceted: an empty delta
+        writer.execute(f"CREATE TEMP TABLE {DELTA} AS SELECT {_COLUMNS} FROM {TABLE} WHERE FALSE")
+        return
+    bucket, bucket_params = writer.granule_sql("instant", HOUR)
     writer.execute(
-        f"CREATE TEMP TABLE {DELTA} AS SELECT resource, field, {HOUR} AS size, {bucket} AS "
-        f"granule, a, b, sum(n) AS n FROM {changed} WHERE a <> '' OR b <> '' "
-        "GROUP BY resource, field, granule, a, b",
-        params,
+        f"CREATE TEMP TABLE {DELTA} AS SELECT resource, field, {HOUR} AS size, "
+        f"{bucket} AS granule, facet, a, b, sum(n) AS n FROM ({' UNION ALL '.join(parts)}) AS v "
+        "GROUP BY resource, facet, field, granule, a, b",
+        [*bucket_params, *params],  # in the order of the text
     )
     writer.execute(f"INSERT INTO {DELTA} ({_COLUMNS}) {_days(DELTA)}")
 
 
-def selection(
-    resource: Resource, conditions: tuple[Condition, ...]
-) -> list[tuple[str, list[str]]] | None:
-    """The slots and texts that answer `conditions` on rows of `resource`, each an AnyOf on a
-    facet column; None when any condition is of another kind or on another column."""
-    chosen = list[tuple[str, list[str]]]()
+def _changes(
+    resource: Resource, group: tuple[str, ...], target: str, sources: Sources
+) -> list[tuple[str, int, str, str]]:
+    """(rows, sign, their condition, the membership's rows to take sets from) whose values
+    a merge into `target` changes in `group`: the merge's own rows, when they are the
+    resource's; else the resource's rows of every member the merge changes, before (the
+    membership table as it is) and after (without the rows it replaces, with its new ones)."""
+    if resource.table == target:
+        return [(source, sign, f"r.id IN ({ids})", "") for source, sign, ids in sources]
+    m = next(m for n in group if (m := membership(resource, n)) and m.table == target)
+    members = " UNION ".join(
+        f"SELECT {m.link} FROM {source} WHERE id IN ({ids})" for source, _, ids in sources
+    )
+    kept = " UNION ALL ".join(
+        f"SELECT {m.link}, {m.column} FROM {source} WHERE id "
+        f"{'NOT IN' if sign < 0 else 'IN'} ({ids})"
+        for source, sign, ids in sources
+    )
+    users = f"r.{m.own or m.link} IN ({members})"
+    return [(resource.table, -1, users, ""), (resource.table, 1, users, f"({kept})")]
+
+
+@dataclass(frozen=True)
+class Chosen:
+    """What `selection` found: the group whose counts answer, and per slot the texts asked
+    for (`=5`), or for a membership the patterns of its sets (`%,1,%`)."""
+
+    facet: str
+    slots: list[tuple[str, list[str], bool]]  # slot, texts, patterns (a membership)
+
+
+def selection(resource: Resource, conditions: tuple[Condition, ...]) -> Chosen | None:
+    """The first group of the resource's facets whose slots answer `conditions` on its rows,
+    each an AnyOf on a facet column or a MemberOf a facet membership; None when none does."""
+    for group in resource.facets:
+        chosen = _chosen(resource, group, conditions)
+        if chosen is not None:
+            return Chosen(",".join(group), chosen)
+    return None
+
+
+def _chosen(
+    resource: Resource, group: tuple[str, ...], conditions: tuple[Condition, ...]
+) -> list[tuple[str, list[str], bool]] | None:
+    chosen = []
     for condition in conditions:
-        if not isinstance(condition, AnyOf) or condition.column not in resource.facets:
+        if isinstance(condition, MemberOf):
+            names = [n for n in group if membership(resource, n) == condition.membership]
+            if not names or not condition.values:
+                return None
+            listed = [f"%,{value},%" for value in condition.values]  # ints: no LIKE wildcard
+            chosen.append((SLOTS[group.index(names[0])], listed, True))
+            continue
+        if not isinstance(condition, AnyOf) or condition.column not in group:
             return None
         kind = next(f.kind for f in resource.columns if f.name == condition.column)
         typed = KINDS.get(kind)
         if not condition.values or any(type(value) is not typed for value in condition.values):
             return None  # a value of another type: compared by the engine, on the rows
-        slot = SLOTS[resource.facets.index(condition.column)]
-        chosen.append((slot, [_text(value) for value in condition.values]))
+        texts = [_text(value) for value in condition.values]
+        chosen.append((SLOTS[group.index(condition.column)], texts, False))
     return chosen
+
+
+def _text(value: Value) -> str:
+    if isinstance(value, bool):  # before int: a bool is one
+        return "=true" if value else "=false"
+    return f"={value}"
 
 
 def counts(
@@ -111,7 +260,7 @@ def counts(
     query: GraphQuery,
     now: dt.datetime,
     size: int,
-    chosen: list[tuple[str, list[str]]],
+    chosen: Chosen,
     ranges: list[tuple[int, int]] | None = None,
 ) -> tuple[Ints, Ints]:
     """What `counts.granules` answers at `size` (one of `SIZES`) for a query whose conditions
@@ -119,9 +268,12 @@ def counts(
     on its field: every granule before now's from the facets, now's own counted from the rows
     up to now (unless the instants say none of the field's rows lies there)."""
     placeholder, current = store.placeholder, int(now.timestamp()) // size
-    texts, params = [], list[object]()
-    for slot, listed in chosen:
-        texts.append(f" AND {slot} IN ({', '.join([placeholder] * len(listed))})")
+    texts, params = [], list[Value]()
+    for slot, listed, patterns in chosen.slots:
+        if patterns:
+            texts.append(" AND (" + " OR ".join([f"{slot} LIKE {placeholder}"] * len(listed)) + ")")
+        else:
+            texts.append(f" AND {slot} IN ({', '.join([placeholder] * len(listed))})")
         params += listed
     if ranges is not None:
         within, bounds = granule_ranges(ranges, placeholder)
@@ -129,9 +281,9 @@ def counts(
         params += bounds
     granules, totals = store.fetch_arrays(
         f"SELECT granule, sum(n) AS n FROM {TABLE} WHERE resource = {placeholder} "
-        f"AND field = {placeholder} AND size = {placeholder} AND granule <= {placeholder}"
-        f"{''.join(texts)} GROUP BY granule",
-        [query.resource.name, query.field, size, current, *params],
+        f"AND facet = {placeholder} AND field = {placeholder} AND size = {placeholder} "
+        f"AND granule <= {placeholder}{''.join(texts)} GROUP BY granule",
+        [query.resource.name, chosen.facet, query.field, size, current, *params],
     )
     start, field = dt.datetime.fromtimestamp(current * size, dt.UTC), query.field
 

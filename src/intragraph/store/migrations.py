@@ -132,6 +132,20 @@ def _facets(dialect: Dialect) -> list[str]:
     return statements
 
 
+def _facet_groups(dialect: Dialect) -> list[str]:
+    text = 'TEXT COLLATE "C"' if dialect.name == "postgresql" else "TEXT"  # as the rollups'
+    statements = [
+        "DROP TABLE IF EXISTS facets",  # made anew, as every facet is (graphed)
+        f"CREATE TABLE facets (resource {text}, facet {text}, field {text}, size BIGINT, "
+        f"granule BIGINT, a {text}, b {text}, n BIGINT)",
+    ]
+    if dialect.indexes:  # DuckDB's zone maps serve instead: the rows are kept in value order
+        statements.append(
+            "CREATE INDEX facets_value ON facets (resource, facet, field, size, a, b, granule)"
+        )
+    return statements
+
+
 def _sync_and_indexes(dialect: Dialect) -> list[str]:
     statements = [_create(dialect, table) for table in SYNC_TABLES.values()]
     statements.append("CREATE UNIQUE INDEX IF NOT EXISTS sync_cursors_key ON sync_cursors (key)")
@@ -370,6 +384,12 @@ MIGRATIONS = (
         "facets: rows per UTC hour and day of every graph field and value of the columns graphs "
         "are filtered on most (projects_users' project and status, locations' campus)",
         _facets,
+    ),
+    Migration(
+        17,
+        "facets in groups (facet): projects_users' status and campus (its user's, through "
+        "campus_users) beside its project and status",
+        _facet_groups,
     ),
 )
 VERSIONED = 11  # from this step on, a data transaction raises the data's version

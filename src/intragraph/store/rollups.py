@@ -22,8 +22,8 @@ from intragraph.store.levels import LEVELS, coarser
 from intragraph.store.where import granule_ranges
 from intragraph.zones import QUARTER_HOUR
 
-# tables whose changes the rollups follow
-ROLLED_UP = frozenset(resource.table for resource in RESOURCES.values())
+# tables whose changes the rollups follow (and the facets: the memberships they count by)
+ROLLED_UP = frozenset(resource.table for resource in RESOURCES.values()) | facets.MEMBERSHIPS
 _VALUES = "delta_values"  # a merge's changed values, -1 or +1 each
 
 
@@ -50,8 +50,8 @@ def refresh(writer: Writer, tables: set[str] | frozenset[str] = ROLLED_UP) -> No
                 [resource.name, field, *params],
             )
         instants.refresh(writer, resource.name, resource.table, resource.graph_fields)
-        if resource.facets:
-            facets.refresh(writer, resource)
+    for resource in RESOURCES.values():  # and the facets of rows whose memberships changed
+        facets.refresh(writer, resource, facets.depends(resource, tables))
     if not refreshed:
         return
     # the coarser levels of every refreshed resource at once: one read of the quarter-hours
@@ -125,7 +125,9 @@ def adjustable(writer: Writer, target: str, changes: int) -> bool:
     on first, as a refresh does)."""
     if not instants.advance(writer):
         return False
-    resource = next(r for r in RESOURCES.values() if r.table == target)
+    resource = next((r for r in RESOURCES.values() if r.table == target), None)
+    if resource is None:  # a membership table, without rollups: a user's few rows each
+        return changes * 4 < int(writer.execute(f"SELECT count(*) FROM {target}")[0][0])
     rows = writer.execute(
         f"SELECT sum(n) FROM rollups WHERE resource = {writer.placeholder} "
         f"AND field = {writer.placeholder} AND size = {LEVELS[-1]}",
@@ -141,22 +143,24 @@ def stage_delta(writer: Writer, target: str, latest: str, outcomes: str) -> None
     holds the merge's incoming rows, `outcomes` what becomes of each id (inserted, updated,
     unchanged)."""
     parts, params, placeholder = [], list[Any](), writer.placeholder
+    changed = f"SELECT id FROM {outcomes} WHERE outcome"
+    sources = [(target, -1, f"{changed} = 'updated'"), (latest, 1, f"{changed} <> 'unchanged'")]
     for resource in RESOURCES.values():
         if resource.table != target:
             continue
-        a, b = facets.values(resource)
         for field in resource.graph_fields:
-            for source, sign, which in (
-                (target, -1, "outcome = 'updated'"),
-                (latest, 1, "outcome <> 'unchanged'"),
-            ):
+            for source, sign, ids in sources:
                 parts.append(
                     f"SELECT {placeholder} AS resource, {placeholder} AS field, "
-                    f"{field} AS instant, {a} AS a, {b} AS b, {sign} AS n FROM {source} "
-                    f"WHERE {field} IS NOT NULL "
-                    f"AND id IN (SELECT id FROM {outcomes} WHERE {which})"
+                    f"{field} AS instant, {sign} AS n FROM {source} "
+                    f"WHERE {field} IS NOT NULL AND id IN ({ids})"
                 )
                 params += [resource.name, field]
+    if not parts:  # a membership table: only the facets of its users' rows change
+        parts.append(
+            "SELECT '' AS resource, '' AS field, CAST(NULL AS TIMESTAMP) AS instant, 0 AS n "
+            "WHERE FALSE"
+        )
     writer.execute(f"CREATE TEMP TABLE {_VALUES} AS " + " UNION ALL ".join(parts), params)
     bucket, bucket_params = writer.granule_sql("instant", QUARTER_HOUR)
     writer.execute(
@@ -169,7 +173,7 @@ def stage_delta(writer: Writer, target: str, latest: str, outcomes: str) -> None
             f"INSERT INTO delta (resource, field, size, granule, n) {coarser('delta', size)}"
         )
     instants.stage_delta(writer, _VALUES)
-    facets.stage_delta(writer, _VALUES)
+    facets.stage_delta(writer, target, sources)
     writer.execute(f"DROP TABLE {_VALUES}")
 
 
@@ -177,7 +181,7 @@ def apply_delta(writer: Writer) -> None:
     for target, delta, keys in (
         ("rollups", "delta", ("resource", "field", "size", "granule")),
         (instants.TABLE, instants.DELTA, ("resource", "field", "instant")),
-        (facets.TABLE, facets.DELTA, ("resource", "field", "size", "granule", "a", "b")),
+        (facets.TABLE, facets.DELTA, ("resource", "facet", "field", "size", "granule", "a", "b")),
     ):
         same = " AND ".join(f"{target}.{key} = d.{key}" for key in keys)
         writer.execute(f"UPDATE {target} SET n = {target}.n + d.n FROM {delta} AS d WHERE {same}")
