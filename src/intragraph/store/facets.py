@@ -85,16 +85,18 @@ def _sets(m: Membership, rows: str) -> str:
     )
 
 
-def _rows(resource: Resource, group: tuple[str, ...], rows: str, after: str = "") -> str:
+def _rows(
+    resource: Resource, group: tuple[str, ...], rows: str, taken: dict[str, str] | None = None
+) -> str:
     """FROM the resource's `rows` (`r`: its table, or a merge's copy of some), each joined to
     its user's sets of every membership of the group, from the membership table (or from
-    `after`, its rows as a merge leaves them)."""
+    `taken`'s rows of it: a merge's users' only, as they are or as the merge leaves them)."""
     joins = ""
     for place, name in enumerate(group):
         m = membership(resource, name)
         if m is not None:
             joins += (
-                f" LEFT JOIN ({_sets(m, after or m.table)}) AS m{place} "
+                f" LEFT JOIN ({_sets(m, (taken or {}).get(m.table, m.table))}) AS m{place} "
                 f"ON m{place}.member = r.{m.own or m.link}"
             )
     return f"{rows} AS r{joins}"
@@ -163,12 +165,12 @@ def stage_delta(writer: Writer, target: str, sources: Sources) -> None:
                 f"{slot.text.format(slot.raw)} AS {name}"
                 for slot, name in zip(slots, SLOTS, strict=True)
             )
-            for source, sign, ids, after in _changes(resource, group, target, sources):
+            for source, sign, ids, taken in _changes(resource, group, target, sources):
                 for field in resource.graph_fields:
                     parts.append(
                         f"SELECT {placeholder} AS resource, {placeholder} AS facet, "
                         f"{placeholder} AS field, r.{field} AS instant, {texts}, {sign} AS n "
-                        f"FROM {_rows(resource, group, source, after)} "
+                        f"FROM {_rows(resource, group, source, taken)} "
                         f"WHERE r.{field} IS NOT NULL AND {ids}"
                     )
                     params += [resource.name, ",".join(group), field]
@@ -187,24 +189,37 @@ def stage_delta(writer: Writer, target: str, sources: Sources) -> None:
 
 def _changes(
     resource: Resource, group: tuple[str, ...], target: str, sources: Sources
-) -> list[tuple[str, int, str, str]]:
-    """(rows, sign, their condition, the membership's rows to take sets from) whose values
-    a merge into `target` changes in `group`: the merge's own rows, when they are the
-    resource's; else the resource's rows of every member the merge changes, before (the
-    membership table as it is) and after (without the rows it replaces, with its new ones)."""
+) -> list[tuple[str, int, str, dict[str, str]]]:
+    """(rows, sign, their condition, the membership rows to take sets from) whose values a
+    merge into `target` changes in `group`: the merge's own rows, when they are the
+    resource's (their users' sets as they are); else the resource's rows of every member the
+    merge changes, their sets before (the membership table as it is) and after (without the
+    rows the merge replaces, with its new ones). Only those users' sets are made."""
     if resource.table == target:
-        return [(source, sign, f"r.id IN ({ids})", "") for source, sign, ids in sources]
+        found = []
+        for source, sign, ids in sources:
+            taken = {}
+            for name in group:
+                if (m := membership(resource, name)) is not None:
+                    users = f"SELECT {m.own or m.link} FROM {source} WHERE id IN ({ids})"
+                    taken[m.table] = f"(SELECT * FROM {m.table} WHERE {m.link} IN ({users}))"
+            found.append((source, sign, f"r.id IN ({ids})", taken))
+        return found
     m = next(m for n in group if (m := membership(resource, n)) and m.table == target)
     members = " UNION ".join(
         f"SELECT {m.link} FROM {source} WHERE id IN ({ids})" for source, _, ids in sources
     )
-    kept = " UNION ALL ".join(
-        f"SELECT {m.link}, {m.column} FROM {source} WHERE id "
+    before = f"(SELECT {m.link}, {m.column} FROM {target} WHERE {m.link} IN ({members}))"
+    after = " UNION ALL ".join(
+        f"SELECT {m.link}, {m.column} FROM {source} WHERE {m.link} IN ({members}) AND id "
         f"{'NOT IN' if sign < 0 else 'IN'} ({ids})"
         for source, sign, ids in sources
     )
     users = f"r.{m.own or m.link} IN ({members})"
-    return [(resource.table, -1, users, ""), (resource.table, 1, users, f"({kept})")]
+    return [
+        (resource.table, -1, users, {target: before}),
+        (resource.table, 1, users, {target: f"({after})"}),
+    ]
 
 
 @dataclass(frozen=True)
