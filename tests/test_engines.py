@@ -417,11 +417,14 @@ def test_rollups_follow_every_import(
     """Imports insert, replace and keep rows; the rollups and the facets they maintain must
     always say what counting the rows says, for every graph field."""
     with writes.transaction(store) as writer:
-        writes.clear(writer, TABLES["projects_users"])
+        for table in ("projects_users", "campus_users"):
+            writes.clear(writer, TABLES[table])
+    add(store, "campus_users", {"user_id": 1, "campus_id": 5}, {"user_id": 2, "campus_id": 6})
     now = dt.datetime(2040, 1, 1, tzinfo=dt.UTC)
     filters = [
         [("filter[project_id]", "2")],
         [("filter[status]", "parent"), ("filter[project_id]", "1,3")],
+        [("filter[status]", "finished"), ("filter[campus]", "5")],  # the records' user's
     ]
     for batch in batches:
         lines = "\n".join(_record(*record) for record in batch)
@@ -460,7 +463,8 @@ def _campus_user(id_: int, user: int, campus: int, version: int) -> str:
         max_size=12,
     ),
     batches=st.lists(
-        st.lists(st.tuples(st.integers(1, 30), st.integers(1, 5), st.integers(1, 3)), max_size=3),
+        # new ids and the first ones' (31-50): added and replaced memberships
+        st.lists(st.tuples(st.integers(21, 50), st.integers(1, 5), st.integers(1, 4)), max_size=3),
         max_size=4,
     ),
 )
@@ -480,8 +484,9 @@ def test_facets_follow_every_membership_change(
         moments_ = {"created_at": created, "updated_at": updated, "retriable_at": retriable}
         records.append({"user_id": user, "status": status, **moments_, "id": index + 1})
     add(store, "projects_users", *records)
-    # 20 memberships first: each batch below changes few enough to be adjusted by its delta
-    first = [_campus_user(31 + i, i % 5 + 1, i % 3 + 1, 0) for i in range(20)]
+    # 20 memberships first, one campus a user: each batch below changes few enough to be
+    # adjusted by its delta
+    first = [_campus_user(31 + i, i % 5 + 1, i % 5 % 3 + 1, 0) for i in range(20)]
     batches = [[], *batches] if batches else [[]]
     now = dt.datetime(2040, 1, 1, tzinfo=dt.UTC)
     filters = [
