@@ -10,9 +10,10 @@ two slots counted together (`a` and `b`: per hour, project and status), so a gra
 either or both of a group's reads them. A slot is a column of the row, its value kept as text,
 "=" and the value's SQL text, NULL as "" (so that a text value "" stays apart from no value);
 or a membership of the row's user (`filter[campus]`: the campuses of its user, through
-campus_users), kept as the set of the user's values, ",1,12," ("" for none), so that a row is
-counted once whichever of its values a filter names. Such a set changes when the membership
-table does: its merges adjust the facets of the rows of the users they change.
+campus_users), a row counted once in each of its user's campuses (and in none without one): so
+a graph filtered on one campus reads them, and one on several counts the rows (a user of two of
+them would be counted twice). A user's campuses change when the membership table does: its
+merges adjust the facets of the rows of the users they change.
 
 They are kept current with the rollups, in the same transactions (`rollups`), and written in
 the order of their values, so that DuckDB's zone maps skip the other values' row groups.
@@ -61,7 +62,7 @@ MEMBERSHIPS = frozenset(
 
 @dataclass(frozen=True)
 class _Slot:
-    raw: str  # the value on a row (`r`, joined to its sets `m0`...)
+    raw: str  # the value on a row (`r`, joined to its members' values `m0`...)
     text: str  # its text, of the raw value's alias `{}`
 
 
@@ -71,17 +72,16 @@ def _slots(resource: Resource, group: tuple[str, ...]) -> list[_Slot]:
         if membership(resource, name) is None:
             found.append(_Slot(f"r.{name}", "COALESCE('=' || CAST({} AS TEXT), '')"))
         else:
-            found.append(_Slot(f"m{place}.sets", "COALESCE({}, '')"))
+            found.append(_Slot(f"m{place}.value", "'=' || CAST({} AS TEXT)"))
     return found + [_Slot("''", "{}")] * (len(SLOTS) - len(found))
 
 
-def _sets(m: Membership, rows: str) -> str:
-    """Each member's set of values in `rows` (a membership table, or a SELECT of its rows):
-    ",1,12,", ascending, once each."""
+def _members(m: Membership, rows: str) -> str:
+    """Each member's values in `rows` (a membership table, or a SELECT of its rows), once
+    each."""
     return (
-        f"SELECT {m.link} AS member, ',' || string_agg(CAST({m.column} AS TEXT), ',' "
-        f"ORDER BY {m.column}) || ',' AS sets FROM (SELECT DISTINCT {m.link}, {m.column} "
-        f"FROM {rows} AS s WHERE {m.column} IS NOT NULL) AS d GROUP BY {m.link}"
+        f"SELECT DISTINCT {m.link} AS member, {m.column} AS value FROM {rows} AS s "
+        f"WHERE {m.column} IS NOT NULL"
     )
 
 
@@ -89,14 +89,15 @@ def _rows(
     resource: Resource, group: tuple[str, ...], rows: str, taken: dict[str, str] | None = None
 ) -> str:
     """FROM the resource's `rows` (`r`: its table, or a merge's copy of some), each joined to
-    its user's sets of every membership of the group, from the membership table (or from
-    `taken`'s rows of it: a merge's users' only, as they are or as the merge leaves them)."""
+    its user's values of every membership of the group (a row once per value), from the
+    membership table (or from `taken`'s rows of it: a merge's users' only, as they are or as
+    the merge leaves them)."""
     joins = ""
     for place, name in enumerate(group):
         m = membership(resource, name)
         if m is not None:
             joins += (
-                f" LEFT JOIN ({_sets(m, (taken or {}).get(m.table, m.table))}) AS m{place} "
+                f" JOIN ({_members(m, (taken or {}).get(m.table, m.table))}) AS m{place} "
                 f"ON m{place}.member = r.{m.own or m.link}"
             )
     return f"{rows} AS r{joins}"
@@ -155,7 +156,7 @@ def _days(source: str, only: str = "") -> str:
 def stage_delta(writer: Writer, target: str, sources: Sources) -> None:
     """The facets' share of a merge into `target`: -1 for each value a replaced row had, +1
     for each a new row has, of the rows of `sources`; and, where `target` is a membership
-    table of a group, -1 for each row of the users it changes as their sets are, +1 as they
+    table of a group, -1 for each row of the users it changes as their values are, +1 as they
     become."""
     parts, params, placeholder = [], list[Value](), writer.placeholder
     for resource in RESOURCES.values():
@@ -190,11 +191,11 @@ def stage_delta(writer: Writer, target: str, sources: Sources) -> None:
 def _changes(
     resource: Resource, group: tuple[str, ...], target: str, sources: Sources
 ) -> list[tuple[str, int, str, dict[str, str]]]:
-    """(rows, sign, their condition, the membership rows to take sets from) whose values a
+    """(rows, sign, their condition, the membership rows to take values from) whose facets a
     merge into `target` changes in `group`: the merge's own rows, when they are the
-    resource's (their users' sets as they are); else the resource's rows of every member the
-    merge changes, their sets before (the membership table as it is) and after (without the
-    rows the merge replaces, with its new ones). Only those users' sets are made."""
+    resource's (their users' values as they are); else the resource's rows of every member the
+    merge changes, their values before (the membership table as it is) and after (without the
+    rows the merge replaces, with its new ones). Only those users' values are read."""
     if resource.table == target:
         found = []
         for source, sign, ids in sources:
@@ -225,10 +226,10 @@ def _changes(
 @dataclass(frozen=True)
 class Chosen:
     """What `selection` found: the group whose counts answer, and per slot the texts asked
-    for (`=5`), or for a membership the patterns of its sets (`%,1,%`)."""
+    for (`=5`)."""
 
     facet: str
-    slots: list[tuple[str, list[str], bool]]  # slot, texts, patterns (a membership)
+    slots: list[tuple[str, list[str]]]
 
 
 def selection(resource: Resource, conditions: tuple[Condition, ...]) -> Chosen | None:
@@ -243,15 +244,16 @@ def selection(resource: Resource, conditions: tuple[Condition, ...]) -> Chosen |
 
 def _chosen(
     resource: Resource, group: tuple[str, ...], conditions: tuple[Condition, ...]
-) -> list[tuple[str, list[str], bool]] | None:
-    chosen = []
+) -> list[tuple[str, list[str]]] | None:
+    chosen, members = [], {n for n in group if membership(resource, n) is not None}
     for condition in conditions:
         if isinstance(condition, MemberOf):
-            names = [n for n in group if membership(resource, n) == condition.membership]
-            if not names or not condition.values:
+            names = [n for n in members if membership(resource, n) == condition.membership]
+            # one value: a row of a user of two of several values is counted in each
+            if not names or len(set(condition.values)) != 1:
                 return None
-            listed = [f"%,{value},%" for value in condition.values]  # ints: no LIKE wildcard
-            chosen.append((SLOTS[group.index(names[0])], listed, True))
+            members.discard(names[0])
+            chosen.append((SLOTS[group.index(names[0])], [_text(condition.values[0])]))
             continue
         if not isinstance(condition, AnyOf) or condition.column not in group:
             return None
@@ -260,8 +262,9 @@ def _chosen(
         if not condition.values or any(type(value) is not typed for value in condition.values):
             return None  # a value of another type: compared by the engine, on the rows
         texts = [_text(value) for value in condition.values]
-        chosen.append((SLOTS[group.index(condition.column)], texts, False))
-    return chosen
+        chosen.append((SLOTS[group.index(condition.column)], texts))
+    # a membership left open: its rows are counted once per value, or not at all without one
+    return None if members else chosen
 
 
 def _text(value: Value) -> str:
@@ -284,11 +287,8 @@ def counts(
     up to now (unless the instants say none of the field's rows lies there)."""
     placeholder, current = store.placeholder, int(now.timestamp()) // size
     texts, params = [], list[Value]()
-    for slot, listed, patterns in chosen.slots:
-        if patterns:
-            texts.append(" AND (" + " OR ".join([f"{slot} LIKE {placeholder}"] * len(listed)) + ")")
-        else:
-            texts.append(f" AND {slot} IN ({', '.join([placeholder] * len(listed))})")
+    for slot, listed in chosen.slots:
+        texts.append(f" AND {slot} IN ({', '.join([placeholder] * len(listed))})")
         params += listed
     if ranges is not None:
         within, bounds = granule_ranges(ranges, placeholder)
