@@ -12,6 +12,7 @@ import pytest
 from intragraph.ingest import demo
 from intragraph.ingest.demo import parts
 from intragraph.store.base import Store
+from intragraph.store.tables import TABLES
 
 UNTIL = int(dt.datetime(2026, 11, 1, tzinfo=dt.UTC).timestamp())
 
@@ -50,6 +51,13 @@ def test_demo_network(store: Store) -> None:
     )
     assert one("SELECT count(*) FROM projects_users WHERE occurrence > 0") > 0
     assert one("SELECT count(*) FROM projects_users WHERE updated_at < created_at") == 0
+    # nothing is updated after the data's end: a sync pages by updated_at up to its start, and
+    # a copy of a demo made a day ago missed a project session updated tomorrow
+    end = dt.datetime.fromtimestamp(UNTIL, dt.UTC).replace(tzinfo=None)
+    for table in TABLES.values():
+        if "updated_at" in table.columns:
+            latest = one(f"SELECT max(updated_at) FROM {table.name}")
+            assert latest is None or latest <= end, (table.name, latest)
     # growth: every year from 2014 on has more new rows than the year before
     yearly = [
         n

@@ -58,7 +58,8 @@ def events(plan: Plan) -> dict[str, Array]:
         "difficulty": np.full(count, None, dtype=object),
         "remote": rng.random(count) < 0.1,
         "created_at": _stamps(created),
-        "updated_at": _stamps(created + rng.integers(0, 3 * DAY, count)),
+        # not after the data's end, as nothing real is updated in the future
+        "updated_at": _stamps(np.minimum(created + rng.integers(0, 3 * DAY, count), plan.until)),
     }
 
 

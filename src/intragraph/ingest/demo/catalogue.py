@@ -109,7 +109,7 @@ def _announcements(plan: Plan, rng: np.random.Generator) -> dict[str, Array]:
         "kind": rng.choice(np.array(["info", "warning", "event"], dtype=object), n),
         "expire_at": _stamps(made + rng.integers(7, 60, n) * DAY),
         "created_at": _stamps(made),
-        "updated_at": _stamps(made + rng.integers(0, 3600, n)),
+        "updated_at": _stamps(np.minimum(made + rng.integers(0, 3600, n), plan.until)),
     }
 
 
@@ -158,5 +158,6 @@ def _project_sessions(plan: Plan, project_ids: Array, rng: np.random.Generator) 
         "difficulty": rng.integers(0, 43, n) * 1000,
         "minimum_mark": np.full(n, 50, dtype=np.int64),
         "created_at": _stamps(made),
-        "updated_at": _stamps(made + rng.integers(0, 30, n) * DAY),
+        # not after the data's end (a sync pages by updated_at up to its start)
+        "updated_at": _stamps(np.minimum(made + rng.integers(0, 30, n) * DAY, plan.until)),
     }
