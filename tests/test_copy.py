@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from intragraph import periods
 from intragraph.config import Settings
 from intragraph.graphs import graph
-from intragraph.ingest.load import column_arrays, columns_of
+from intragraph.ingest.load import column_arrays, columns_of, merge_records
 from intragraph.query import parse_graph
 from intragraph.resources import PROJECTS_USERS, RESOURCES
 from intragraph.store import open_store, versions, writes
@@ -194,6 +194,27 @@ def test_a_small_merge_is_copied_by_its_rows(pg: Store, copy: ColumnarCopy) -> N
     refreshed = copy.refresh()
     assert refreshed is not None and refreshed.tables == ("projects_users",)
     assert _rows(copy.store, "projects_users") == _rows(pg, "projects_users")
+
+
+def test_a_campus_change_is_copied_by_its_rows_and_its_facets_follow(
+    pg: Store, copy: ColumnarCopy
+) -> None:
+    """A user moves campus: PostgreSQL adjusts the campus's facets by the merge's delta, the
+    copy takes the changed membership by its id and recomputes them; both answer alike."""
+    moment = utc("2018-01-02 10:00:00")
+    add(pg, "campus_users", *({"user_id": user, "campus_id": 7} for user in range(1, 9)))
+    add(pg, "projects_users", *({"created_at": moment, "user_id": user} for user in range(1, 9)))
+    copy.refresh()
+    moved = {"id": 3, "user_id": 3, "campus_id": 9, "is_primary": True}
+    stamps = {"created_at": "2018-01-01T00:00:00Z", "updated_at": "2018-02-01T00:00:00Z"}
+    with writes.transaction(pg) as writer:  # 1 of 8: a delta, not a refresh
+        merge_records(writer, "campus_users", [("test", 1, {**moved, **stamps})])
+    refreshed = copy.refresh()
+    assert refreshed is not None and refreshed.parts == ("campus_users",)
+    for campus, counted in (("7", 7), ("9", 1)):
+        query = parse_graph(PROJECTS_USERS, "created_at", "day", [("filter[campus]", campus)])
+        assert graph(copy.store, query, NOW) == graph(pg, query, NOW), campus
+        assert sum(graph(pg, query, NOW).values()) == counted, campus
 
 
 def test_a_copy_too_far_behind_takes_every_table(
