@@ -153,11 +153,11 @@ def _days(source: str, only: str = "") -> str:
     return coarser(source, DAY, only, HOUR, ("facet", *SLOTS))
 
 
-def stage_delta(writer: Writer, target: str, sources: Sources) -> None:
+def stage_delta(writer: Writer, target: str, sources: Sources) -> bool:
     """The facets' share of a merge into `target`: -1 for each value a replaced row had, +1
     for each a new row has, of the rows of `sources`; and, where `target` is a membership
     table of a group, -1 for each row of the users it changes as their values are, +1 as they
-    become."""
+    become. False, and nothing staged, when the target's changes change no facet."""
     parts, params, placeholder = [], list[Value](), writer.placeholder
     for resource in RESOURCES.values():
         for group in depends(resource, {target}):
@@ -175,9 +175,8 @@ def stage_delta(writer: Writer, target: str, sources: Sources) -> None:
                         f"WHERE r.{field} IS NOT NULL AND {ids}"
                     )
                     params += [resource.name, ",".join(group), field]
-    if not parts:  # nothing of the target is faceted: an empty delta
-        writer.execute(f"CREATE TEMP TABLE {DELTA} AS SELECT {_COLUMNS} FROM {TABLE} WHERE FALSE")
-        return
+    if not parts:
+        return False
     bucket, bucket_params = writer.granule_sql("instant", HOUR)
     writer.execute(
         f"CREATE TEMP TABLE {DELTA} AS SELECT resource, field, {HOUR} AS size, "
@@ -186,6 +185,7 @@ def stage_delta(writer: Writer, target: str, sources: Sources) -> None:
         [*bucket_params, *params],  # in the order of the text
     )
     writer.execute(f"INSERT INTO {DELTA} ({_COLUMNS}) {_days(DELTA)}")
+    return True
 
 
 def _changes(

@@ -35,7 +35,7 @@ def transaction(store: Store, versioned: bool = True) -> Iterator[Writer]:
     before the version's table exists)."""
     with store.transaction() as writer:
         yield writer
-        whole = writer.changed | (writer.touched - {"rollups", facets.TABLE})
+        whole = writer.changed | (writer.touched - {"rollups"})
         if writer.touched & ROLLED_UP:
             rollups.refresh(writer, writer.touched & ROLLED_UP)
             # planned as they now are: a facets table left unanalyzed after a refresh made
@@ -105,7 +105,7 @@ def merge(writer: Writer, table: Table) -> UpsertCounts:
     rewritten = inserted + updated
     delta = rewritten > 0 and target in ROLLED_UP and rollups.adjustable(writer, target, rewritten)
     if delta:
-        rollups.stage_delta(writer, target, _LATEST, _OUTCOMES)
+        deltas = rollups.stage_delta(writer, target, _LATEST, _OUTCOMES)
     writer.execute(
         f"DELETE FROM {target} WHERE id IN (SELECT id FROM {_OUTCOMES} WHERE outcome = 'updated')"
     )
@@ -115,7 +115,7 @@ def merge(writer: Writer, table: Table) -> UpsertCounts:
     )
     if delta:  # few rows: a copy of the table takes those again, not the whole table
         versions.record(writer, target, f"SELECT id FROM {_OUTCOMES} WHERE outcome <> 'unchanged'")
-        rollups.apply_delta(writer)
+        rollups.apply_delta(writer, deltas)
     elif rewritten:
         writer.touched.add(target)  # recomputed whole at commit
     if table.whole_by:  # what the import no longer lists of a team it brought is gone
