@@ -131,13 +131,13 @@ def test_the_facets_are_made_for_every_resource_that_has_them(database_url: str)
         day, pu = 17532, "projects_users"  # 2018-01-01
         assert kept == [
             ("locations", "campus_id", "begin_at", day, "=9", "", 1),
+            (pu, "campus,status", "created_at", day + 1, "=12", "=finished", 2),
+            (pu, "campus,status", "created_at", day, "=12", "=parent", 1),
+            (pu, "campus,status", "created_at", day + 1, "=5", "=finished", 2),
+            (pu, "campus,status", "created_at", day, "=5", "=parent", 1),
             (pu, "project_id,status", "created_at", day + 1, "=3", "=finished", 1),
             (pu, "project_id,status", "created_at", day, "=3", "=parent", 1),
             (pu, "project_id,status", "created_at", day + 1, "=4", "=finished", 1),
-            (pu, "status,campus", "created_at", day + 1, "=finished", "=12", 2),
-            (pu, "status,campus", "created_at", day + 1, "=finished", "=5", 2),
-            (pu, "status,campus", "created_at", day, "=parent", "=12", 1),
-            (pu, "status,campus", "created_at", day, "=parent", "=5", 1),
         ]
         for params, expected in (
             ([("filter[campus]", "12")], [1, 2]),
@@ -151,5 +151,34 @@ def test_the_facets_are_made_for_every_resource_that_has_them(database_url: str)
         query = parse_graph(PROJECTS_USERS, "created_at", "day", [("filter[project_id]", "3")])
         counted = graph(store, query, NOW)  # zero-filled to NOW, 2018-01-10
         assert list(counted.values()) == [1, 1, *[0] * 8]
+    finally:
+        store.close()
+
+
+def test_the_campus_facets_are_keyed_campus_first(database_url: str) -> None:
+    store = open_store(database_url)
+    add(store, "projects_users", {"created_at": utc("2018-01-01 10:00"), "status": "parent"})
+    add(store, "campus_users", {"user_id": 1, "campus_id": 12}, {"user_id": 1, "campus_id": 5})
+    # as a database of schema 17 was: the same counts, keyed status first
+    undone = [
+        "DELETE FROM facets WHERE facet = 'campus,status'",
+        "INSERT INTO facets (resource, facet, field, size, granule, a, b, n) "
+        "VALUES ('projects_users', 'status,campus', 'created_at', 86400, 17532, '=parent', "
+        "'=12', 1)",
+    ]
+    store = _upgraded_from(store, database_url, 17, undone, "applied 18: projects_users'")
+    try:
+        kept = store.fetch(
+            "SELECT facet, a, b, n FROM facets WHERE resource = 'projects_users' "
+            "AND field = 'created_at' AND size = 86400 ORDER BY 1, 2, 3",
+            [],
+        )
+        assert kept == [
+            ("campus,status", "=12", "=parent", 1),
+            ("campus,status", "=5", "=parent", 1),
+            ("project_id,status", "=1", "=parent", 1),
+        ]
+        query = parse_graph(PROJECTS_USERS, "created_at", "year", [("filter[campus]", "5,12")])
+        assert graph(store, query, NOW) == {"2018-01-01": 1}
     finally:
         store.close()

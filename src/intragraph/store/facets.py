@@ -11,9 +11,10 @@ either or both of a group's reads them. A slot is a column of the row, its value
 "=" and the value's SQL text, NULL as "" (so that a text value "" stays apart from no value);
 or a membership of the row's user (`filter[campus]`: the campuses of its user, through
 campus_users), a row counted once in each of its user's campuses (and in none without one): so
-a graph filtered on one campus reads them, and one on several counts the rows (a user of two of
-them would be counted twice). A user's campuses change when the membership table does: its
-merges adjust the facets of the rows of the users they change.
+a graph filtered on one campus reads them; one filtered on several reads them too, less the
+rows of the users who are in more than one of them (each counted once per such campus, to be
+counted once): those few rows alone are counted (`_overlap`). A user's campuses change when
+the membership table does: its merges adjust the facets of the rows of the users they change.
 
 They are kept current with the rollups, in the same transactions (`rollups`), and written in
 the order of their values, so that DuckDB's zone maps skip the other values' row groups.
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from intragraph.conditions import AnyOf, Condition, GraphQuery, MemberOf, Value
 from intragraph.resources import RESOURCES, Membership, Resource
@@ -225,11 +227,13 @@ def _changes(
 
 @dataclass(frozen=True)
 class Chosen:
-    """What `selection` found: the group whose counts answer, and per slot the texts asked
-    for (`=5`)."""
+    """What `selection` found: the group whose counts answer, per slot the texts asked for
+    (`=5`), and the condition on a membership given several values, if any (its facets count
+    a row once per value its user has)."""
 
     facet: str
     slots: list[tuple[str, list[str]]]
+    several: MemberOf | None = None
 
 
 def selection(resource: Resource, conditions: tuple[Condition, ...]) -> Chosen | None:
@@ -238,22 +242,27 @@ def selection(resource: Resource, conditions: tuple[Condition, ...]) -> Chosen |
     for group in resource.facets:
         chosen = _chosen(resource, group, conditions)
         if chosen is not None:
-            return Chosen(",".join(group), chosen)
+            return Chosen(",".join(group), *chosen)
     return None
 
 
 def _chosen(
     resource: Resource, group: tuple[str, ...], conditions: tuple[Condition, ...]
-) -> list[tuple[str, list[str]]] | None:
+) -> tuple[list[tuple[str, list[str]]], MemberOf | None] | None:
     chosen, members = [], {n for n in group if membership(resource, n) is not None}
+    several: MemberOf | None = None
     for condition in conditions:
         if isinstance(condition, MemberOf):
             names = [n for n in members if membership(resource, n) == condition.membership]
-            # one value: a row of a user of two of several values is counted in each
-            if not names or len(set(condition.values)) != 1:
+            if not names:
                 return None
+            if len(set(condition.values)) > 1:
+                if several is not None:  # two such: rows counted per pair of values
+                    return None
+                several = condition
             members.discard(names[0])
-            chosen.append((SLOTS[group.index(names[0])], [_text(condition.values[0])]))
+            texts = [_text(value) for value in dict.fromkeys(condition.values)]
+            chosen.append((SLOTS[group.index(names[0])], texts))
             continue
         if not isinstance(condition, AnyOf) or condition.column not in group:
             return None
@@ -264,7 +273,7 @@ def _chosen(
         texts = [_text(value) for value in condition.values]
         chosen.append((SLOTS[group.index(condition.column)], texts))
     # a membership left open: its rows are counted once per value, or not at all without one
-    return None if members else chosen
+    return None if members else (chosen, several)
 
 
 def _text(value: Value) -> str:
@@ -294,13 +303,23 @@ def counts(
         within, bounds = granule_ranges(ranges, placeholder)
         texts.append(f" AND {within}")
         params += bounds
-    granules, totals = store.fetch_arrays(
-        f"SELECT granule, sum(n) AS n FROM {TABLE} WHERE resource = {placeholder} "
+    sql = (
+        f"SELECT granule, {{}} AS n FROM {TABLE} WHERE resource = {placeholder} "
         f"AND facet = {placeholder} AND field = {placeholder} AND size = {placeholder} "
-        f"AND granule <= {placeholder}{''.join(texts)} GROUP BY granule",
-        [query.resource.name, chosen.facet, query.field, size, current, *params],
+        f"AND granule <= {placeholder}{''.join(texts)}"
     )
+    asked: list[Any] = [query.resource.name, chosen.facet, query.field, size, current, *params]
     start, field = dt.datetime.fromtimestamp(current * size, dt.UTC), query.field
+    overlap = None
+    if chosen.several is not None:
+        overlap = _overlap(store, query, size, chosen.several, start, now)
+    if overlap is None:
+        sql = f"{sql.format('sum(n)')} GROUP BY granule"
+    else:
+        union = f"{sql.format('n')} UNION ALL {overlap[0]}"
+        sql = f"SELECT granule, sum(n) AS n FROM ({union}) AS c GROUP BY granule"
+        asked += overlap[1]  # two arrays: the users, and how many of the values each has
+    granules, totals = store.fetch_arrays(sql, asked)
 
     def latest() -> int:
         if instants.count(store, query.resource.name, field, start, now) == 0:
@@ -315,3 +334,41 @@ def counts(
         )
 
     return with_now(granules, totals, current, latest)
+
+
+def _overlap(
+    store: Store,
+    query: GraphQuery,
+    size: int,
+    several: MemberOf,
+    start: dt.datetime,
+    now: dt.datetime,
+) -> tuple[str, list[Any]] | None:
+    """SELECT of what the facets of `several`'s values count too many, per granule before
+    `start` (now's is counted from the rows): minus (k - 1) for each row, met by the query's
+    other conditions, of a user who has k > 1 of the values; None when no user has. Those
+    users are read first, and given to the count as a list: planned as a join to the
+    membership's grouped rows, PostgreSQL expected thousands of them (for 28) and scanned
+    every row rather than read theirs through the user index."""
+    m, placeholder = several.membership, store.placeholder
+    listed = ", ".join([placeholder] * len(several.values))
+    # each value once per member, as in the facets' slot (`_members`)
+    found = store.fetch(
+        f"SELECT {m.link}, count(DISTINCT {m.column}) FROM {m.table} "
+        f"WHERE {m.column} IN ({listed}) GROUP BY {m.link} "
+        f"HAVING count(DISTINCT {m.column}) > 1",
+        list(several.values),
+    )
+    if not found:
+        return None
+    bucket, bucket_params = store.granule_sql(f"r.{query.field}", size)
+    others = tuple(c for c in query.conditions if c != several)
+    clause, params = where(query.field, others, placeholder, now)
+    members = f"SELECT unnest({placeholder}) AS member, unnest({placeholder}) AS k"
+    return (
+        f"SELECT {bucket} AS granule, -(m.k - 1) AS n FROM {query.resource.table} AS r "
+        f"JOIN ({members}) AS m ON m.member = r.{m.own or m.link} "
+        # the row's own columns unqualified, as in every scan: `member` and `k` are no column
+        f"WHERE {clause} AND r.{query.field} < {placeholder}",
+        [*bucket_params, [int(r[0]) for r in found], [int(r[1]) for r in found], *params, start],
+    )

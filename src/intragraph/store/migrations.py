@@ -391,6 +391,12 @@ MIGRATIONS = (
         "campus_users) beside its project and status",
         _facet_groups,
     ),
+    Migration(
+        18,
+        "projects_users' campus and status facets keyed campus first (campus,status), so that "
+        "PostgreSQL's index narrows a campus' counts by the campus, with or without statuses",
+        lambda dialect: ["DELETE FROM facets WHERE facet = 'status,campus'"],  # made anew
+    ),
 )
 VERSIONED = 11  # from this step on, a data transaction raises the data's version
 LATEST = MIGRATIONS[-1].version
