@@ -245,22 +245,25 @@ def test_facets_equal_reference(
         assert (chosen.several is not None) == several
 
 
-def test_a_row_counts_once_in_each_campus_of_its_user(store: Store) -> None:
-    """Its user's campuses: one or several (from the facets, but in Kolkata), a user of two
-    of them counted once; a user in none, nowhere."""
+def _campus_rows(
+    store: Store, memberships: list[tuple[int, int]], rows: list[tuple[int, str]]
+) -> None:
+    """Only these (user, campus) memberships, and projects_users (user, status) created at
+    2019-05-01 10:00."""
     with writes.transaction(store) as writer:
         for table in ("projects_users", "campus_users"):
             writes.clear(writer, TABLES[table])
-    memberships = [(1, 1), (1, 7), (2, 7), (2, 7)]  # user 2 in campus 7 twice
     add(store, "campus_users", *({"user_id": u, "campus_id": c} for u, c in memberships))
     moment = utc("2019-05-01 10:00")
-    add(
-        store,
-        "projects_users",
-        {"created_at": moment, "user_id": 1},
-        {"created_at": moment, "user_id": 2, "status": "parent"},
-        {"created_at": moment, "user_id": 3},
-    )
+    made = ({"created_at": moment, "user_id": u, "status": status} for u, status in rows)
+    add(store, "projects_users", *made)
+
+
+def test_a_row_counts_once_in_each_campus_of_its_user(store: Store) -> None:
+    """Its user's campuses: one or several (from the facets, but in Kolkata), a user of two
+    of them counted once; a user in none, nowhere."""
+    memberships = [(1, 1), (1, 7), (2, 7), (2, 7)]  # user 2 in campus 7 twice
+    _campus_rows(store, memberships, [(1, "finished"), (2, "parent"), (3, "finished")])
     now = utc("2020-01-01 00:00")
     for zone in ("UTC", "Europe/Paris", "Asia/Kolkata"):
         for campuses, status, counted in (
@@ -285,20 +288,9 @@ def test_several_campuses_read_the_facets_less_the_users_in_more_than_one(store:
     k of them, k - 1, counted from those rows (a test of the path: the facets are changed
     alone, and what is taken off shows); its other conditions apply to those rows too, and a
     user in one of them takes nothing off."""
-    with writes.transaction(store) as writer:
-        for table in ("projects_users", "campus_users"):
-            writes.clear(writer, TABLES[table])
     # user 1 in campuses 1, 7 and 9 (7 twice), user 2 in 7 alone
     memberships = [(1, 1), (1, 7), (1, 7), (1, 9), (2, 7)]
-    add(store, "campus_users", *({"user_id": u, "campus_id": c} for u, c in memberships))
-    moment = utc("2019-05-01 10:00")
-    add(
-        store,
-        "projects_users",
-        {"created_at": moment, "user_id": 1},
-        {"created_at": moment, "user_id": 1, "status": "parent"},
-        {"created_at": moment, "user_id": 2},
-    )
+    _campus_rows(store, memberships, [(1, "finished"), (1, "parent"), (2, "finished")])
     with store.transaction() as writer:  # no data table: the facets alone
         writer.execute("UPDATE facets SET n = 40 WHERE facet = 'campus,status'")
     now = utc("2020-01-01 00:00")
