@@ -233,7 +233,7 @@ class Chosen:
 
     facet: str
     slots: list[tuple[str, list[str]]]
-    several: MemberOf | None = None
+    several: MemberOf | None
 
 
 def selection(resource: Resource, conditions: tuple[Condition, ...]) -> Chosen | None:
@@ -303,10 +303,10 @@ def counts(
         within, bounds = granule_ranges(ranges, placeholder)
         texts.append(f" AND {within}")
         params += bounds
-    sql = (
-        f"SELECT granule, {{}} AS n FROM {TABLE} WHERE resource = {placeholder} "
-        f"AND facet = {placeholder} AND field = {placeholder} AND size = {placeholder} "
-        f"AND granule <= {placeholder}{''.join(texts)}"
+    kept = (
+        f"FROM {TABLE} WHERE resource = {placeholder} AND facet = {placeholder} "
+        f"AND field = {placeholder} AND size = {placeholder} AND granule <= {placeholder}"
+        f"{''.join(texts)}"
     )
     asked: list[Any] = [query.resource.name, chosen.facet, query.field, size, current, *params]
     start, field = dt.datetime.fromtimestamp(current * size, dt.UTC), query.field
@@ -314,9 +314,9 @@ def counts(
     if chosen.several is not None:
         overlap = _overlap(store, query, size, chosen.several, start, now)
     if overlap is None:
-        sql = f"{sql.format('sum(n)')} GROUP BY granule"
+        sql = f"SELECT granule, sum(n) AS n {kept} GROUP BY granule"
     else:
-        union = f"{sql.format('n')} UNION ALL {overlap[0]}"
+        union = f"SELECT granule, n {kept} UNION ALL {overlap[0]}"
         sql = f"SELECT granule, sum(n) AS n FROM ({union}) AS c GROUP BY granule"
         asked += overlap[1]  # two arrays: the users, and how many of the values each has
     granules, totals = store.fetch_arrays(sql, asked)
@@ -352,11 +352,11 @@ def _overlap(
     every row rather than read theirs through the user index."""
     m, placeholder = several.membership, store.placeholder
     listed = ", ".join([placeholder] * len(several.values))
-    # each value once per member, as in the facets' slot (`_members`)
+    asked = f"(SELECT * FROM {m.table} WHERE {m.column} IN ({listed}))"
+    # the members as the facets' slot counts them (`_members`): each value once
     found = store.fetch(
-        f"SELECT {m.link}, count(DISTINCT {m.column}) FROM {m.table} "
-        f"WHERE {m.column} IN ({listed}) GROUP BY {m.link} "
-        f"HAVING count(DISTINCT {m.column}) > 1",
+        f"SELECT member, count(*) FROM ({_members(m, asked)}) AS v "
+        "GROUP BY member HAVING count(*) > 1",
         list(several.values),
     )
     if not found:

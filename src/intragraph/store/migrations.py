@@ -78,6 +78,11 @@ def _initial(dialect: Dialect) -> list[str]:
     return statements
 
 
+def _key_text(dialect: Dialect) -> str:
+    """The type of a text column that keys counts: compared as bytes, as the rollups' (12)."""
+    return 'TEXT COLLATE "C"' if dialect.name == "postgresql" else "TEXT"
+
+
 def _rollups(dialect: Dialect) -> list[str]:
     # filled by the store right after (`Store.upgrade`): it owns the bucketing SQL
     return [
@@ -104,7 +109,7 @@ def _rollup_levels(dialect: Dialect) -> list[str]:
 
 
 def _instants(dialect: Dialect) -> list[str]:
-    text = 'TEXT COLLATE "C"' if dialect.name == "postgresql" else "TEXT"  # as the rollups'
+    text = _key_text(dialect)
     statements = [
         f"CREATE TABLE IF NOT EXISTS instants (resource {text}, field {text}, "
         f"instant {dialect.types['timestamp']}, n BIGINT)",
@@ -119,7 +124,7 @@ def _instants(dialect: Dialect) -> list[str]:
 
 
 def _facets(dialect: Dialect) -> list[str]:
-    text = 'TEXT COLLATE "C"' if dialect.name == "postgresql" else "TEXT"  # as the rollups'
+    text = _key_text(dialect)
     statements = [
         f"CREATE TABLE IF NOT EXISTS facets (resource {text}, field {text}, size BIGINT, "
         f"granule BIGINT, a {text}, b {text}, n BIGINT)"
@@ -133,7 +138,7 @@ def _facets(dialect: Dialect) -> list[str]:
 
 
 def _facet_groups(dialect: Dialect) -> list[str]:
-    text = 'TEXT COLLATE "C"' if dialect.name == "postgresql" else "TEXT"  # as the rollups'
+    text = _key_text(dialect)
     statements = [
         "DROP TABLE IF EXISTS facets",  # made anew, as every facet is (graphed)
         f"CREATE TABLE facets (resource {text}, facet {text}, field {text}, size BIGINT, "
