@@ -11,6 +11,7 @@ import zoneinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from prometheus_client import REGISTRY
@@ -21,7 +22,7 @@ from intragraph.graphs import graph
 from intragraph.ingest.load import Source, import_sources
 from intragraph.query import parse_graph
 from intragraph.resources import PROJECTS_USERS, RESOURCES, Resource
-from intragraph.store import counts, facets, instants, rollups, versions, writes
+from intragraph.store import counts, facets, instants, rollups, splits, versions, writes
 from intragraph.store.base import Store, aware
 from intragraph.store.levels import LEVELS
 from intragraph.store.tables import TABLES
@@ -506,6 +507,7 @@ def test_rollups_follow_every_import(
                 kept = rollups.counts(store, query, now, size)
                 counted = counts.granules(store, query, now, size)
                 assert _pairs(kept) == _pairs(counted), (field, size)
+            assert _pairs(rollups.half_past(store, query, now)) == _half_past(store, query, now)
             for params in filters:
                 query = parse_graph(PROJECTS_USERS, field, "day", params)
                 chosen = facets.selection(query.resource, query.conditions)
@@ -582,6 +584,16 @@ def _pairs(arrays: tuple[Any, Any]) -> dict[int, int]:
     return dict(zip(arrays[0].tolist(), arrays[1].tolist(), strict=True))
 
 
+def _half_past(store: Store, query: Any, now: dt.datetime) -> dict[int, int]:
+    """The rows per hour from half past a UTC hour (by the second it begins at), from a count
+    of the rows per quarter-hour."""
+    hours: dict[int, int] = {}
+    for quarter, n in _pairs(counts.granules(store, query, now, zones.QUARTER_HOUR)).items():
+        hour = (quarter * zones.QUARTER_HOUR - 1800) // 3600 * 3600 + 1800
+        hours[hour] = hours.get(hour, 0) + n
+    return hours
+
+
 def test_a_small_import_adjusts_the_rollups(store: Store) -> None:
     def load(records: list[str]) -> None:
         source = Source("batch", io.BytesIO("\n".join(records).encode()))
@@ -597,6 +609,7 @@ def test_a_small_import_adjusts_the_rollups(store: Store) -> None:
         query = parse_graph(PROJECTS_USERS, field, "day", [])
         scanned = parse_graph(PROJECTS_USERS, field, "day", [("range[id]", "1,99")])
         assert graph(store, query, now) == graph(store, scanned, now), field
+        assert _pairs(rollups.half_past(store, query, now)) == _half_past(store, query, now)
     by_day = graph(store, parse_graph(PROJECTS_USERS, "created_at", "day", []), now)
     assert by_day["2017-12-29"] == 2 and by_day["2018-01-01"] == 9
 
@@ -661,15 +674,28 @@ def test_the_instants_kept_start_the_day_before_the_last_write(store: Store) -> 
     assert store.fetch(kept, []) == [(1,)]
 
 
-def test_local_days_that_begin_inside_utc_days_are_exact(store: Store) -> None:
-    """Kolkata's days begin at 18:30Z, Paris' at 23:00Z or 22:00Z (and its offset changes at
-    01:00Z), Lord Howe's at 13:30Z or 13:00Z: each UTC day is split there (`store.splits`)."""
+def test_local_days_that_begin_inside_utc_days_are_exact(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Kolkata's days begin at 18:30Z, Adelaide's at 14:30Z or 13:30Z (its offset changes at
+    16:30Z), St John's at 03:30Z or 02:30Z: at half past a UTC hour, as every local hour there
+    does (read from the hours kept from there). Paris' begin at 23:00Z or 22:00Z (its offset
+    changes at 01:00Z), Lord Howe's at 13:30Z or 13:00Z, Kathmandu's at 18:15Z: each UTC day
+    is split there (`store.splits`), or read as UTC hours (Paris)."""
     texts = [
         "2019-05-01 18:29:59.999999",
         "2019-05-01 18:30:00",
         "2019-05-02 00:00:00",
         "2019-05-02 13:29:59",
         "2019-05-02 13:30:00",
+        "2019-05-02 14:29:59",
+        "2019-05-02 14:30:00",
+        "2019-05-02 18:14:59",
+        "2019-05-02 18:15:00",
+        "2019-04-06 13:29:59",
+        "2019-04-06 13:30:00",
+        "2019-04-06 16:29:59",
+        "2019-04-06 16:30:00",
         "2018-03-24 22:59:59",
         "2018-03-24 23:00:00",
         "2018-03-25 00:59:59",
@@ -682,8 +708,29 @@ def test_local_days_that_begin_inside_utc_days_are_exact(store: Store) -> None:
     rows = [utc(text) for text in texts]
     add(store, "projects_users", *({"created_at": row} for row in rows))
     now = utc("2019-05-03 18:45:00")
-    for zone in ("Asia/Kolkata", "Europe/Paris", "Australia/Lord_Howe", "America/St_Johns"):
+    half_past = ("Asia/Kolkata", "Australia/Adelaide", "America/St_Johns")
+    split = ("Europe/Paris", "Australia/Lord_Howe", "Asia/Kathmandu")
+    for zone in (*half_past, *split):
         for interval in ("day", "week", "day_of_week", "hour_of_day"):
             query = parse_graph(PROJECTS_USERS, "created_at", interval, [("time_zone", zone)])
             expected = periods.reference_graph(rows, interval, ZoneInfo(zone), 6, now)
-            assert graph(store, query, now) == expected, (zone, interval)
+            with monkeypatch.context() as patched:
+                if zone in half_past:  # not split: read from the hours from half past
+                    patched.setattr(splits, "counts", None)
+                assert graph(store, query, now) == expected, (zone, interval)
+
+
+def test_the_zones_whose_hours_begin_at_half_past() -> None:
+    def seconds(text: str) -> int:
+        return int(utc(text).timestamp())
+
+    since_2012 = (seconds("2012-01-01 00:00"), seconds("2026-12-01 00:00"))
+    for zone in ("Asia/Kolkata", "Australia/Adelaide", "America/St_Johns", "Asia/Tehran"):
+        assert zones.half_past(zone, *since_2012), zone
+    for zone in ("UTC", "Europe/Paris", "Australia/Lord_Howe", "Asia/Kathmandu"):
+        assert not zones.half_past(zone, *since_2012), zone
+    # St John's changed its offset at 00:01 local time until 2011: at 02:31Z or 03:31Z
+    assert not zones.half_past("America/St_Johns", seconds("2010-06-01 00:00"), since_2012[1])
+    # Kolkata kept Madras' time, +5:21:10, until 1906
+    assert not zones.half_past("Asia/Kolkata", seconds("1900-01-01 00:00"), since_2012[1])
+    assert zones.half_past("Asia/Kolkata", seconds("1907-01-01 00:00"), since_2012[1])

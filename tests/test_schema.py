@@ -14,7 +14,7 @@ from intragraph.query import parse_graph
 from intragraph.resources import CURSUS_USERS, PROJECTS_USERS
 from intragraph.store import counts, instants, migrations, open_store, rollups, writes
 from intragraph.store.base import Store
-from intragraph.store.levels import LEVELS
+from intragraph.store.levels import HALF_PAST, LEVELS
 from intragraph.store.migrations import LATEST
 from tests.conftest import NOW, add, utc
 
@@ -180,5 +180,30 @@ def test_the_campus_facets_are_keyed_campus_first(database_url: str) -> None:
         ]
         query = parse_graph(PROJECTS_USERS, "created_at", "year", [("filter[campus]", "5,12")])
         assert graph(store, query, NOW) == {"2018-01-01": 1}
+    finally:
+        store.close()
+
+
+def test_the_hours_from_half_past_are_made_from_the_quarter_hours(database_url: str) -> None:
+    store = open_store(database_url)
+    texts = ("2018-01-01 10:29:59", "2018-01-01 10:30", "2018-01-01 11:29:59", "2018-01-01 11:30")
+    add(store, "projects_users", *({"created_at": utc(text)} for text in texts))
+    # as a database of schema 18 was: no such hours
+    undone = [f"DELETE FROM rollups WHERE size = {HALF_PAST}"]
+    store = _upgraded_from(store, database_url, 18, undone, "applied 19: rollups per hour")
+    try:
+        kept = store.fetch(
+            "SELECT granule, n FROM rollups WHERE resource = 'projects_users' "
+            f"AND field = 'created_at' AND size = {HALF_PAST} ORDER BY 1",
+            [],
+        )
+        hour = int(utc("2018-01-01 09:30").timestamp()) // 3600  # 09:30 to 10:30, and on
+        assert kept == [(hour, 1), (hour + 1, 2), (hour + 2, 1)]
+        query = parse_graph(
+            PROJECTS_USERS, "created_at", "hour_of_day", [("time_zone", "Asia/Kolkata")]
+        )
+        # 15:59:59, 16:00 and 16:59:59, 17:00 in Kolkata, read from those hours
+        expected = {str(hour): 0 for hour in range(24)} | {"15": 1, "16": 2, "17": 1}
+        assert graph(store, query, NOW) == expected
     finally:
         store.close()

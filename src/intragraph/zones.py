@@ -81,6 +81,14 @@ def granule(zone_name: str, first: int, last: int, preferred: int = QUARTER_HOUR
     return size
 
 
+def half_past(zone_name: str, first: int, last: int) -> bool:
+    """Whether every local hour over [first, last] begins at half past a UTC hour (Kolkata's,
+    Adelaide's): every offset in force is, and every change falls there."""
+    starts, offsets = steps(zone_name, first, last)
+    changed = np.concatenate([[False], offsets[1:] != offsets[:-1]])
+    return bool(np.all(offsets % 3600 == 1800) and np.all(starts[changed] % 3600 == 1800))
+
+
 def local_seconds(zone_name: str, utc: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
     """Local wall-clock seconds since 1970-01-01 00:00 for each UTC second in `utc`."""
     if utc.size == 0:

@@ -33,7 +33,7 @@ from intragraph.resources import (
     Resource,
 )
 from intragraph.resources import Kind as ColumnType
-from intragraph.store.levels import LEVELS, coarser
+from intragraph.store.levels import HALF_PAST, HALF_PAST_SHIFT, LEVELS, coarser
 from intragraph.store.tables import ACCOUNT_TABLES, SYNC_TABLES, TABLES, Table
 
 
@@ -401,6 +401,18 @@ MIGRATIONS = (
         "projects_users' campus and status facets keyed campus first (campus,status), so that "
         "PostgreSQL's index narrows a campus' counts by the campus, with or without statuses",
         lambda dialect: ["DELETE FROM facets WHERE facet = 'status,campus'"],  # made anew
+    ),
+    Migration(
+        19,
+        f"rollups per hour from half past a UTC hour (size {HALF_PAST}): the days of Kolkata, "
+        "Adelaide or Tehran read from 100,000 such hours, not split out of 450,000 quarter-hours",
+        lambda dialect: [
+            f"DELETE FROM rollups WHERE size = {HALF_PAST}",  # a step run again makes them anew
+            "INSERT INTO rollups (resource, field, size, granule, n) "
+            + coarser("rollups", 3600, shift=HALF_PAST_SHIFT, key=HALF_PAST)
+            + " ORDER BY 1, 2, 4",  # in order, as `rollups.refresh` writes them: see there
+        ],
+        graphed=False,
     ),
 )
 VERSIONED = 11  # from this step on, a data transaction raises the data's version

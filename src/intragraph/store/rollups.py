@@ -1,7 +1,8 @@
 """Rollups: rows per UTC quarter-hour of every graph field, and per UTC hour and day, so that a
 graph without filters reads counts instead of every row: per day in UTC (a few thousand over
-the demo's thirteen years), per hour in most zones, per quarter-hour in the others (a few
-hundred thousand). `size` is each level's granule in seconds.
+the demo's thirteen years), per hour in most zones, per hour from half past a UTC hour where
+every local hour begins there (Kolkata), per quarter-hour in the few others (a few hundred
+thousand). `size` is each level's granule in seconds (`levels`: the half-past hours' is a key).
 
 They are kept current inside the writing transaction: a merge adjusts them by the rows it
 replaces and adds (`stage_delta`, `apply_delta`) or, when it changes a quarter of the table or
@@ -18,7 +19,7 @@ from intragraph.resources import RESOURCES
 from intragraph.store import facets, instants
 from intragraph.store.base import Ints, Store, Writer
 from intragraph.store.counts import with_now
-from intragraph.store.levels import LEVELS, coarser
+from intragraph.store.levels import COARSER, HALF_PAST, HALF_PAST_SHIFT, LEVELS, coarser
 from intragraph.store.where import granule_ranges
 from intragraph.zones import QUARTER_HOUR
 
@@ -67,10 +68,11 @@ def refresh(writer: Writer, tables: set[str] | frozenset[str] = ROLLED_UP) -> No
     # per level (the rollups' index may be gone until commit, see `bulk`)
     names = [resource.name for resource in refreshed]
     listed = ", ".join([placeholder] * len(names))
-    for size in LEVELS[1:]:
+    for key, size, shift in COARSER:
         writer.execute(
             "INSERT INTO rollups (resource, field, size, granule, n) "
-            f"{coarser('rollups', size, f' AND resource IN ({listed})')} ORDER BY 1, 2, 4",
+            f"{coarser('rollups', size, f' AND resource IN ({listed})', shift=shift, key=key)} "
+            "ORDER BY 1, 2, 4",
             names,
         )
 
@@ -86,7 +88,28 @@ def counts(
     `LEVELS`), from the rollups: every granule before now's from there, now's own from the
     instants up to now (or, when they do not reach back to its start, from the rows). With
     `ranges` ([first, last) granule numbers), only the granules in them."""
-    current, placeholder = int(now.timestamp()) // size, store.placeholder
+    return _counts(store, query, now, size, size, 0, ranges)
+
+
+def half_past(store: Store, query: GraphQuery, now: dt.datetime) -> tuple[Ints, Ints]:
+    """Counts per hour from half past a UTC hour (`levels.HALF_PAST`) for a query without
+    conditions: (the UTC second each hour begins at, its count)."""
+    granules, totals = _counts(store, query, now, HALF_PAST, 3600, HALF_PAST_SHIFT)
+    return granules * 3600 + HALF_PAST_SHIFT, totals
+
+
+def _counts(
+    store: Store,
+    query: GraphQuery,
+    now: dt.datetime,
+    key: int,
+    size: int,
+    shift: int,
+    ranges: list[tuple[int, int]] | None = None,
+) -> tuple[Ints, Ints]:
+    """`counts` of the level kept under `key`, whose granule g begins at g * size + shift."""
+    placeholder = store.placeholder
+    current = (int(now.timestamp()) - shift) // size
     within, bounds = "", list[Value]()
     if ranges is not None:
         within, bounds = granule_ranges(ranges, placeholder)
@@ -95,9 +118,9 @@ def counts(
         f"SELECT granule, n FROM rollups WHERE resource = {placeholder} "
         f"AND field = {placeholder} AND size = {placeholder} AND granule <= {placeholder}"
         f"{within}",
-        [query.resource.name, query.field, size, current, *bounds],
+        [query.resource.name, query.field, key, current, *bounds],
     )
-    start = dt.datetime.fromtimestamp(current * size, dt.UTC)
+    start = dt.datetime.fromtimestamp(current * size + shift, dt.UTC)
     field, name = query.field, query.resource.name
 
     def latest() -> int:
@@ -176,9 +199,10 @@ def stage_delta(writer: Writer, target: str, latest: str, outcomes: str) -> list
         f"AS granule, sum(n) AS n FROM {_VALUES} GROUP BY resource, field, granule",
         bucket_params,
     )
-    for size in LEVELS[1:]:
+    for key, size, shift in COARSER:
         writer.execute(
-            f"INSERT INTO delta (resource, field, size, granule, n) {coarser('delta', size)}"
+            "INSERT INTO delta (resource, field, size, granule, n) "
+            f"{coarser('delta', size, shift=shift, key=key)}"
         )
     instants.stage_delta(writer, _VALUES)
     writer.execute(f"DROP TABLE {_VALUES}")

@@ -1,7 +1,9 @@
-"""Unfiltered graphs in zones whose local days (or hours) begin inside UTC ones: Kolkata's day
-begins at 18:30Z, Paris' at 23:00Z or 22:00Z. A UTC day's rollup cannot be moved whole to a
-local day then, and the finer ones that can are many: 450,000 quarter-hours over thirteen years,
-which take longer to read into Python and fold than the rest of the request.
+"""Unfiltered graphs in zones whose local days (or hours) begin inside UTC ones and not always
+at half past a UTC hour (where they do, as Kolkata's at 18:30Z, the hours kept from half past
+are read: `rollups.half_past`): Lord Howe's day begins at 13:30Z or 13:00Z, Kathmandu's at
+18:15Z. A UTC day's rollup cannot be moved whole to a local day then, and the finer ones that
+can are many: 450,000 quarter-hours over thirteen years, which take longer to read into Python
+and fold than the rest of the request.
 
 So each UTC day (the `unit`) is split at the local midnight inside it: its rollup less its tail
 goes to the local day it begins in, its tail to the next one. The tails are the finer rollups
