@@ -28,7 +28,7 @@ from intragraph.auth import applications, tokens
 from intragraph.auth.ratelimit import RateLimiter
 from intragraph.cli import main
 from intragraph.config import Settings
-from intragraph.ingest.load import column_arrays, columns_of
+from intragraph.ingest.columns import column_arrays, columns_of
 from intragraph.ports import free_port
 from intragraph.store import open_store, writes
 from intragraph.store.base import Store

@@ -21,7 +21,8 @@ from hypothesis import strategies as st
 from intragraph import periods
 from intragraph.config import Settings
 from intragraph.graphs import graph
-from intragraph.ingest.load import column_arrays, columns_of, merge_records
+from intragraph.ingest.columns import column_arrays, columns_of
+from intragraph.ingest.load import merge_records
 from intragraph.query import parse_graph
 from intragraph.resources import PROJECTS_USERS, RESOURCES
 from intragraph.store import open_store, versions, writes

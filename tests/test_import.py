@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from intragraph.cli import main
+from intragraph.ingest import load, workers
 from intragraph.store import open_store
 
 
@@ -386,3 +388,117 @@ def test_a_file_of_another_kind_is_named(
     code, err = _run(str(tmp_path / "k.duckdb"), "import", kind, path)
     assert code == 1
     assert err.splitlines()[-1] == f"Error: {path}: {message}"
+
+
+def _pages(count: int, odd: dict[int, dict[str, Any]] | None = None) -> str:
+    """`count` projects_users in pages of 100, ids repeating (a later copy, newer, wins), some
+    values null; `odd` changes the records at those positions (1-based)."""
+    page, text = [], ""
+    for position in range(1, count + 1):
+        moment = dt.datetime(2020, 1, 1) + dt.timedelta(hours=position * 7)
+        record = projects_user(
+            position % (count - 50) + 1,
+            updated=moment.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+            created_at=(moment - dt.timedelta(days=3)).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            marked_at=None if position % 3 else "2021-05-06T07:08:09.000Z",
+            final_mark=None if position % 5 == 0 else position % 101,
+            project={"id": position % 13, "name": f"p{position % 13}", "slug": "s"},
+            user={"id": position % 17, "login": f"u{position % 17}"},
+        )
+        page.append(record | (odd or {}).get(position, {}))
+        if len(page) == 100:
+            text, page = text + json.dumps(page) + "\n" * (position % 2), []
+    return text + (json.dumps(page) if page else "")
+
+
+_EVERY_ROW = (
+    "SELECT p.*, j.name, u.login FROM projects_users AS p JOIN projects AS j "
+    "ON j.id = p.project_id JOIN users AS u ON u.id = p.user_id ORDER BY p.id"
+)
+
+
+def _both_ways(
+    tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch, text: str
+) -> tuple[tuple[int, str], tuple[int, str], list[int]]:
+    """The import of `text` in pieces of 128 KiB (a page is some 70) through worker processes
+    into `database_url`, and with none into a DuckDB file of its own: (exit code, output) of
+    each, and the records of each piece the workers read."""
+    path = _write(tmp_path / "pages.json", text)
+    monkeypatch.setattr(workers, "PIECE", 1 << 17)
+    monkeypatch.setattr(workers, "WORKERS", 1)
+    alone = str(tmp_path / "alone.duckdb")
+    here = _run(alone, "import", "projects_users", path)
+    read: list[int] = []
+
+    class Counted(workers.Pieces):
+        def __iter__(self) -> Iterator[workers.Decoded]:
+            for decoded in super().__iter__():
+                read.append(decoded.count)
+                yield decoded
+
+    monkeypatch.setattr(workers, "WORKERS", 2)
+    monkeypatch.setattr(load, "Pieces", Counted)
+    return _run(database_url, "import", "projects_users", path), here, read
+
+
+def test_worker_processes_read_a_large_file_as_this_one_would(
+    tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = _pages(1000)
+    by_workers, here, read = _both_ways(tmp_path, database_url, monkeypatch, text)
+    assert by_workers == here and here[0] == 0
+    assert "projects_users: 950 inserted, 0 updated, 50 unchanged" in here[1].splitlines()
+    assert len(read) >= 4 and sum(read) == 1000  # every piece, the last one too
+    alone = str(tmp_path / "alone.duckdb")
+    assert _rows(database_url, _EVERY_ROW) == _rows(alone, _EVERY_ROW)
+    assert len(_rows(database_url, _EVERY_ROW)) == 950
+
+
+@pytest.mark.parametrize(
+    ("odd", "reason"),
+    [
+        ({"status": 5}, "'status' must be a string, not 5"),
+        ({"marked_at": "2024-02-30T10:00:00Z"}, "is not an ISO 8601 timestamp"),
+    ],
+)
+def test_a_bad_record_that_workers_meet_is_named_as_this_process_names_it(
+    tmp_path: Path,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    odd: dict[str, Any],
+    reason: str,
+) -> None:
+    text = _pages(1000, {777: odd})
+    by_workers, here, read = _both_ways(tmp_path, database_url, monkeypatch, text)
+    assert by_workers == here and here[0] == 1
+    assert "record 777: " in here[1].splitlines()[-1] and reason in here[1]
+    assert 0 < sum(read) < 777  # the pieces before it, from the workers
+    assert _rows(database_url, "SELECT count(*) FROM projects_users") == [(0,)]
+
+
+def test_a_file_whose_texts_hold_page_ends_is_read_whole(
+    tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every login holds "][": a piece cut there ends inside a text, and is read here."""
+    odd = {n: {"user": {"id": 7000 + n, "login": f"a][b]\\n[{n}"}} for n in range(1, 1001)}
+    by_workers, here, read = _both_ways(tmp_path, database_url, monkeypatch, _pages(1000, odd))
+    assert by_workers == here and here[0] == 0
+    assert sum(read) < 1000
+    alone = str(tmp_path / "alone.duckdb")
+    assert _rows(database_url, _EVERY_ROW) == _rows(alone, _EVERY_ROW)
+
+
+def test_the_records_of_an_earlier_file_come_before_the_workers_pieces(
+    tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same id, the same updated_at, in a small file then in a large one: the later copy
+    wins, as it does when both are read here."""
+    same = "2024-06-01T00:00:00.000Z"
+    first = _write(tmp_path / "first.json", json.dumps([projects_user(5000, same, status="a")]))
+    text = _pages(1000, {500: {"id": 5000, "updated_at": same, "status": "b"}})
+    path = _write(tmp_path / "pages.json", text)
+    monkeypatch.setattr(workers, "PIECE", 1 << 17)
+    monkeypatch.setattr(workers, "WORKERS", 2)
+    assert _run(database_url, "import", "projects_users", first, path)[0] == 0
+    kept = "SELECT status FROM projects_users WHERE id = 5000"
+    assert _rows(database_url, kept) == [("b",)]

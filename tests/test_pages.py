@@ -17,8 +17,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from intragraph.cli import main
-from intragraph.ingest import jsonstream, load
-from intragraph.ingest.load import columns_of
+from intragraph.ingest import columns, jsonstream, load
+from intragraph.ingest.columns import columns_of
 from intragraph.ingest.pages import Page, projects_users
 from intragraph.ingest.records import BadRecord, instant, read
 from intragraph.store import open_store
@@ -280,8 +280,8 @@ def _one_by_one(values: list[Any]) -> list[Any] | str:
 def test_a_column_of_timestamps_reads_as_each_value_alone(values: list[Any]) -> None:
     expected = _one_by_one(values)
     try:
-        got: list[Any] | str = list(load._timestamps(values, "t"))
-    except load._BadValue as bad:
+        got: list[Any] | str = list(columns._timestamps(values, "t"))
+    except columns._BadValue as bad:
         got = bad.reason
         assert values[bad.index] is not None
     if isinstance(expected, str) or isinstance(got, str):

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import bisect
-import datetime as dt
 import io
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from itertools import compress
 from typing import Any, BinaryIO
 
 import numpy as np
 import numpy.typing as npt
 
 from intragraph.errors import ImportFailed
+from intragraph.ingest.columns import column_arrays, columns_of
 from intragraph.ingest.jsonstream import (
     MalformedJSON,
     Resumed,
@@ -23,10 +22,11 @@ from intragraph.ingest.jsonstream import (
     top_level_values,
 )
 from intragraph.ingest.pages import READERS, Page
-from intragraph.ingest.records import KINDS, BadRecord, instant, read
+from intragraph.ingest.records import KINDS, BadRecord, read
+from intragraph.ingest.workers import Decoded, Pieces
 from intragraph.store import writes
 from intragraph.store.base import Store, Writer
-from intragraph.store.tables import TABLES, Table
+from intragraph.store.tables import TABLES
 from intragraph.store.writes import UpsertCounts
 
 _BATCH = 50_000
@@ -37,100 +37,6 @@ class Source:
     name: str  # as the user wrote it: a path, or "-" for standard input
     stream: BinaryIO
     records: int = 0  # how many it held, once read
-
-
-Origin = Callable[[int], tuple[str, int]]  # row index -> (source, record position)
-
-# The 42 API writes every instant as "2023-12-20T09:12:44.000Z": the values of a column that have
-# its length are checked byte by byte against this form in one NumPy pass (a digit where it has
-# 0, the same character elsewhere) and parsed by NumPy; every other value goes through
-# records.instant, one by one.
-_FORM = "0000-00-00T00:00:00.000Z"
-_LOW = np.frombuffer(_FORM.encode(), dtype=np.uint8)
-_HIGH = np.frombuffer(_FORM.replace("0", "9").encode(), dtype=np.uint8)
-
-
-class _BadValue(Exception):
-    def __init__(self, index: int, reason: str) -> None:
-        super().__init__(reason)
-        self.index, self.reason = index, reason
-
-
-def _in_api_form(texts: list[Any]) -> tuple[npt.NDArray[np.bool_], npt.NDArray[Any]]:
-    """Which texts are in the API's own form, and those as datetime64[us] (ValueError for one
-    that is not on the calendar)."""
-    in_form = np.zeros(len(texts), dtype=bool)
-    try:
-        sized = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) == len(_FORM)
-        joined = "".join(compress(texts, sized)).encode("ascii")
-    except (TypeError, UnicodeEncodeError):  # a datetime, or a text not ASCII: one by one
-        return in_form, np.empty(0, dtype="datetime64[us]")
-    grid = np.frombuffer(joined, dtype=np.uint8).reshape(-1, len(_FORM))
-    formed = ((grid >= _LOW) & (grid <= _HIGH)).all(axis=1)
-    in_form[sized] = formed
-    stamps = np.ascontiguousarray(grid[formed, : len(_FORM) - 1])  # without the Z
-    return in_form, stamps.view(f"S{len(_FORM) - 1}").ravel().astype("datetime64[us]")
-
-
-def _timestamps(values: list[Any], name: str) -> Any:
-    """ISO texts (or naive UTC datetimes) -> datetime64[us], None as NaT. _BadValue names the
-    first value that is no instant, or that is none on the calendar (a 30th of February)."""
-    moments = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[us]")
-    if None in values:
-        slots = np.array([i for i, value in enumerate(values) if value is not None], dtype=int)
-        present = [values[i] for i in slots.tolist()]
-    else:  # created_at, updated_at: no list to build
-        slots, present = np.arange(len(values)), values
-    try:
-        in_form, parsed = _in_api_form(present)
-        moments[slots[in_form]] = parsed
-        for index in slots[~in_form].tolist():
-            value = values[index]
-            if not isinstance(value, dt.datetime):
-                value = instant(value, name)
-            moments[index] = np.datetime64(value, "us")
-    except (ValueError, BadRecord):
-        for index, value in enumerate(values):  # find the first culprit, in order
-            try:
-                if isinstance(value, str):
-                    np.datetime64(instant(value, name), "us")
-            except BadRecord as error:
-                raise _BadValue(index, str(error)) from None
-            except ValueError:
-                reason = f"{name!r} is not an ISO 8601 timestamp: {value!r}"
-                raise _BadValue(index, reason) from None
-        raise
-    return moments
-
-
-def column_arrays(
-    table: Table,
-    columns: Sequence[list[Any]],
-    origin: Origin = lambda index: ("rows", index + 1),
-) -> dict[str, npt.NDArray[Any]]:
-    """Columns (lists of values, in the table's column order) as the arrays a Writer stages;
-    NULLs stay None (NaT for timestamps). A bad timestamp raises ImportFailed naming the first
-    row that has one (and, in that row, the first such column)."""
-    arrays: dict[str, npt.NDArray[Any]] = {}
-    first: _BadValue | None = None
-    for (name, kind), values in zip(table.types.items(), columns, strict=True):
-        if kind == "timestamp":
-            try:
-                arrays[name] = _timestamps(values, name)
-            except _BadValue as bad:
-                first = bad if first is None or bad.index < first.index else first
-        elif kind == "int" and None not in values:
-            arrays[name] = np.array(values, dtype=np.int64)
-        else:
-            arrays[name] = np.array(values, dtype=object)
-    if first is not None:
-        raise ImportFailed(*origin(first.index), first.reason)
-    return arrays
-
-
-def columns_of(rows: Iterable[tuple[Any, ...]], table: Table) -> list[list[Any]]:
-    """Rows (values in the table's column order) as columns."""
-    return [list(column) for column in zip(*rows, strict=True)] or [[] for _ in table.types]
 
 
 class _Stager:
@@ -172,6 +78,14 @@ class _Stager:
         for table, objects in page.embedded.items():
             self.embedded[table].update(objects)
 
+    def add_decoded(self, decoded: Decoded) -> None:
+        """Rows a worker process read into arrays (`workers`), after the rows before them."""
+        if self.count:
+            self.flush()
+        self._send(self.kind, decoded.arrays)
+        for table, objects in decoded.embedded.items():
+            self.embedded[table].update(objects)
+
     def origin(self, index: int) -> tuple[str, int]:
         at = bisect.bisect_right(self.origins, index, key=lambda origin: origin[0]) - 1
         first, source, position = self.origins[at]
@@ -194,12 +108,16 @@ class _Stager:
                 rows = [(*row, *[None] * (width - len(row))) for row in objects.values()]
                 batches.append((name, column_arrays(table, columns_of(rows, table))))
         for name, arrays in batches:
-            count = len(next(iter(arrays.values())))
-            arrays["seq"] = np.arange(self.seq, self.seq + count, dtype=np.int64)
-            self.seq += count
-            if len(self._pending) >= 6:  # bounded memory: wait for the oldest batch
-                self._pending.pop(0).result()
-            self._pending.append(self._sender.submit(self.writer.stage, TABLES[name], arrays))
+            self._send(name, arrays)
+
+    def _send(self, name: str, arrays: dict[str, npt.NDArray[Any]]) -> None:
+        """A batch to its table's stage, numbered on after the batches before it."""
+        count = len(next(iter(arrays.values())))
+        arrays["seq"] = np.arange(self.seq, self.seq + count, dtype=np.int64)
+        self.seq += count
+        if len(self._pending) >= 6:  # bounded memory: wait for the oldest batch
+            self._pending.pop(0).result()
+        self._pending.append(self._sender.submit(self.writer.stage, TABLES[name], arrays))
 
     def wait(self, quiet: bool = False) -> None:
         """Every batch staged (or the first failure raised, unless `quiet`: another error is
@@ -224,14 +142,16 @@ def merge_records(
     writer: Writer, kind: str, items: Iterable[tuple[str, int, Any]]
 ) -> dict[str, UpsertCounts]:
     """Upsert 42 JSON records of `kind`, given with where each came from (source, position),
-    or a Page of them with where its first came from; counts per table. A bad record raises
-    ImportFailed naming where it came from."""
+    or a Page (or a Decoded piece) of them with where its first came from; counts per table. A
+    bad record raises ImportFailed naming where it came from."""
     _, tables = KINDS[kind]
     stager = _Stager(writer, kind, tables)
     try:
         for name, position, record in items:
             if isinstance(record, Page):
                 stager.add_page(record, (name, position))
+            elif isinstance(record, Decoded):
+                stager.add_decoded(record)
             else:
                 try:
                     rows = read(kind, record)
@@ -252,15 +172,21 @@ def merge_records(
 def _records(
     kind: str, sources: Iterable[Source], progress: Callable[[int], None]
 ) -> Iterator[tuple[str, int, Any]]:
-    """(source, position, record or Page) of every source, in order: whole pages where the
-    kind has a page reader and the page is a plain one, else record by record."""
+    """(source, position, record, Page or Decoded) of every source, in order: whole pages
+    where the kind has a page reader and the page is a plain one (a large file's read by worker
+    processes first, `workers`), else record by record."""
     read_page = READERS.get(kind)
     for source in sources:
-        rest, position = Resumed(b"", source.stream), 0
+        stream, position = source.stream, 0
+        if read_page is not None:  # a large file of pages: read by worker processes
+            pieces = Pieces(kind, stream, progress)
+            for decoded in pieces:
+                yield source.name, position + 1, decoded
+                position += decoded.count
+            stream = pieces.rest
+        rest = Resumed(b"", stream)
         try:
-            for value, page in (
-                top_level_values(source.stream, read_page, progress) if read_page else ()
-            ):
+            for value, page in top_level_values(stream, read_page, progress) if read_page else ():
                 if page is not None:
                     yield source.name, position + 1, page
                     position += page.count
