@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 
 from intragraph.cli import main
 from intragraph.ingest import load, workers
@@ -502,3 +505,68 @@ def test_the_records_of_an_earlier_file_come_before_the_workers_pieces(
     assert _run(database_url, "import", "projects_users", first, path)[0] == 0
     kept = "SELECT status FROM projects_users WHERE id = 5000"
     assert _rows(database_url, kept) == [("b",)]
+
+
+# mostly plain records (so that workers read some pieces), now and then one of each oddity
+_ODD = st.sampled_from(
+    [{}] * 40
+    + [
+        {"status": 5},  # the exact reader says what is wrong
+        {"marked_at": "2024-02-30T10:00:00Z"},  # a bad value, found a column at a time
+        {"marked_at": "2024-01-12 14:03:21+01:00"},  # another form, read on its own
+        {"user": {"id": 8, "login": "x][y]\n[z"}},  # page ends inside a text
+        {"project": None, "project_id": 4},
+    ]
+)
+_SEPARATORS = st.sampled_from(["", "", "", "\n", "\r\n", " ", "\n\n", ","])
+
+
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    pages=st.lists(
+        st.tuples(
+            st.lists(st.tuples(st.integers(1, 40), _ODD), min_size=1, max_size=8), _SEPARATORS
+        ),
+        min_size=1,
+        max_size=20,
+    ),
+    single=st.booleans(),
+)
+def test_any_file_reads_the_same_with_worker_processes(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    pages: list[tuple[list[tuple[int, dict[str, Any]]], str]],
+    single: bool,
+) -> None:
+    """Pages back to back or a line each, between them anything, in them records good and bad:
+    the import through workers (pieces of 1 KiB) says and keeps what the import without
+    them does."""
+    text = ""
+    for number, (records, between) in enumerate(pages):
+        made = [
+            projects_user(id_, f"2024-01-{1 + id_ % 28:02d}T00:00:00.000Z") | odd
+            for id_, odd in records
+        ]
+        text += (json.dumps(made[0]) if single and number == 3 else json.dumps(made)) + between
+    folder = tmp_path / uuid.uuid4().hex
+    folder.mkdir()
+    path = _write(folder / "pages.json", text)
+    monkeypatch.setattr(workers, "PIECE", 1 << 10)
+    read: list[int] = []
+
+    class Counted(workers.Pieces):
+        def __iter__(self) -> Iterator[workers.Decoded]:
+            for decoded in super().__iter__():
+                read.append(decoded.count)
+                yield decoded
+
+    monkeypatch.setattr(load, "Pieces", Counted)
+    outcomes = []
+    for count in (1, 2):
+        monkeypatch.setattr(workers, "WORKERS", count)
+        db = str(folder / f"{count}.duckdb")
+        outcomes.append((_run(db, "import", "projects_users", path), _rows(db, _EVERY_ROW)))
+    event(f"records read by the workers: {'some' if read else 'none'}")
+    assert outcomes[0] == outcomes[1]
