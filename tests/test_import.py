@@ -420,6 +420,20 @@ _EVERY_ROW = (
 )
 
 
+def _counted(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The records of each piece the worker processes read, as they are read."""
+    read: list[int] = []
+
+    class Counted(workers.Pieces):
+        def __iter__(self) -> Iterator[workers.Decoded]:
+            for decoded in super().__iter__():
+                read.append(decoded.count)
+                yield decoded
+
+    monkeypatch.setattr(load, "Pieces", Counted)
+    return read
+
+
 def _both_ways(
     tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch, text: str
 ) -> tuple[tuple[int, str], tuple[int, str], list[int]]:
@@ -431,16 +445,8 @@ def _both_ways(
     monkeypatch.setattr(workers, "WORKERS", 1)
     alone = str(tmp_path / "alone.duckdb")
     here = _run(alone, "import", "projects_users", path)
-    read: list[int] = []
-
-    class Counted(workers.Pieces):
-        def __iter__(self) -> Iterator[workers.Decoded]:
-            for decoded in super().__iter__():
-                read.append(decoded.count)
-                yield decoded
-
+    read = _counted(monkeypatch)
     monkeypatch.setattr(workers, "WORKERS", 2)
-    monkeypatch.setattr(load, "Pieces", Counted)
     return _run(database_url, "import", "projects_users", path), here, read
 
 
@@ -554,15 +560,7 @@ def test_any_file_reads_the_same_with_worker_processes(
     folder.mkdir()
     path = _write(folder / "pages.json", text)
     monkeypatch.setattr(workers, "PIECE", 1 << 10)
-    read: list[int] = []
-
-    class Counted(workers.Pieces):
-        def __iter__(self) -> Iterator[workers.Decoded]:
-            for decoded in super().__iter__():
-                read.append(decoded.count)
-                yield decoded
-
-    monkeypatch.setattr(load, "Pieces", Counted)
+    read = _counted(monkeypatch)
     outcomes = []
     for count in (1, 2):
         monkeypatch.setattr(workers, "WORKERS", count)
