@@ -17,7 +17,7 @@ from intragraph.store import counts, facets, rollups, rows, splits
 from intragraph.store.base import Ints, Store
 from intragraph.store.levels import LEVELS
 
-_HALF_HOUR, _HOUR, _DAY = 1800, 3600, 86400
+_HOUR, _DAY = 3600, 86400
 _NONE = np.zeros(0, np.int64)
 _EPOCH, _MICROSECOND = dt.datetime(1970, 1, 1, tzinfo=dt.UTC), dt.timedelta(microseconds=1)
 
@@ -73,7 +73,7 @@ def _count(
             return *counts.granules(store, query, now, level), level, "scan"
         if level >= min(unit, _HOUR):
             return *rollups.counts(store, query, now, level, ranges), level, "rollups"
-        if ranges is None and exact % _HALF_HOUR == 0 and _half_past(query, first, now):
+        if ranges is None and zones.half_past(query.zone, first, int(now.timestamp())):
             # every local hour begins at half past a UTC one (Kolkata, +5:30; Adelaide, +9:30
             # and +10:30): the hours kept from there
             return *rollups.half_past(store, query, now), 1, "rollups"
@@ -110,10 +110,6 @@ def _on_granules(
             return query.conditions, None
         ranges.append((low // step, high // step))
     return tuple(c for c in query.conditions if c is not ranged[0]), ranges
-
-
-def _half_past(query: GraphQuery, first: int, now: dt.datetime) -> bool:
-    return zones.half_past(query.zone, first, int(now.timestamp()))
 
 
 def _exact(query: GraphQuery, first: int, now: dt.datetime, unit: int) -> int:

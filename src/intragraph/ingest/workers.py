@@ -85,32 +85,31 @@ class Pieces:
         context = multiprocessing.get_context("spawn")
         pending: deque[tuple[Future[Decoded | None], bytes]] = deque()
         carried, eof, stuck = first, False, False
-        with ProcessPoolExecutor(self.workers, mp_context=context) as pool:
-            try:
-                while True:
-                    while not (eof or stuck) and len(pending) <= self.workers:
-                        piece, carried, eof = _cut(carried, stream)
-                        if piece:
-                            pending.append((pool.submit(decode, self.kind, piece), piece))
-                        # no page ends for that long (not pages after all): read here
-                        stuck = len(carried) > 4 * PIECE
-                    if not pending:
-                        break
-                    future, piece = pending.popleft()
-                    try:
-                        decoded = future.result()
-                    except Exception:  # a worker lost: this process reads it instead
-                        decoded = None
-                    if decoded is None:
-                        unread = b"".join([piece, *(p for _, p in pending), carried])
-                        self.rest = _resumed(unread, stream)
-                        return
-                    self.progress(len(piece))
-                    yield decoded
-                self.rest = _resumed(carried, stream)
-            finally:
-                for future, _ in pending:
-                    future.cancel()
+        pool = ProcessPoolExecutor(self.workers, mp_context=context)
+        try:
+            while True:
+                while not (eof or stuck) and len(pending) <= self.workers:
+                    piece, carried, eof = _cut(carried, stream)
+                    if piece:
+                        pending.append((pool.submit(decode, self.kind, piece), piece))
+                    # no page ends for that long (not pages after all): read here
+                    stuck = len(carried) > 4 * PIECE
+                if not pending:
+                    break
+                future, piece = pending.popleft()
+                try:
+                    decoded = future.result()
+                except Exception:  # a worker lost: this process reads it instead
+                    decoded = None
+                if decoded is None:
+                    unread = b"".join([piece, *(p for _, p in pending), carried])
+                    self.rest = _resumed(unread, stream)
+                    return
+                self.progress(len(piece))
+                yield decoded
+            self.rest = _resumed(carried, stream)
+        finally:  # pieces not begun are dropped (read here, or never wanted)
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _resumed(head: bytes, stream: BinaryIO) -> BinaryIO:

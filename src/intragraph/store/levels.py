@@ -12,9 +12,11 @@ LEVELS = (QUARTER_HOUR, 3600, 86400)
 # Tehran's), so that their days are read as some 100,000 hours over thirteen years rather than
 # split out of 450,000 quarter-hours. Kept under their own key in `size` (no other level's: the
 # key is no length), the hours' length plus their shift.
-HALF_PAST, HALF_PAST_SHIFT = 5400, 1800
-# every level made from the quarter-hours: (key, granule length, shift in seconds)
-COARSER = ((3600, 3600, 0), (86400, 86400, 0), (HALF_PAST, 3600, HALF_PAST_SHIFT))
+HALF_PAST = 5400
+Level = tuple[int, int, int]  # (key in `size`, granule length, shift in seconds)
+HALF_PAST_HOURS: Level = (HALF_PAST, 3600, 1800)
+# every level made from the quarter-hours
+COARSER: tuple[Level, ...] = ((3600, 3600, 0), (86400, 86400, 0), HALF_PAST_HOURS)
 
 
 def coarser(
@@ -39,3 +41,9 @@ def coarser(
         f"{kept}, sum(n) AS n FROM {source} WHERE size = {finer}{only} "
         f"GROUP BY resource, field, 4{kept}"
     )
+
+
+def made(source: str, level: Level, only: str = "") -> str:
+    """SELECT of the counts of `level` (one of `COARSER`) from the quarter-hours of `source`."""
+    key, size, shift = level
+    return coarser(source, size, only, shift=shift, key=key)

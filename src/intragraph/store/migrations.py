@@ -33,7 +33,7 @@ from intragraph.resources import (
     Resource,
 )
 from intragraph.resources import Kind as ColumnType
-from intragraph.store.levels import HALF_PAST, HALF_PAST_SHIFT, LEVELS, coarser
+from intragraph.store.levels import HALF_PAST, HALF_PAST_HOURS, LEVELS, coarser, made
 from intragraph.store.tables import ACCOUNT_TABLES, SYNC_TABLES, TABLES, Table
 
 
@@ -409,7 +409,7 @@ MIGRATIONS = (
         lambda dialect: [
             f"DELETE FROM rollups WHERE size = {HALF_PAST}",  # a step run again makes them anew
             "INSERT INTO rollups (resource, field, size, granule, n) "
-            + coarser("rollups", 3600, shift=HALF_PAST_SHIFT, key=HALF_PAST)
+            + made("rollups", HALF_PAST_HOURS)
             + " ORDER BY 1, 2, 4",  # in order, as `rollups.refresh` writes them: see there
         ],
         graphed=False,

@@ -19,7 +19,7 @@ from intragraph.resources import RESOURCES
 from intragraph.store import facets, instants
 from intragraph.store.base import Ints, Store, Writer
 from intragraph.store.counts import with_now
-from intragraph.store.levels import COARSER, HALF_PAST, HALF_PAST_SHIFT, LEVELS, coarser
+from intragraph.store.levels import COARSER, HALF_PAST_HOURS, LEVELS, made
 from intragraph.store.where import granule_ranges
 from intragraph.zones import QUARTER_HOUR
 
@@ -68,11 +68,10 @@ def refresh(writer: Writer, tables: set[str] | frozenset[str] = ROLLED_UP) -> No
     # per level (the rollups' index may be gone until commit, see `bulk`)
     names = [resource.name for resource in refreshed]
     listed = ", ".join([placeholder] * len(names))
-    for key, size, shift in COARSER:
+    for level in COARSER:
         writer.execute(
             "INSERT INTO rollups (resource, field, size, granule, n) "
-            f"{coarser('rollups', size, f' AND resource IN ({listed})', shift=shift, key=key)} "
-            "ORDER BY 1, 2, 4",
+            f"{made('rollups', level, f' AND resource IN ({listed})')} ORDER BY 1, 2, 4",
             names,
         )
 
@@ -92,10 +91,11 @@ def counts(
 
 
 def half_past(store: Store, query: GraphQuery, now: dt.datetime) -> tuple[Ints, Ints]:
-    """Counts per hour from half past a UTC hour (`levels.HALF_PAST`) for a query without
+    """Counts per hour from half past a UTC hour (`levels.HALF_PAST_HOURS`) for a query without
     conditions: (the UTC second each hour begins at, its count)."""
-    granules, totals = _counts(store, query, now, HALF_PAST, 3600, HALF_PAST_SHIFT)
-    return granules * 3600 + HALF_PAST_SHIFT, totals
+    _, size, shift = HALF_PAST_HOURS
+    granules, totals = _counts(store, query, now, *HALF_PAST_HOURS)
+    return granules * size + shift, totals
 
 
 def _counts(
@@ -199,10 +199,9 @@ def stage_delta(writer: Writer, target: str, latest: str, outcomes: str) -> list
         f"AS granule, sum(n) AS n FROM {_VALUES} GROUP BY resource, field, granule",
         bucket_params,
     )
-    for key, size, shift in COARSER:
+    for level in COARSER:
         writer.execute(
-            "INSERT INTO delta (resource, field, size, granule, n) "
-            f"{coarser('delta', size, shift=shift, key=key)}"
+            f"INSERT INTO delta (resource, field, size, granule, n) {made('delta', level)}"
         )
     instants.stage_delta(writer, _VALUES)
     writer.execute(f"DROP TABLE {_VALUES}")
