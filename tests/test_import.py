@@ -442,6 +442,7 @@ def _both_ways(
     each, and the records of each piece the workers read."""
     path = _write(tmp_path / "pages.json", text)
     monkeypatch.setattr(workers, "PIECE", 1 << 17)
+    monkeypatch.setattr(workers, "_TAIL", 1 << 10)  # the search for a page's end widens
     monkeypatch.setattr(workers, "WORKERS", 1)
     alone = str(tmp_path / "alone.duckdb")
     here = _run(alone, "import", "projects_users", path)
@@ -513,6 +514,24 @@ def test_the_records_of_an_earlier_file_come_before_the_workers_pieces(
     assert _rows(database_url, kept) == [("b",)]
 
 
+@pytest.mark.parametrize("tail", [1, 2, 3, 7, 64])
+def test_a_piece_ends_where_its_last_page_does(monkeypatch: pytest.MonkeyPatch, tail: int) -> None:
+    """The tail searched first, then twice as much, and so on: the same place as a search of
+    the whole piece, for any window."""
+    monkeypatch.setattr(workers, "_TAIL", tail)
+    ends = {
+        b"[1][2]": 2,
+        b"[1]\n[2]  [": 2,
+        b"[1]\r\n[2]": 2,
+        b"[1][2]\n[3, 4, 5, 6, 7, 8, 9]": 5,
+        b"[1]\r\n[2][3]\n[" + b"x" * 40: 10,
+        b"[1, 2, 3, 4, 5, 6, 7, 8, 9]": -1,
+        b"]": -1,
+        b"": -1,
+    }
+    assert {data: workers._last_end(data) for data in ends} == ends
+
+
 # mostly plain records (so that workers read some pieces), now and then one of each oddity
 _ODD = st.sampled_from(
     [{}] * 40
@@ -560,6 +579,7 @@ def test_any_file_reads_the_same_with_worker_processes(
     folder.mkdir()
     path = _write(folder / "pages.json", text)
     monkeypatch.setattr(workers, "PIECE", 1 << 10)
+    monkeypatch.setattr(workers, "_TAIL", 16)
     read = _counted(monkeypatch)
     outcomes = []
     for count in (1, 2):

@@ -35,6 +35,7 @@ from intragraph.store.tables import TABLES
 PIECE = 16 << 20
 WORKERS = min(2, os.cpu_count() or 1)  # processes; 1: none, every page read here
 _ENDS = (b"][", b"]\n[", b"]\r\n[")  # where one page of an array file ends and the next begins
+_TAIL = 1 << 20  # bytes looked at first for the last of them
 
 
 @dataclass
@@ -122,7 +123,20 @@ def _cut(carried: bytes, stream: BinaryIO) -> tuple[bytes, bytes, bool]:
     data = carried + stream.read(PIECE)
     if len(data) == len(carried):  # the end
         return data, b"", True
-    end = max(data.rfind(between) for between in _ENDS)
+    end = _last_end(data)
     if end <= 0:  # one page longer than the piece: read on
         return b"", data, False
     return data[: end + 1], data[end + 1 :], False
+
+
+def _last_end(data: bytes) -> int:
+    """Where the last page of `data` ends (its `]`), -1 for nowhere. Looked for in the tail
+    first: a page ends every few KiB, and a search of the whole piece for the two endings a
+    file does not use cost 40 ms a piece (1.3 s of a million records)."""
+    window = _TAIL
+    while True:
+        start = max(0, len(data) - window)
+        end = max(data.rfind(between, start) for between in _ENDS)
+        if end >= 0 or start == 0:
+            return end
+        window *= 2
