@@ -51,9 +51,10 @@ class Store(ABC):
         """Rows of one read-only query."""
 
     def fetch_small(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-        """`fetch` for a read of a row or two that every request makes (the versions): an
-        engine with a connection pool keeps connections for these, which no graph count
-        holds up."""
+        """`fetch` for a read of a row or two that every request makes (the versions, a
+        field's first day): an engine with a connection pool keeps connections for these,
+        which no graph count holds up; the embedded one keeps their answers until its next
+        commit."""
         return self.fetch(sql, params)
 
     @abstractmethod

@@ -45,6 +45,27 @@ def _adapt(value: Any) -> Any:
     return value
 
 
+class _SmallReads:
+    """The answers of the small reads every request makes (`fetch_small`: the data's version, a
+    field's first day), kept until this process next commits to the file. No other process
+    writes a DuckDB file that this one holds open (DuckDB's lock), so only a commit here can
+    change them; one for each file, shared by every store of it in this process, as DuckDB
+    shares the database between connections to one path."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.generation = 0  # raised at every commit: a read begun before one is not kept
+        self.kept: dict[tuple[Any, ...], list[tuple[Any, ...]]] = {}
+
+    def forget(self) -> None:
+        with self.lock:
+            self.generation += 1
+            self.kept.clear()
+
+
+_SMALL_READS: dict[str, _SmallReads] = {}
+
+
 class DuckDBStore(Store):
     dialect = DIALECT
 
@@ -65,6 +86,11 @@ class DuckDBStore(Store):
             self._db.execute(f"SET memory_limit = '{int(memory)}MiB'")
         self._local = threading.local()
         self._write_lock = threading.Lock()
+        self._small = (  # a database of its own in memory
+            _SmallReads()
+            if str(path) == ":memory:"
+            else _SMALL_READS.setdefault(str(path.resolve()), _SmallReads())
+        )
 
     def _cursor(self) -> duckdb.DuckDBPyConnection:
         # DuckDB connections are not shared between threads; a cursor per thread is.
@@ -87,6 +113,17 @@ class DuckDBStore(Store):
     def fetch(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
         return self._cursor().execute(sql, [_adapt(p) for p in params]).fetchall()
 
+    def fetch_small(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        reads, key = self._small, (sql, *params)
+        with reads.lock:
+            found, generation = reads.kept.get(key), reads.generation
+        if found is None:
+            found = self.fetch(sql, params)
+            with reads.lock:
+                if reads.generation == generation:  # no commit since the read began
+                    reads.kept[key] = found
+        return found
+
     def fetch_arrays(self, sql: str, params: Sequence[Any]) -> tuple[Ints, Ints]:
         arrays = self._cursor().execute(sql, [_adapt(p) for p in params]).fetchnumpy()
         first, second = (np.asarray(array, dtype=np.int64) for array in arrays.values())
@@ -106,8 +143,10 @@ class DuckDBStore(Store):
                 cursor.execute("COMMIT")
             finally:
                 cursor.close()
+                self._small.forget()
 
     def close(self) -> None:
+        self._small.forget()  # closed here, the file is another process's to write
         self._db.close()
 
 
