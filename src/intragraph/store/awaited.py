@@ -56,6 +56,9 @@ class AwaitedStore(Store):
     def fetch_small(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
         return self._store().fetch_small(sql, params)
 
+    def fetch_kept(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        return self._store().fetch_kept(sql, params)
+
     def fetch_arrays(self, sql: str, params: Sequence[Any]) -> tuple[Ints, Ints]:
         return self._store().fetch_arrays(sql, params)
 

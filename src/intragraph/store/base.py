@@ -51,10 +51,14 @@ class Store(ABC):
         """Rows of one read-only query."""
 
     def fetch_small(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-        """`fetch` for a read of a row or two that every request makes (the versions, a
-        field's first day): an engine with a connection pool keeps connections for these,
-        which no graph count holds up; the embedded one keeps their answers until its next
-        commit."""
+        """`fetch_kept` for a read of a row or two that every request makes (the versions):
+        an engine with a connection pool keeps connections for these, which no graph count
+        holds up."""
+        return self.fetch_kept(sql, params)
+
+    def fetch_kept(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        """`fetch` for a small read that many requests make and only a write changes (a
+        field's first day): the embedded engine keeps its answer until its next commit."""
         return self.fetch(sql, params)
 
     @abstractmethod

@@ -45,12 +45,12 @@ def _adapt(value: Any) -> Any:
     return value
 
 
-class _SmallReads:
-    """The answers of the small reads every request makes (`fetch_small`: the data's version, a
-    field's first day), kept until this process next commits to the file. No other process
-    writes a DuckDB file that this one holds open (DuckDB's lock), so only a commit here can
-    change them; one for each file, shared by every store of it in this process, as DuckDB
-    shares the database between connections to one path."""
+class _KeptReads:
+    """The answers of the small reads that every request makes (`fetch_kept`, `fetch_small`:
+    the data's version, a field's first day), kept until this process next commits to the
+    file. No other process writes a DuckDB file that this one holds open (DuckDB's lock), so
+    only a commit here can change them; one for each file, shared by every store of it in this
+    process, as DuckDB shares the database between connections to one path."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
@@ -63,7 +63,7 @@ class _SmallReads:
             self.kept.clear()
 
 
-_SMALL_READS: dict[str, _SmallReads] = {}
+_KEPT_READS: dict[str, _KeptReads] = {}
 
 
 class DuckDBStore(Store):
@@ -86,10 +86,10 @@ class DuckDBStore(Store):
             self._db.execute(f"SET memory_limit = '{int(memory)}MiB'")
         self._local = threading.local()
         self._write_lock = threading.Lock()
-        self._small = (  # a database of its own in memory
-            _SmallReads()
+        self._kept = (  # a database of its own in memory
+            _KeptReads()
             if str(path) == ":memory:"
-            else _SMALL_READS.setdefault(str(path.resolve()), _SmallReads())
+            else _KEPT_READS.setdefault(str(path.resolve()), _KeptReads())
         )
 
     def _cursor(self) -> duckdb.DuckDBPyConnection:
@@ -113,8 +113,8 @@ class DuckDBStore(Store):
     def fetch(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
         return self._cursor().execute(sql, [_adapt(p) for p in params]).fetchall()
 
-    def fetch_small(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-        reads, key = self._small, (sql, *params)
+    def fetch_kept(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        reads, key = self._kept, (sql, *params)
         with reads.lock:
             found, generation = reads.kept.get(key), reads.generation
         if found is None:
@@ -143,10 +143,10 @@ class DuckDBStore(Store):
                 cursor.execute("COMMIT")
             finally:
                 cursor.close()
-                self._small.forget()
+                self._kept.forget()
 
     def close(self) -> None:
-        self._small.forget()  # closed here, the file is another process's to write
+        self._kept.forget()  # closed here, the file is another process's to write
         self._db.close()
 
 

@@ -142,7 +142,7 @@ def first(store: Store, query: GraphQuery) -> int | None:
     rows to read; a start up to a day early can only make the granule chosen finer, which is
     exact too."""
     placeholder = store.placeholder
-    found = store.fetch_small(  # every graph asks it: DuckDB keeps it until the next commit
+    found = store.fetch_kept(
         f"SELECT min(granule) FROM rollups WHERE resource = {placeholder} "
         f"AND field = {placeholder} AND size = {LEVELS[-1]}",
         [query.resource.name, query.field],

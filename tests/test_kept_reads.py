@@ -1,5 +1,6 @@
 """The small reads every request makes (the data's version, a field's first day): after a
-commit the next one sees it, on every engine; DuckDB keeps their answers between commits."""
+commit the next one sees it, on every engine; DuckDB keeps their answers between commits
+(`fetch_kept`)."""
 
 from __future__ import annotations
 
