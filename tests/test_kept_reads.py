@@ -1,6 +1,6 @@
-"""The small reads every request makes (the data's version, a field's first day): after a
-commit the next one sees it, on every engine; DuckDB keeps their answers between commits
-(`fetch_kept`)."""
+"""The reads many requests make (the data's version, a field's first day, the users in several
+of some campuses): after a commit the next one sees it, on every engine; DuckDB keeps their
+answers between commits (`fetch_kept`)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ from typing import Any
 import duckdb
 import pytest
 
+from intragraph.graphs import graph
 from intragraph.query import parse_graph
 from intragraph.resources import RESOURCES
+from intragraph.store import duckdb as duckdb_store
 from intragraph.store import open_store, rollups, versions
 from intragraph.store.base import Store
 from tests.conftest import add
@@ -36,6 +38,27 @@ def test_a_commit_is_seen_by_the_next_small_read(store: Store) -> None:
     add(store, "projects_users", {"id": 9, "created_at": _at("2021-01-01T00:00:00")})
     assert rollups.first(store, _QUERY) == 18628 * _DAY
     assert versions.both(store)[0] not in (before[0], after[0])
+
+
+def _campuses(store: Store, campuses: str) -> dict[str, int]:
+    filters = [("filter[campus]", campuses)]
+    query = parse_graph(RESOURCES["projects_users"], "created_at", "year", filters)
+    return graph(store, query, _at("2025-06-01T00:00:00"))
+
+
+def test_a_user_s_new_campus_is_seen_by_the_next_graph_on_several(store: Store) -> None:
+    """The users in more than one of the campuses asked for are read before the count (and
+    kept by DuckDB): each membership added changes them."""
+    add(store, "campus_users", {"user_id": 1, "campus_id": 1}, {"user_id": 2, "campus_id": 7})
+    rows = [{"user_id": user, "created_at": _at("2024-03-05T10:00:00")} for user in (1, 2)]
+    add(store, "projects_users", *rows)
+    each_once = {"2024-01-01": 2, "2025-01-01": 0}
+    assert _campuses(store, "1,7") == each_once
+    add(store, "campus_users", {"id": 3, "user_id": 1, "campus_id": 7})  # user 1 in both
+    assert _campuses(store, "1,7") == each_once
+    add(store, "campus_users", {"id": 4, "user_id": 2, "campus_id": 1})  # and user 2
+    assert _campuses(store, "1,7") == each_once
+    assert _campuses(store, "1") == _campuses(store, "7") == each_once
 
 
 def _file(tmp_path: Path, duckdb_template: Path) -> Path:
@@ -98,5 +121,31 @@ def test_a_read_a_commit_overtakes_is_not_kept(
         before = versions.both(store)
         assert store.fetch is fetch  # the commit came in the read
         assert versions.both(store)[0] != before[0]
+    finally:
+        store.close()
+
+
+def test_long_answers_are_read_again_and_many_are_forgotten(
+    tmp_path: Path, duckdb_template: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(duckdb_store, "_KEPT_ROWS", 2)
+    monkeypatch.setattr(duckdb_store, "_KEPT_ANSWERS", 2)
+    store = open_store(str(_file(tmp_path, duckdb_template)))
+    try:
+        read: list[str] = []
+        fetch = store.fetch
+
+        def counted(sql: str, params: Any) -> list[tuple[Any, ...]]:
+            read.append(sql)
+            return fetch(sql, params)
+
+        monkeypatch.setattr(store, "fetch", counted)
+        long, short, other, third = (f"SELECT * FROM range({n})" for n in (3, 2, 1, 0))
+        for sql in (long, long, short, short, other, other):
+            store.fetch_kept(sql, [])
+        assert read == [long, long, short, other]
+        for sql in (third, third, short):  # a third answer kept forgot the two
+            store.fetch_kept(sql, [])
+        assert read == [long, long, short, other, third, short]
     finally:
         store.close()

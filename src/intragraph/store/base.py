@@ -57,8 +57,9 @@ class Store(ABC):
         return self.fetch_kept(sql, params)
 
     def fetch_kept(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-        """`fetch` for a small read that many requests make and only a write changes (a
-        field's first day): the embedded engine keeps its answer until its next commit."""
+        """`fetch` for a read that many requests make and only a write changes (a field's
+        first day, the users in several of some campuses): the embedded engine keeps its
+        answer until its next commit."""
         return self.fetch(sql, params)
 
     @abstractmethod

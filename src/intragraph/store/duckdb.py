@@ -46,9 +46,9 @@ def _adapt(value: Any) -> Any:
 
 
 class _KeptReads:
-    """The answers of the small reads that every request makes (`fetch_kept`, `fetch_small`:
-    the data's version, a field's first day), kept until this process next commits to the
-    file. No other process writes a DuckDB file that this one holds open (DuckDB's lock), so
+    """The answers of the reads that many requests make (`fetch_kept`, `fetch_small`: the
+    data's version, a field's first day, the users in several of some campuses), kept until
+    this process next commits to the file. No other process writes a DuckDB file that this one holds open (DuckDB's lock), so
     only a commit here can change them; one for each file, shared by every store of it in this
     process, as DuckDB shares the database between connections to one path."""
 
@@ -64,6 +64,10 @@ class _KeptReads:
 
 
 _KEPT_READS: dict[str, _KeptReads] = {}
+# bounds on what a file's kept reads hold: a longer answer is read again each time, and past
+# that many answers they are all forgotten (memory, whatever the requests ask)
+_KEPT_ROWS = 10_000
+_KEPT_ANSWERS = 256
 
 
 class DuckDBStore(Store):
@@ -120,7 +124,10 @@ class DuckDBStore(Store):
         if found is None:
             found = self.fetch(sql, params)
             with reads.lock:
-                if reads.generation == generation:  # no commit since the read began
+                # not when a commit came since the read began
+                if reads.generation == generation and len(found) <= _KEPT_ROWS:
+                    if len(reads.kept) >= _KEPT_ANSWERS:
+                        reads.kept.clear()
                     reads.kept[key] = found
         return found
 
