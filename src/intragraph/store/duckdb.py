@@ -48,9 +48,10 @@ def _adapt(value: Any) -> Any:
 class _KeptReads:
     """The answers of the reads that many requests make (`fetch_kept`, `fetch_small`: the
     data's version, a field's first day, the users in several of some campuses), kept until
-    this process next commits to the file. No other process writes a DuckDB file that this one holds open (DuckDB's lock), so
-    only a commit here can change them; one for each file, shared by every store of it in this
-    process, as DuckDB shares the database between connections to one path."""
+    this process next commits to the file. No other process writes a DuckDB file that this
+    one holds open (DuckDB's lock), so only a commit here can change them; one for each file,
+    shared by every store of it in this process, as DuckDB shares the database between
+    connections to one path."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
