@@ -4,8 +4,6 @@ answers between commits (`fetch_kept`)."""
 
 from __future__ import annotations
 
-import datetime as dt
-from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -17,25 +15,22 @@ from intragraph.resources import RESOURCES
 from intragraph.store import duckdb as duckdb_store
 from intragraph.store import open_store, rollups, versions
 from intragraph.store.base import Store
-from tests.conftest import add
+from tests.conftest import add, utc
 
 _QUERY = parse_graph(RESOURCES["projects_users"], "created_at", "day", [])
 _DAY = 86400
-
-
-def _at(text: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(text).replace(tzinfo=dt.UTC)
+_DUCKDB = pytest.mark.parametrize("database_url", ["duckdb"], indirect=True)  # its file only
 
 
 def test_a_commit_is_seen_by_the_next_small_read(store: Store) -> None:
     assert rollups.first(store, _QUERY) is None
     before = versions.both(store)
     assert versions.both(store) == before  # read twice, nothing written between
-    add(store, "projects_users", {"created_at": _at("2024-03-05T23:59:59")})
+    add(store, "projects_users", {"created_at": utc("2024-03-05T23:59:59")})
     after = versions.both(store)
     assert after[0] != before[0] and after[1] == before[1]
     assert rollups.first(store, _QUERY) == 19787 * _DAY  # 2024-03-05
-    add(store, "projects_users", {"id": 9, "created_at": _at("2021-01-01T00:00:00")})
+    add(store, "projects_users", {"id": 9, "created_at": utc("2021-01-01T00:00:00")})
     assert rollups.first(store, _QUERY) == 18628 * _DAY
     assert versions.both(store)[0] not in (before[0], after[0])
 
@@ -43,14 +38,14 @@ def test_a_commit_is_seen_by_the_next_small_read(store: Store) -> None:
 def _campuses(store: Store, campuses: str) -> dict[str, int]:
     filters = [("filter[campus]", campuses)]
     query = parse_graph(RESOURCES["projects_users"], "created_at", "year", filters)
-    return graph(store, query, _at("2025-06-01T00:00:00"))
+    return graph(store, query, utc("2025-06-01T00:00:00"))
 
 
 def test_a_user_s_new_campus_is_seen_by_the_next_graph_on_several(store: Store) -> None:
     """The users in more than one of the campuses asked for are read before the count (and
     kept by DuckDB): each membership added changes them."""
     add(store, "campus_users", {"user_id": 1, "campus_id": 1}, {"user_id": 2, "campus_id": 7})
-    rows = [{"user_id": user, "created_at": _at("2024-03-05T10:00:00")} for user in (1, 2)]
+    rows = [{"user_id": user, "created_at": utc("2024-03-05T10:00:00")} for user in (1, 2)]
     add(store, "projects_users", *rows)
     each_once = {"2024-01-01": 2, "2025-01-01": 0}
     assert _campuses(store, "1,7") == each_once
@@ -61,91 +56,75 @@ def test_a_user_s_new_campus_is_seen_by_the_next_graph_on_several(store: Store) 
     assert _campuses(store, "1") == _campuses(store, "7") == each_once
 
 
-def _file(tmp_path: Path, duckdb_template: Path) -> Path:
-    path = tmp_path / "small.duckdb"
-    path.write_bytes(duckdb_template.read_bytes())
-    return path
-
-
+@_DUCKDB
 def test_every_store_of_a_file_sees_the_commits_of_the_others(
-    tmp_path: Path, duckdb_template: Path
+    database_url: str, store: Store
 ) -> None:
-    path = _file(tmp_path, duckdb_template)
-    reader, writer = open_store(str(path)), open_store(str(path))
+    writer = open_store(database_url)
     try:
-        before = versions.both(reader)
-        assert rollups.first(reader, _QUERY) is None
-        add(writer, "projects_users", {"created_at": _at("2024-03-05T12:00:00")})
-        assert versions.both(reader)[0] != before[0]
-        assert rollups.first(reader, _QUERY) == 19787 * _DAY
+        before = versions.both(store)
+        assert rollups.first(store, _QUERY) is None
+        add(writer, "projects_users", {"created_at": utc("2024-03-05T12:00:00")})
+        assert versions.both(store)[0] != before[0]
+        assert rollups.first(store, _QUERY) == 19787 * _DAY
     finally:
-        reader.close()
         writer.close()
 
 
-def test_a_file_written_while_closed_here_is_read_again(
-    tmp_path: Path, duckdb_template: Path
-) -> None:
+@_DUCKDB
+def test_a_file_written_while_closed_here_is_read_again(database_url: str) -> None:
     """Closed here, the file is another process's to write (here a connection of DuckDB's own,
     as another process would have): the next store of it reads it anew."""
-    path = _file(tmp_path, duckdb_template)
-    store = open_store(str(path))
+    store = open_store(database_url)
     versions.both(store)
     store.close()
-    with duckdb.connect(str(path)) as other:
+    with duckdb.connect(database_url) as other:
         other.execute(f"UPDATE {versions.TABLE} SET n = 5, accounts = 7")
-    store = open_store(str(path))
+    store = open_store(database_url)
     try:
         assert versions.both(store) == (5, 7)
     finally:
         store.close()
 
 
+@_DUCKDB
 def test_a_read_a_commit_overtakes_is_not_kept(
-    tmp_path: Path, duckdb_template: Path, monkeypatch: pytest.MonkeyPatch
+    store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A read that began before a commit and ended after it may hold the data before: given
     to its caller (who asked before the commit), never to the next."""
-    path = _file(tmp_path, duckdb_template)
-    store = open_store(str(path))
-    try:
-        fetch = store.fetch
+    fetch = store.fetch
 
-        def overtaken(sql: str, params: Any) -> list[tuple[Any, ...]]:
-            rows = fetch(sql, params)
-            monkeypatch.setattr(store, "fetch", fetch)  # once
-            add(store, "projects_users", {"created_at": _at("2024-03-05T12:00:00")})
-            return rows
+    def overtaken(sql: str, params: Any) -> list[tuple[Any, ...]]:
+        rows = fetch(sql, params)
+        monkeypatch.setattr(store, "fetch", fetch)  # once
+        add(store, "projects_users", {"created_at": utc("2024-03-05T12:00:00")})
+        return rows
 
-        monkeypatch.setattr(store, "fetch", overtaken)
-        before = versions.both(store)
-        assert store.fetch is fetch  # the commit came in the read
-        assert versions.both(store)[0] != before[0]
-    finally:
-        store.close()
+    monkeypatch.setattr(store, "fetch", overtaken)
+    before = versions.both(store)
+    assert store.fetch is fetch  # the commit came in the read
+    assert versions.both(store)[0] != before[0]
 
 
+@_DUCKDB
 def test_long_answers_are_read_again_and_many_are_forgotten(
-    tmp_path: Path, duckdb_template: Path, monkeypatch: pytest.MonkeyPatch
+    store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(duckdb_store, "_KEPT_ROWS", 2)
     monkeypatch.setattr(duckdb_store, "_KEPT_ANSWERS", 2)
-    store = open_store(str(_file(tmp_path, duckdb_template)))
-    try:
-        read: list[str] = []
-        fetch = store.fetch
+    read: list[str] = []
+    fetch = store.fetch
 
-        def counted(sql: str, params: Any) -> list[tuple[Any, ...]]:
-            read.append(sql)
-            return fetch(sql, params)
+    def counted(sql: str, params: Any) -> list[tuple[Any, ...]]:
+        read.append(sql)
+        return fetch(sql, params)
 
-        monkeypatch.setattr(store, "fetch", counted)
-        long, short, other, third = (f"SELECT * FROM range({n})" for n in (3, 2, 1, 0))
-        for sql in (long, long, short, short, other, other):
-            store.fetch_kept(sql, [])
-        assert read == [long, long, short, other]
-        for sql in (third, third, short):  # a third answer kept forgot the two
-            store.fetch_kept(sql, [])
-        assert read == [long, long, short, other, third, short]
-    finally:
-        store.close()
+    monkeypatch.setattr(store, "fetch", counted)
+    long, short, other, third = (f"SELECT * FROM range({n})" for n in (3, 2, 1, 0))
+    for sql in (long, long, short, short, other, other):
+        store.fetch_kept(sql, [])
+    assert read == [long, long, short, other]
+    for sql in (third, third, short):  # a third answer kept forgot the two
+        store.fetch_kept(sql, [])
+    assert read == [long, long, short, other, third, short]
