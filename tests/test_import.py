@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -462,6 +463,35 @@ def test_worker_processes_read_a_large_file_as_this_one_would(
     alone = str(tmp_path / "alone.duckdb")
     assert _rows(database_url, _EVERY_ROW) == _rows(alone, _EVERY_ROW)
     assert len(_rows(database_url, _EVERY_ROW)) == 950
+
+
+def test_worker_processes_read_standard_input_as_they_read_a_file(
+    tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file is cut where it lies and each worker reads its own span of it; standard input is
+    read here and its pieces sent to the workers: the same rows either way."""
+    text = _pages(1000)
+    by_file, _, read = _both_ways(tmp_path, database_url, monkeypatch, text)
+    assert len(read) >= 4 and sum(read) == 1000
+    read[:] = []
+    stdin = str(tmp_path / "stdin.duckdb")
+    by_stdin = _run(stdin, "import", "projects_users", "-", input=text)
+    assert by_stdin == by_file and by_file[0] == 0
+    assert len(read) >= 4 and sum(read) == 1000  # pieces the workers read, whole
+    assert _rows(stdin, _EVERY_ROW) == _rows(database_url, _EVERY_ROW)
+
+
+def test_a_file_is_cut_in_spans_only_while_its_name_is_its_own(tmp_path: Path) -> None:
+    """The workers open a span's file by name: not for standard input, nor once the name
+    is another file's (the file is then read here as a stream)."""
+    path = tmp_path / "pages.json"
+    path.write_text(_pages(300))
+    with open(path, "rb") as stream:
+        assert workers._FileCuts.of(stream) is not None
+        os.replace(_write(tmp_path / "other.json", "[]"), path)
+        assert workers._FileCuts.of(stream) is None
+    with open(os.open(path, os.O_RDONLY), "rb") as unnamed:
+        assert workers._FileCuts.of(unnamed) is None  # named by its descriptor, like stdin
 
 
 @pytest.mark.parametrize(

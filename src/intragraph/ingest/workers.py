@@ -4,7 +4,10 @@ Reading a page into columns (`pages.py`, `columns.column_arrays`) is Python's wo
 record, and holds one core. Here the stream is cut into pieces of `PIECE` bytes at the last
 place where one page plainly ends and the next begins (`]` then `[`, as `jsonstream._BETWEEN`),
 and each piece goes to a worker process that reads its pages into the column arrays the import
-stages, while this process stages the pieces read before. A piece the workers cannot read whole
+stages, while this process stages the pieces read before. A regular file is cut where it is
+(`_FileCuts`: only the bytes around each cut are read here) and each worker reads its own span
+of it; a stream (standard input) is read here and its pieces sent to the workers
+(`_StreamCuts`). A piece the workers cannot read whole
 as plain pages (a cut that fell inside a string, a record the page reader would not take, a bad
 value, a worker lost) comes back as None: from there on the stream is read in this process as
 before, by the readers that say exactly what is wrong and where. So the workers change how fast
@@ -18,6 +21,7 @@ from __future__ import annotations
 import io
 import multiprocessing
 import os
+import stat
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -69,6 +73,36 @@ def decode(kind: str, data: bytes) -> Decoded | None:
         return None
 
 
+@dataclass(frozen=True)
+class Span:
+    """Bytes `start` to `end` of a regular file, which a worker reads itself: the file is read
+    once, by the workers, not here and again through a pipe. `identity` (device, inode) is the
+    file's as this process opened it; a worker meeting another file there reads nothing."""
+
+    path: str
+    identity: tuple[int, int]
+    start: int
+    end: int
+
+    def read(self) -> bytes | None:
+        with open(self.path, "rb") as file:
+            found = os.fstat(file.fileno())
+            if (found.st_dev, found.st_ino) != self.identity:
+                return None
+            file.seek(self.start)
+            data = file.read(self.end - self.start)
+        return data if len(data) == self.end - self.start else None
+
+
+Piece = bytes | Span
+
+
+def decode_piece(kind: str, piece: Piece) -> Decoded | None:
+    """`decode` of a piece's bytes, read from its file first for a Span. In a worker."""
+    data = piece.read() if isinstance(piece, Span) else piece
+    return None if data is None else decode(kind, data)
+
+
 class Pieces:
     """The Decoded pieces of `stream`, in order; after them, `rest` reads the stream on from
     the first byte they did not hold."""
@@ -77,24 +111,20 @@ class Pieces:
         self.kind, self.rest, self.progress, self.workers = kind, stream, progress, WORKERS
 
     def __iter__(self) -> Iterator[Decoded]:
-        stream = self.rest
-        first = stream.read(PIECE)
-        if len(first) < PIECE or self.workers < 2 or not first.lstrip().startswith(b"["):
-            self.rest = _resumed(first, stream)  # small (or not pages): read here, as before
+        cuts = _FileCuts.of(self.rest) or _StreamCuts(self.rest)
+        if self.workers < 2 or not cuts.worth_it():
+            self.rest = cuts.resume([])  # small (or not pages): read here, as before
             return
         # spawned, not forked: this process has DuckDB's or psycopg's threads running
         context = multiprocessing.get_context("spawn")
-        pending: deque[tuple[Future[Decoded | None], bytes]] = deque()
-        carried, eof, stuck = first, False, False
+        pending: deque[tuple[Future[Decoded | None], Piece]] = deque()
         pool = ProcessPoolExecutor(self.workers, mp_context=context)
         try:
             while True:
-                while not (eof or stuck) and len(pending) <= self.workers:
-                    piece, carried, eof = _cut(carried, stream)
+                while not (cuts.ended or cuts.stuck) and len(pending) <= self.workers:
+                    piece = cuts.cut()
                     if piece:
-                        pending.append((pool.submit(decode, self.kind, piece), piece))
-                    # no page ends for that long (not pages after all): read here
-                    stuck = len(carried) > 4 * PIECE
+                        pending.append((pool.submit(decode_piece, self.kind, piece), piece))
                 if not pending:
                     break
                 future, piece = pending.popleft()
@@ -103,30 +133,103 @@ class Pieces:
                 except Exception:  # a worker lost: this process reads it instead
                     decoded = None
                 if decoded is None:
-                    unread = b"".join([piece, *(p for _, p in pending), carried])
-                    self.rest = _resumed(unread, stream)
+                    self.rest = cuts.resume([piece, *(p for _, p in pending)])
                     return
-                self.progress(len(piece))
+                self.progress(piece.end - piece.start if isinstance(piece, Span) else len(piece))
                 yield decoded
-            self.rest = _resumed(carried, stream)
+            self.rest = cuts.resume([])
         finally:  # pieces not begun are dropped (read here, or never wanted)
             pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _resumed(head: bytes, stream: BinaryIO) -> BinaryIO:
-    return io.BufferedReader(Resumed(head, stream))
+class _StreamCuts:
+    """Pieces of a stream (standard input, a pipe) read here, each sent to a worker whole."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self.stream, self.carried = stream, stream.read(PIECE)
+        self.ended = self.stuck = False
+
+    def worth_it(self) -> bool:
+        return len(self.carried) == PIECE and self.carried.lstrip().startswith(b"[")
+
+    def cut(self) -> bytes:
+        """The next piece (up to where its last page ends); at the end, the whole rest."""
+        data = self.carried + self.stream.read(PIECE)
+        self.ended = len(data) == len(self.carried)
+        end = len(data) - 1 if self.ended else _last_end(data)
+        if not self.ended and end <= 0:  # one page longer than the piece: read on
+            end = -1
+        self.carried = data[end + 1 :]
+        self.stuck = len(self.carried) > 4 * PIECE  # no page ends for that long: not pages
+        return data[: end + 1]
+
+    def resume(self, unread: list[Piece]) -> BinaryIO:
+        """The stream from the first byte of `unread` (pieces in order; none: from the first
+        byte not cut)."""
+        head = b"".join([*(p for p in unread if isinstance(p, bytes)), self.carried])
+        return io.BufferedReader(Resumed(head, self.stream))
 
 
-def _cut(carried: bytes, stream: BinaryIO) -> tuple[bytes, bytes, bool]:
-    """The next piece (up to where its last page ends), what follows it, and whether the
-    stream has ended: at its end, the whole rest is the piece."""
-    data = carried + stream.read(PIECE)
-    if len(data) == len(carried):  # the end
-        return data, b"", True
-    end = _last_end(data)
-    if end <= 0:  # one page longer than the piece: read on
-        return b"", data, False
-    return data[: end + 1], data[end + 1 :], False
+class _FileCuts:
+    """Pieces of a regular file, as Spans: only where each ends is read here."""
+
+    def __init__(self, stream: BinaryIO, path: str, identity: tuple[int, int], at: int) -> None:
+        self.stream, self.path, self.identity = stream, path, identity
+        self.at, self.size = at, os.fstat(stream.fileno()).st_size
+        self.ended = self.stuck = False
+
+    @classmethod
+    def of(cls, stream: BinaryIO) -> _FileCuts | None:
+        """For a stream that is a regular file, opened by name (not standard input)."""
+        try:
+            name, found, at = stream.name, os.fstat(stream.fileno()), stream.tell()
+        except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+            return None
+        identity = (found.st_dev, found.st_ino)
+        try:  # the name must still be this file's: not "<stdin>", nor a file since replaced
+            named = os.stat(name) if isinstance(name, str) else None
+        except OSError:
+            return None
+        if (
+            named is None
+            or not stat.S_ISREG(found.st_mode)
+            or (named.st_dev, named.st_ino) != identity
+        ):
+            return None
+        return cls(stream, os.path.abspath(name), identity, at)
+
+    def _read(self, start: int, end: int) -> bytes:
+        return os.pread(self.stream.fileno(), end - start, start)
+
+    def worth_it(self) -> bool:
+        return (
+            self.size - self.at > PIECE and self._read(self.at, self.at + 4096).lstrip()[:1] == b"["
+        )
+
+    def cut(self) -> Span | None:
+        """The next piece (up to where its last page ends); at the end, the whole rest."""
+        start = limit = self.at
+        while True:
+            limit = min(limit + PIECE, self.size)
+            if limit == self.size:  # the end
+                self.ended, end = True, limit - 1
+                break
+            # the tail first, then the whole piece: a page ends every few KiB
+            tail = max(start, limit - _TAIL)
+            end = tail + _last_end(self._read(tail, limit))
+            if end < tail:
+                end = start + _last_end(self._read(start, limit))
+            if end > start:
+                break
+            if limit - start > 4 * PIECE:  # no page ends for that long: not pages, read here
+                self.stuck = True
+                return None
+        self.at = end + 1
+        return Span(self.path, self.identity, start, end + 1)
+
+    def resume(self, unread: list[Piece]) -> BinaryIO:
+        self.stream.seek(unread[0].start if unread and isinstance(unread[0], Span) else self.at)
+        return self.stream
 
 
 def _last_end(data: bytes) -> int:
