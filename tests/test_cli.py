@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -232,3 +235,23 @@ def test_a_rate_limit_too_large_says_so(tmp_path: Path) -> None:
     assert code == 1 and err.splitlines()[-1] == (
         "Error: rate limit '1000000000/hour' is too large: N can be at most 999,999,999 a window"
     )
+
+
+def test_each_command_is_imported_when_it_is_named() -> None:
+    """`import intragraph.cli` (every command's start, and each import worker's, which Python
+    starts by importing the `intragraph` script again) loads no command's module: no web app,
+    no database driver."""
+    code = (
+        "import sys, intragraph.cli; print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('fastapi', 'uvicorn', 'redis', 'duckdb', 'psycopg') or m.startswith('intragraph.cli.')))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert loaded.stdout.strip() == "['intragraph.cli.common']"
+    context = click.Context(main)
+    listed = main.list_commands(context)
+    assert listed == ["apps", "db", "demo", "graph", "import", "serve", "sync"]
+    commands = [main.get_command(context, name) for name in listed]
+    assert [command.name if command else None for command in commands] == listed
+    assert _invoke("nosuch")[0] == 2

@@ -1,6 +1,6 @@
-"""The `intragraph` command: serve, db, import, demo, graph, sync, apps."""
+"""The `intragraph` command: serve, db, import, demo, graph, sync, apps (`common._Commands`
+imports each when it is named)."""
 
-from intragraph.cli import apps, demo, graph, importing, server, sync
 from intragraph.cli.common import main
 
-__all__ = ["apps", "demo", "graph", "importing", "main", "server", "sync"]
+__all__ = ["main"]

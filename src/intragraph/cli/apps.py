@@ -10,13 +10,13 @@ import click
 from intragraph import config
 from intragraph.auth import applications
 from intragraph.auth.ratelimit import DEFAULT as DEFAULT_LIMITS
-from intragraph.cli.common import main, with_store
+from intragraph.cli.common import with_store
 from intragraph.formats import api_time
 from intragraph.store import accounts
 from intragraph.store.base import Store
 
 
-@main.group()
+@click.group()
 def apps() -> None:
     """Applications: their credentials get tokens at POST /oauth/token."""
 

@@ -4,9 +4,10 @@ options made from the settings, friendly errors, and the store a command works o
 from __future__ import annotations
 
 import functools
+import importlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import click
 
@@ -81,7 +82,33 @@ def with_store(check_schema: bool = True) -> Callable[[F], F]:
     return decorate
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The subcommands, each imported when it is named (click's lazy loading): `intragraph
+    import` loads no web app, nor do the worker processes of an import, which Python starts by
+    importing the `intragraph` script again."""
+
+    WHERE: ClassVar[dict[str, str]] = {
+        "apps": "intragraph.cli.apps:apps",
+        "db": "intragraph.cli.server:db",
+        "demo": "intragraph.cli.demo:demo",
+        "graph": "intragraph.cli.graph:graph",
+        "import": "intragraph.cli.importing:import_",
+        "serve": "intragraph.cli.server:serve",
+        "sync": "intragraph.cli.sync:sync_command",
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(self.WHERE)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.WHERE:
+            return None
+        module, name = self.WHERE[cmd_name].split(":")
+        command: click.Command = getattr(importlib.import_module(module), name)
+        return command
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="intragraph")
 @setting_option("database_url")
 def main(database_url: str | None) -> None:

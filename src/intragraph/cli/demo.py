@@ -8,13 +8,13 @@ import sys
 import click
 
 from intragraph import config
-from intragraph.cli.common import main, with_store
+from intragraph.cli.common import with_store
 from intragraph.ingest import demo as demo_data
 from intragraph.store import rows as stored
 from intragraph.store.base import Store
 
 
-@main.command()
+@click.command()
 @click.option(
     "--rows",
     default=1_000_000,

@@ -9,7 +9,7 @@ import shutil
 import click
 
 from intragraph import config, periods
-from intragraph.cli.common import main, with_store
+from intragraph.cli.common import with_store
 from intragraph.formats import FORMATS, to_csv, to_table
 from intragraph.graphs import graph as graph_answer
 from intragraph.query import parse_graph
@@ -41,7 +41,7 @@ def _on_by(
     return chosen
 
 
-@main.command()
+@click.command()
 @click.argument("words", nargs=-1, metavar="[RESOURCE] [on FIELD] [by INTERVAL]", callback=_on_by)
 @click.option("--filter", "filters", multiple=True, metavar="NAME=A,B", help="Repeatable.")
 @click.option("--range", "ranges", multiple=True, metavar="NAME=MIN,MAX", help="Repeatable.")

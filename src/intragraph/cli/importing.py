@@ -9,13 +9,13 @@ from pathlib import Path
 import click
 
 from intragraph import config
-from intragraph.cli.common import main, with_store
+from intragraph.cli.common import with_store
 from intragraph.ingest.load import Source, import_sources
 from intragraph.ingest.records import KINDS
 from intragraph.store.base import Store
 
 
-@main.command(name="import")
+@click.command(name="import")
 @click.argument("kind", type=click.Choice(sorted(KINDS)))
 @click.argument("files", nargs=-1, required=True, type=click.Path(allow_dash=True))
 @with_store()

@@ -11,7 +11,6 @@ import click
 from intragraph import config
 from intragraph.cli.common import (
     friendly,
-    main,
     setting_option,
     settings_from,
     store_for,
@@ -26,7 +25,7 @@ from intragraph.store.migrations import LATEST
 _SERVED = ("host", "port", "workers", "forwarded_allow_ips", "database_url")
 
 
-@main.command()
+@click.command()
 @setting_option("host")
 @setting_option("port", type=click.IntRange(1, 65535))
 @setting_option("workers", type=click.IntRange(1))
@@ -105,7 +104,7 @@ def _json_logs(level: str) -> dict[str, Any]:
     }
 
 
-@main.group()
+@click.group()
 def db() -> None:
     """The database's schema: its version, and upgrades."""
 

@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from intragraph import config
-from intragraph.cli.common import main, with_store
+from intragraph.cli.common import with_store
 from intragraph.errors import IntragraphError
 from intragraph.store.base import Store
 from intragraph.sync.run import ORDER, Report, sync, targets
@@ -101,7 +101,7 @@ def _summary(report: Report) -> str:
     return text + (" (continued an interrupted sync)" if report.resumed else "")
 
 
-@main.command(name="sync")
+@click.command(name="sync")
 @click.option(
     "--from",
     "source",
