@@ -3,6 +3,10 @@
 empty database, then the same file again (every row unchanged).
 
     python bench/importing.py --rows 1000000 [--postgres postgresql://postgres@127.0.0.1/test]
+        [--pages FILE]  # the records' file: written there if it is not, kept after
+
+Timed as users run it: the `intragraph` script beside this Python (`python -m intragraph` where
+there is none), whose import workers start by importing the script again.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -77,12 +82,12 @@ def write_pages(path: Path, rows: int) -> None:
 
 
 def timed_import(path: Path, database: str) -> tuple[float, str]:
+    script = shutil.which("intragraph", path=str(Path(sys.executable).parent))
+    command = [script] if script else [sys.executable, "-m", "intragraph"]
     start = time.perf_counter()
     done = subprocess.run(
         [
-            sys.executable,
-            "-m",
-            "intragraph",
+            *command,
             "import",
             "projects_users",
             str(path),
@@ -101,15 +106,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--postgres", default=common.POSTGRES)
+    parser.add_argument("--pages", type=Path, help="the records' file, kept (written if absent)")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="intragraph-import-"))
-    path = folder / "projects_users.json"
-    start = time.perf_counter()
-    write_pages(path, args.rows)
-    print(
-        f"wrote {args.rows} records, {path.stat().st_size / 2**20:.0f} MiB, "
-        f"in {time.perf_counter() - start:.1f} s"
-    )
+    path = args.pages or folder / "projects_users.json"
+    if not path.exists():
+        start = time.perf_counter()
+        write_pages(path, args.rows)
+        print(
+            f"wrote {args.rows} records, {path.stat().st_size / 2**20:.0f} MiB, "
+            f"in {time.perf_counter() - start:.1f} s"
+        )
     schema = f"bench_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(args.postgres, autocommit=True) as admin:
         admin.execute(f"CREATE SCHEMA {schema}")
@@ -129,7 +136,8 @@ def main() -> None:
     finally:
         with psycopg.connect(args.postgres, autocommit=True) as admin:
             admin.execute(f"DROP SCHEMA {schema} CASCADE")
-        path.unlink()
+        if not args.pages:
+            path.unlink()
 
 
 if __name__ == "__main__":
