@@ -492,6 +492,11 @@ def test_a_file_is_cut_in_spans_only_while_its_name_is_its_own(tmp_path: Path) -
         assert workers._FileCuts.of(stream) is None
     with open(os.open(path, os.O_RDONLY), "rb") as unnamed:
         assert workers._FileCuts.of(unnamed) is None  # named by its descriptor, like stdin
+    found = os.stat(path)
+    identity = (found.st_dev, found.st_ino)
+    assert workers.Span(str(path), identity, 0, 2).read() == b"[]"
+    assert workers.Span(str(path), identity, 1, 9).read() is None  # the file is shorter now
+    assert workers.Span(str(path), (found.st_dev, found.st_ino + 1), 0, 2).read() is None
 
 
 @pytest.mark.parametrize(

@@ -4,14 +4,14 @@ Reading a page into columns (`pages.py`, `columns.column_arrays`) is Python's wo
 record, and holds one core. Here the stream is cut into pieces of `PIECE` bytes at the last
 place where one page plainly ends and the next begins (`]` then `[`, as `jsonstream._BETWEEN`),
 and each piece goes to a worker process that reads its pages into the column arrays the import
-stages, while this process stages the pieces read before. A regular file is cut where it is
+stages, while this process stages the pieces read before. A regular file is cut where it lies
 (`_FileCuts`: only the bytes around each cut are read here) and each worker reads its own span
 of it; a stream (standard input) is read here and its pieces sent to the workers
-(`_StreamCuts`). A piece the workers cannot read whole
-as plain pages (a cut that fell inside a string, a record the page reader would not take, a bad
-value, a worker lost) comes back as None: from there on the stream is read in this process as
-before, by the readers that say exactly what is wrong and where. So the workers change how fast
-a file is read, never what is read from it; tests/test_import.py holds the two to that.
+(`_StreamCuts`). A piece the workers cannot read whole as plain pages (a cut that fell inside a
+string, a record the page reader would not take, a bad value, a worker lost) comes back as
+None: from there on the stream is read in this process as before, by the readers that say
+exactly what is wrong and where. So the workers change how fast a file is read, never what is
+read from it; tests/test_import.py holds the two to that.
 
 A stream that ends within its first piece (any file under `PIECE` bytes) never starts them.
 """
@@ -228,6 +228,7 @@ class _FileCuts:
         return Span(self.path, self.identity, start, end + 1)
 
     def resume(self, unread: list[Piece]) -> BinaryIO:
+        """The file from the first byte of `unread`, or of what was not cut."""
         self.stream.seek(unread[0].start if unread and isinstance(unread[0], Span) else self.at)
         return self.stream
 
