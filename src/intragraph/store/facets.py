@@ -11,10 +11,11 @@ either or both of a group's reads them. A slot is a column of the row, its value
 "=" and the value's SQL text, NULL as "" (so that a text value "" stays apart from no value);
 or a membership of the row's user (`filter[campus]`: the campuses of its user, through
 campus_users), a row counted once in each of its user's campuses (and in none without one): so
-a graph filtered on one campus reads them; one filtered on several reads them too, less the
-rows of the users who are in more than one of them (each counted once per such campus, to be
-counted once): those few rows alone are counted (`_overlap`). A user's campuses change when
-the membership table does: its merges adjust the facets of the rows of the users they change.
+a graph filtered on one campus reads them; one filtered on several reads them too, less what
+they count more than once of the rows of the users in several of them: read from a group of
+the sets of a membership's values (`campus+`, `is_set`), where such a row is counted once,
+under the set of its user's values (`_overlap`). A user's campuses change when the membership
+table does: its merges adjust the facets of the rows of the users they change.
 
 They are kept current with the rollups, in the same transactions (`rollups`), and written in
 the order of their values, so that DuckDB's zone maps skip the other values' row groups.
@@ -39,6 +40,7 @@ HOUR, DAY = 3600, 86400
 SIZES = (HOUR, DAY)  # the granules kept
 _COLUMNS = "resource, field, size, granule, facet, a, b, n"  # as `levels.coarser` gives them
 SLOTS = ("a", "b")
+SETS = "+"  # the end of a slot's name that counts the sets of a membership's values (`is_set`)
 # the kinds of column a facet can be: their values' SQL text is the same on every engine
 KINDS: dict[str, type] = {"int": int, "text": str, "bool": bool}
 # a merge's changed rows (`stage_delta`): (table, +1 or -1, SELECT of the ids)
@@ -46,10 +48,18 @@ Sources = list[tuple[str, int, str]]
 
 
 def membership(resource: Resource, name: str) -> Membership | None:
-    """The membership a facet slot names (a special filter of the resource), or None for a
-    column."""
-    special = resource.specials.get(name)
+    """The membership a facet slot names (a special filter of the resource, or the sets of
+    its values: `campus+`), or None for a column."""
+    special = resource.specials.get(name.removesuffix(SETS))
     return special if isinstance(special, Membership) else None
+
+
+def is_set(name: str) -> bool:
+    """A slot of the sets of a membership's values (`campus+`): a row is counted once, under
+    the set of its user's values (text "=1,7,9", in order), when its user has two or more;
+    not at all otherwise. A graph on several values reads them to take off, for the users in
+    more than one of those values, what the values' own facets count more than once."""
+    return name.endswith(SETS)
 
 
 # the membership tables that facets count by: their merges change the facets of other rows
@@ -73,17 +83,26 @@ def _slots(resource: Resource, group: tuple[str, ...]) -> list[_Slot]:
     for place, name in enumerate(group):
         if membership(resource, name) is None:
             found.append(_Slot(f"r.{name}", "COALESCE('=' || CAST({} AS TEXT), '')"))
+        elif is_set(name):  # the set's text, made by `_members`
+            found.append(_Slot(f"m{place}.value", "'=' || {}"))
         else:
             found.append(_Slot(f"m{place}.value", "'=' || CAST({} AS TEXT)"))
     return found + [_Slot("''", "{}")] * (len(SLOTS) - len(found))
 
 
-def _members(m: Membership, rows: str) -> str:
+def _members(m: Membership, rows: str, sets: bool = False) -> str:
     """Each member's values in `rows` (a membership table, or a SELECT of its rows), once
-    each."""
-    return (
+    each; or, with `sets`, the set of them of each member that has two or more, as text in
+    the values' order ("1,7,9")."""
+    each = (
         f"SELECT DISTINCT {m.link} AS member, {m.column} AS value FROM {rows} AS s "
         f"WHERE {m.column} IS NOT NULL"
+    )
+    if not sets:
+        return each
+    return (
+        "SELECT member, string_agg(CAST(value AS TEXT), ',' ORDER BY value) AS value "
+        f"FROM ({each}) AS e GROUP BY member HAVING count(*) > 1"
     )
 
 
@@ -98,10 +117,8 @@ def _rows(
     for place, name in enumerate(group):
         m = membership(resource, name)
         if m is not None:
-            joins += (
-                f" JOIN ({_members(m, (taken or {}).get(m.table, m.table))}) AS m{place} "
-                f"ON m{place}.member = r.{m.own or m.link}"
-            )
+            members = _members(m, (taken or {}).get(m.table, m.table), is_set(name))
+            joins += f" JOIN ({members}) AS m{place} ON m{place}.member = r.{m.own or m.link}"
     return f"{rows} AS r{joins}"
 
 
@@ -229,20 +246,34 @@ def _changes(
 class Chosen:
     """What `selection` found: the group whose counts answer, per slot the texts asked for
     (`=5`), and the condition on a membership given several values, if any (its facets count
-    a row once per value its user has)."""
+    a row once per value its user has), with the group of the sets of its values that say
+    how many times (`is_set`) and their slot there."""
 
     facet: str
     slots: list[tuple[str, list[str]]]
-    several: MemberOf | None
+    several: MemberOf | None = None
+    sets: tuple[str, str] | None = None
 
 
 def selection(resource: Resource, conditions: tuple[Condition, ...]) -> Chosen | None:
     """The first group of the resource's facets whose slots answer `conditions` on its rows,
     each an AnyOf on a facet column or a MemberOf a facet membership; None when none does."""
     for group in resource.facets:
+        if any(is_set(name) for name in group):  # read beside another group, by `counts`
+            continue
         chosen = _chosen(resource, group, conditions)
-        if chosen is not None:
-            return Chosen(",".join(group), *chosen)
+        if chosen is None:
+            continue
+        slots, several = chosen
+        if several is None:
+            return Chosen(",".join(group), slots)
+        # the same group with the sets of that membership's values in its slot
+        place = next(
+            i for i, n in enumerate(group) if membership(resource, n) == several.membership
+        )
+        sets = tuple(n + SETS if i == place else n for i, n in enumerate(group))
+        if sets in resource.facets:
+            return Chosen(",".join(group), slots, several, (",".join(sets), SLOTS[place]))
     return None
 
 
@@ -311,14 +342,14 @@ def counts(
     asked: list[Any] = [query.resource.name, chosen.facet, query.field, size, current, *params]
     start, field = dt.datetime.fromtimestamp(current * size, dt.UTC), query.field
     overlap = None
-    if chosen.several is not None:
-        overlap = _overlap(store, query, size, chosen.several, start, now)
+    if chosen.several is not None and chosen.sets is not None:
+        overlap = _overlap(store, query, size, chosen, current, ranges)
     if overlap is None:
         sql = f"SELECT granule, sum(n) AS n {kept} GROUP BY granule"
     else:
         union = f"SELECT granule, n {kept} UNION ALL {overlap[0]}"
         sql = f"SELECT granule, sum(n) AS n FROM ({union}) AS c GROUP BY granule"
-        asked += overlap[1]  # two arrays: the users, and how many of the values each has
+        asked += overlap[1]
     granules, totals = store.fetch_arrays(sql, asked)
 
     def latest() -> int:
@@ -340,36 +371,60 @@ def _overlap(
     store: Store,
     query: GraphQuery,
     size: int,
-    several: MemberOf,
-    start: dt.datetime,
-    now: dt.datetime,
+    chosen: Chosen,
+    current: int,
+    ranges: list[tuple[int, int]] | None,
 ) -> tuple[str, list[Any]] | None:
-    """SELECT of what the facets of `several`'s values count too many, per granule before
-    `start` (now's is counted from the rows): minus (k - 1) for each row, met by the query's
-    other conditions, of a user who has k > 1 of the values; None when no user has. Those
-    users are read first, and given to the count as a list: planned as a join to the
-    membership's grouped rows, PostgreSQL expected thousands of them (for 28) and scanned
-    every row rather than read theirs through the user index."""
-    m, placeholder = several.membership, store.placeholder
+    """SELECT of what the facets of `chosen.several`'s values count too many, per granule up
+    to `current`: minus k - 1 for each row of a user who has k > 1 of the values, read from
+    the facets of the sets of the values (`is_set`) of those users; None when no user has.
+    The sets are read first from the membership table (a read of it: 90-150 ms at 100M rows,
+    kept by DuckDB until a commit), and given to the count with their k - 1 as a list."""
+    assert chosen.several is not None and chosen.sets is not None
+    several, (facet, place), placeholder = chosen.several, chosen.sets, store.placeholder
+    m = several.membership
     listed = ", ".join([placeholder] * len(several.values))
     asked = f"(SELECT * FROM {m.table} WHERE {m.column} IN ({listed}))"
-    # the members as the facets' slot counts them (`_members`): each value once; a read of
-    # the whole membership table (90-150 ms at 100M rows), kept by DuckDB until a commit
+    users = f"SELECT member FROM ({_members(m, asked)}) AS v GROUP BY member HAVING count(*) > 1"
+    theirs = f"(SELECT * FROM {m.table} WHERE {m.link} IN ({users}))"
     found = store.fetch_kept(
-        f"SELECT member, count(*) FROM ({_members(m, asked)}) AS v "
-        "GROUP BY member HAVING count(*) > 1",
+        f"SELECT DISTINCT value FROM ({_members(m, theirs, sets=True)}) AS s",
         list(several.values),
     )
-    if not found:
+    wanted = {_text(value) for value in several.values}
+    weights = {}
+    for (text,) in found:
+        k = len(wanted.intersection(f"={value}" for value in str(text).split(",")))
+        if k > 1:
+            weights[f"={text}"] = k - 1
+    if not weights:
         return None
-    bucket, bucket_params = store.granule_sql(f"r.{query.field}", size)
-    others = tuple(c for c in query.conditions if c != several)
-    clause, params = where(query.field, others, placeholder, now)
-    members = f"SELECT unnest({placeholder}) AS member, unnest({placeholder}) AS k"
+    texts, params = [], list[Any]()
+    for slot, values in chosen.slots:
+        if slot != place:  # the other slots' values, as in the values' own facets
+            texts.append(f" AND f.{slot} IN ({', '.join([placeholder] * len(values))})")
+            params += values
+    if ranges is not None:
+        within, bounds = granule_ranges(ranges, placeholder)
+        texts.append(f" AND {within}")
+        params += bounds
+    each = (  # typed: PostgreSQL takes a list of texts for one of unknown type
+        f"SELECT unnest(CAST({placeholder} AS TEXT[])) AS value, "
+        f"unnest(CAST({placeholder} AS BIGINT[])) AS k"
+    )
     return (
-        f"SELECT {bucket} AS granule, -(m.k - 1) AS n FROM {query.resource.table} AS r "
-        f"JOIN ({members}) AS m ON m.member = r.{m.own or m.link} "
-        # the row's own columns unqualified, as in every scan: `member` and `k` are no column
-        f"WHERE {clause} AND r.{query.field} < {placeholder}",
-        [*bucket_params, [int(r[0]) for r in found], [int(r[1]) for r in found], *params, start],
+        f"SELECT f.granule, -(w.k * f.n) AS n FROM {TABLE} AS f JOIN ({each}) AS w "
+        f"ON w.value = f.{place} WHERE f.resource = {placeholder} AND f.facet = {placeholder} "
+        f"AND f.field = {placeholder} AND f.size = {placeholder} AND f.granule <= {placeholder}"
+        f"{''.join(texts)}",
+        [
+            list(weights),
+            list(weights.values()),
+            query.resource.name,
+            facet,
+            query.field,
+            size,
+            current,
+            *params,
+        ],
     )

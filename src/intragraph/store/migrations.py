@@ -414,6 +414,13 @@ MIGRATIONS = (
         ],
         graphed=False,
     ),
+    Migration(
+        20,
+        "projects_users' facets of the sets of campuses of the users in several (campus+,status):"
+        " a graph on several campuses takes off what their facets count twice from them, not "
+        "from the rows of those users",
+        lambda dialect: ["DELETE FROM facets WHERE facet = 'campus+,status'"],  # made anew
+    ),
 )
 VERSIONED = 11  # from this step on, a data transaction raises the data's version
 LATEST = MIGRATIONS[-1].version
