@@ -12,8 +12,7 @@ import pytest
 from intragraph.graphs import graph
 from intragraph.query import parse_graph
 from intragraph.resources import RESOURCES
-from intragraph.store import duckdb as duckdb_store
-from intragraph.store import open_store, rollups, versions
+from intragraph.store import kept, open_store, rollups, versions
 from intragraph.store.base import Store
 from tests.conftest import add, utc
 
@@ -111,8 +110,8 @@ def test_a_read_a_commit_overtakes_is_not_kept(
 def test_long_answers_are_read_again_and_many_are_forgotten(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(duckdb_store, "_KEPT_ROWS", 2)
-    monkeypatch.setattr(duckdb_store, "_KEPT_ANSWERS", 2)
+    monkeypatch.setattr(kept, "ROWS", 2)
+    monkeypatch.setattr(kept, "ANSWERS", 2)
     read: list[str] = []
     fetch = store.fetch
 
@@ -128,3 +127,28 @@ def test_long_answers_are_read_again_and_many_are_forgotten(
     for sql in (third, third, short):  # a third answer kept forgot the two
         store.fetch_kept(sql, [])
     assert read == [long, long, short, other, third, short]
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_a_write_of_another_process_is_seen_by_the_next_kept_read(database_url: str) -> None:
+    """PostgreSQL keeps an answer while the data's version stays: a write by another worker
+    (another store of the database) changes it, and the next read reads anew. DuckDB's file
+    is written by this process alone: its own commits forget them."""
+    reader, writer = open_store(database_url), open_store(database_url)
+    try:
+        read: list[str] = []
+        fetch = reader.fetch
+
+        def counted(sql: str, params: Any, *pool: Any) -> list[tuple[Any, ...]]:
+            if versions.TABLE not in sql:  # the version itself is read each time
+                read.append(sql)
+            return fetch(sql, params, *pool)
+
+        reader.fetch = counted  # type: ignore[method-assign]
+        assert rollups.first(reader, _QUERY) is None
+        assert rollups.first(reader, _QUERY) is None and len(read) == 1  # kept
+        add(writer, "projects_users", {"created_at": utc("2024-03-05T23:59:59")})
+        assert rollups.first(reader, _QUERY) == 19787 * _DAY and len(read) == 2
+    finally:
+        reader.close()
+        writer.close()

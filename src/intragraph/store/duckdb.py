@@ -19,6 +19,7 @@ import numpy.typing as npt
 from intragraph.conditions import Value
 from intragraph.errors import ConfigError
 from intragraph.store.base import Ints, Store, Writer
+from intragraph.store.kept import KeptReads
 from intragraph.store.migrations import Dialect
 from intragraph.store.tables import Table
 
@@ -45,30 +46,10 @@ def _adapt(value: Any) -> Any:
     return value
 
 
-class _KeptReads:
-    """The answers of the reads that many requests make (`fetch_kept`, `fetch_small`: the
-    data's version, a field's first day, the users in several of some campuses), kept until
-    this process next commits to the file. No other process writes a DuckDB file that this
-    one holds open (DuckDB's lock), so only a commit here can change them; one for each file,
-    shared by every store of it in this process, as DuckDB shares the database between
-    connections to one path."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.generation = 0  # raised at every commit: a read begun before one is not kept
-        self.kept: dict[tuple[Any, ...], list[tuple[Any, ...]]] = {}
-
-    def forget(self) -> None:
-        with self.lock:
-            self.generation += 1
-            self.kept.clear()
-
-
-_KEPT_READS: dict[str, _KeptReads] = {}
-# bounds on what a file's kept reads hold: a longer answer is read again each time, and past
-# that many answers they are all forgotten (memory, whatever the requests ask)
-_KEPT_ROWS = 10_000
-_KEPT_ANSWERS = 256
+# a file's kept reads (`kept`), shared by every store of it in this process, as DuckDB shares
+# the database between connections to one path; forgotten at each commit of this process: no
+# other process writes a file that this one holds open (DuckDB's lock)
+_KEPT_READS: dict[str, KeptReads] = {}
 
 
 class DuckDBStore(Store):
@@ -92,9 +73,9 @@ class DuckDBStore(Store):
         self._local = threading.local()
         self._write_lock = threading.Lock()
         self._kept = (  # a database of its own in memory
-            _KeptReads()
+            KeptReads()
             if str(path) == ":memory:"
-            else _KEPT_READS.setdefault(str(path.resolve()), _KeptReads())
+            else _KEPT_READS.setdefault(str(path.resolve()), KeptReads())
         )
 
     def _cursor(self) -> duckdb.DuckDBPyConnection:
@@ -119,18 +100,7 @@ class DuckDBStore(Store):
         return self._cursor().execute(sql, [_adapt(p) for p in params]).fetchall()
 
     def fetch_kept(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-        reads, key = self._kept, (sql, *params)
-        with reads.lock:
-            found, generation = reads.kept.get(key), reads.generation
-        if found is None:
-            found = self.fetch(sql, params)
-            with reads.lock:
-                # not when a commit came since the read began
-                if reads.generation == generation and len(found) <= _KEPT_ROWS:
-                    if len(reads.kept) >= _KEPT_ANSWERS:
-                        reads.kept.clear()
-                    reads.kept[key] = found
-        return found
+        return self._kept.read((sql, *params), lambda: self.fetch(sql, params))
 
     def fetch_arrays(self, sql: str, params: Sequence[Any]) -> tuple[Ints, Ints]:
         arrays = self._cursor().execute(sql, [_adapt(p) for p in params]).fetchnumpy()

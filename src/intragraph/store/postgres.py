@@ -24,8 +24,10 @@ import psycopg_pool
 
 from intragraph.conditions import Value
 from intragraph.errors import ConfigError, Unavailable
+from intragraph.store import versions
 from intragraph.store.awaited import Unreachable
 from intragraph.store.base import Ints, Snapshot, Store, Writer
+from intragraph.store.kept import KeptReads
 from intragraph.store.migrations import Dialect
 from intragraph.store.tables import Table
 
@@ -132,6 +134,7 @@ class PostgresStore(Store):
 
         self._pool = pool(pool_size)
         self._small = pool(2)  # the versions' reads, never queued behind graph counts
+        self._kept = KeptReads()  # per data version (`fetch_kept`)
         try:
             self._pool.open(wait=True, timeout=pool_timeout)
             self._small.open(wait=True, timeout=pool_timeout)
@@ -197,6 +200,13 @@ class PostgresStore(Store):
 
     def fetch_small(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
         return self.fetch(sql, params, self._small)
+
+    def fetch_kept(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        # kept while the data's version stays: every data transaction, of any worker on any
+        # machine, changes it at its commit (one small read instead of the sets of campuses'
+        # 70 ms at 10M rows)
+        version = self.fetch_small(f"SELECT n FROM {versions.TABLE}", [])
+        return self._kept.read((sql, *params), lambda: self.fetch(sql, params), version[0])
 
     def fetch_arrays(self, sql: str, params: Sequence[Any]) -> tuple[Ints, Ints]:
         # two arrays in one row: psycopg's binary loader builds them without a tuple per row

@@ -1,0 +1,50 @@
+"""Kept reads: the answers of reads that many requests make and only a write changes (a
+field's first day, the sets of campuses of the users in several of some; on DuckDB the data's
+version too), kept in this process until the engine says the data may have changed: DuckDB at
+this process's next commit (no other process writes a file it holds open), PostgreSQL when the
+data's version (`versions`, changed by every data transaction of any worker) is another."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Hashable
+from typing import Any
+
+Rows = list[tuple[Any, ...]]
+# bounds on what is kept: a longer answer is read again each time, and past that many answers
+# they are all forgotten (memory, whatever the requests ask)
+ROWS = 10_000
+ANSWERS = 256
+
+
+class KeptReads:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.generation = 0  # raised whenever they are forgotten: a read begun before is not kept
+        self.since: Hashable = None  # what the answers were read at (PostgreSQL: the version)
+        self.kept: dict[tuple[Any, ...], Rows] = {}
+
+    def forget(self) -> None:
+        with self.lock:
+            self._forget()
+
+    def _forget(self) -> None:
+        self.generation += 1
+        self.kept.clear()
+
+    def read(self, key: tuple[Any, ...], fetch: Callable[[], Rows], since: Hashable = None) -> Rows:
+        """The answer kept for `key`, else `fetch()`'s, kept unless they were forgotten while
+        it ran. A `since` other than theirs forgets them first."""
+        with self.lock:
+            if since != self.since:
+                self.since = since
+                self._forget()
+            found, generation = self.kept.get(key), self.generation
+        if found is None:
+            found = fetch()
+            with self.lock:
+                if self.generation == generation and len(found) <= ROWS:
+                    if len(self.kept) >= ANSWERS:
+                        self.kept.clear()
+                    self.kept[key] = found
+        return found
