@@ -83,9 +83,7 @@ def _slots(resource: Resource, group: tuple[str, ...]) -> list[_Slot]:
     for place, name in enumerate(group):
         if membership(resource, name) is None:
             found.append(_Slot(f"r.{name}", "COALESCE('=' || CAST({} AS TEXT), '')"))
-        elif is_set(name):  # the set's text, made by `_members`
-            found.append(_Slot(f"m{place}.value", "'=' || {}"))
-        else:
+        else:  # a value, or the text of a set (`_members`)
             found.append(_Slot(f"m{place}.value", "'=' || CAST({} AS TEXT)"))
     return found + [_Slot("''", "{}")] * (len(SLOTS) - len(found))
 
@@ -335,7 +333,7 @@ def counts(
     asked: list[Any] = [query.resource.name, chosen.facet, query.field, size, current, *params]
     start, field = dt.datetime.fromtimestamp(current * size, dt.UTC), query.field
     overlap = None
-    if chosen.several is not None and chosen.sets is not None:
+    if chosen.sets is not None:  # several values of a membership
         overlap = _overlap(store, query, size, chosen, current, ranges)
     if overlap is None:
         sql = f"SELECT granule, sum(n) AS n {kept} GROUP BY granule"
@@ -404,14 +402,14 @@ def _overlap(
         f"SELECT DISTINCT value FROM ({_members(m, theirs, sets=True)}) AS s",
         list(several.values),
     )
-    wanted = {_text(value) for value in several.values}
-    weights = {}
-    for (text,) in found:
-        k = len(wanted.intersection(f"={value}" for value in str(text).split(",")))
-        if k > 1:
-            weights[f"={text}"] = k - 1
-    if not weights:
+    if not found:
         return None
+    # k - 1 for each set: those users have two or more of the values (k > 1) by the read
+    wanted = {_text(value) for value in several.values}
+    weights = {
+        f"={text}": len(wanted.intersection(f"={value}" for value in str(text).split(","))) - 1
+        for (text,) in found
+    }
     # the other slots' values, as in the values' own facets
     others = [(slot, values) for slot, values in chosen.slots if slot != place]
     narrowed, params = _narrowed(others, ranges, placeholder, "f.")
