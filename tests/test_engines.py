@@ -345,8 +345,9 @@ def test_filtered_graphs_in_utc_read_the_facets(store: Store) -> None:
     after = REGISTRY.get_sample_value("intragraph_graph_count_seconds_count", paths)
     assert after == before + 7
     # a range of days alone: the rollups of days (UTC) or hours (Paris), and its edges
-    with store.transaction() as writer:
+    with store.transaction() as writer:  # a new version, as every data transaction makes
         writer.execute("UPDATE rollups SET n = 7 WHERE field = 'created_at' AND size > 900")
+        versions.bump(writer)
     for zone in ("UTC", "Europe/Paris"):
         for text, counted in (("2019-05-01,2019-05-01", 7), ("2019-05-02,2019-06-01", 0)):
             params = [("range[created_at]", text), ("time_zone", zone)]

@@ -13,7 +13,7 @@ from intragraph.graphs import graph
 from intragraph.query import parse_graph
 from intragraph.resources import RESOURCES
 from intragraph.store import kept, open_store, rollups, versions
-from intragraph.store.base import Store
+from intragraph.store.base import Ints, Store
 from tests.conftest import add, utc
 
 _QUERY = parse_graph(RESOURCES["projects_users"], "created_at", "day", [])
@@ -127,6 +127,43 @@ def test_long_answers_are_read_again_and_many_are_forgotten(
     for sql in (third, third, short):  # a third answer kept forgot the two
         store.fetch_kept(sql, [])
     assert read == [long, long, short, other, third, short]
+    # arrays, 16 bytes a row, have a bound of their own
+    monkeypatch.setattr(kept, "ARRAY_ROWS", 2)
+    read.clear()
+    fetch_arrays = store.fetch_arrays
+
+    def arrays(sql: str, params: Any) -> tuple[Ints, Ints]:
+        read.append(sql)
+        return fetch_arrays(sql, params)
+
+    monkeypatch.setattr(store, "fetch_arrays", arrays)
+    long, short = (f"SELECT range, range FROM range({n})" for n in (3, 2))
+    for sql in (long, long, short, short):
+        store.fetch_kept_arrays(sql, [])
+    assert read == [long, long, short]
+
+
+def test_kept_arrays_are_read_only_and_narrowed_after_a_commit(store: Store) -> None:
+    """A field's days are kept (`rollups._every_day`): shared by every request, so no caller
+    may write them; a graph on a range of days sees each commit."""
+    granules, counts = store.fetch_kept_arrays("SELECT 1 AS granule, 2 AS n", [])
+    with pytest.raises(ValueError, match="read-only"):
+        granules[0] = 0
+    with pytest.raises(ValueError, match="read-only"):
+        counts += 1
+    ranged = [("range[created_at]", "2024-03-01,2024-03-05")]
+    query = parse_graph(RESOURCES["projects_users"], "created_at", "day", ranged)
+    now = utc("2024-03-08T12:00:00")
+
+    def days(first: int, *counted: int) -> dict[str, int]:  # March's, zero-filled to now's
+        return {f"2024-03-{day:02d}": int(day in counted) for day in range(first, 9)}
+
+    add(store, "projects_users", {"created_at": utc("2024-03-05T23:59:59")})
+    assert graph(store, query, now) == days(5, 5)
+    add(store, "projects_users", {"id": 9, "created_at": utc("2024-03-06T00:00:00")})
+    assert graph(store, query, now) == days(5, 5)  # the next day is outside
+    add(store, "projects_users", {"id": 10, "created_at": utc("2024-03-01T00:00:00")})
+    assert graph(store, query, now) == days(1, 1, 5)
 
 
 @pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
@@ -136,15 +173,14 @@ def test_a_write_of_another_process_is_seen_by_the_next_kept_read(database_url: 
     is written by this process alone: its own commits forget them."""
     reader, writer = open_store(database_url), open_store(database_url)
     try:
-        read: list[str] = []
-        fetch = reader.fetch
+        read: list[str] = []  # the field's days (the version itself is read each time)
+        fetch_arrays = reader.fetch_arrays
 
-        def counted(sql: str, params: Any, *pool: Any) -> list[tuple[Any, ...]]:
-            if versions.TABLE not in sql:  # the version itself is read each time
-                read.append(sql)
-            return fetch(sql, params, *pool)
+        def counted(sql: str, params: Any) -> tuple[Ints, Ints]:
+            read.append(sql)
+            return fetch_arrays(sql, params)
 
-        reader.fetch = counted  # type: ignore[method-assign]
+        reader.fetch_arrays = counted  # type: ignore[method-assign]
         assert rollups.first(reader, _QUERY) is None
         assert rollups.first(reader, _QUERY) is None and len(read) == 1  # kept
         add(writer, "projects_users", {"created_at": utc("2024-03-05T23:59:59")})

@@ -62,6 +62,9 @@ class AwaitedStore(Store):
     def fetch_arrays(self, sql: str, params: Sequence[Any]) -> tuple[Ints, Ints]:
         return self._store().fetch_arrays(sql, params)
 
+    def fetch_kept_arrays(self, sql: str, params: Sequence[Any]) -> tuple[Ints, Ints]:
+        return self._store().fetch_kept_arrays(sql, params)
+
     def _transaction(self) -> AbstractContextManager[Writer]:
         return self._store()._transaction()
 

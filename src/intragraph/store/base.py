@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from intragraph.conditions import Value
+from intragraph.store import kept
 from intragraph.store.migrations import Dialect
 from intragraph.store.tables import Table
 
@@ -58,9 +59,21 @@ class Store(ABC):
 
     def fetch_kept(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
         """`fetch` for a read that many requests make and only a write changes (a field's
-        first day, the users in several of some campuses): the embedded engine keeps its
-        answer until its next commit."""
-        return self.fetch(sql, params)
+        first day, the sets of campuses of the users in several of some): its answer kept
+        while the data stays (`kept.py`)."""
+        return self._keep((sql, *params), lambda: self.fetch(sql, params))
+
+    def fetch_kept_arrays(self, sql: str, params: Sequence[Any]) -> tuple[Ints, Ints]:
+        """`fetch_arrays` kept as `fetch_kept` keeps rows (a field's day rollups): read-only
+        arrays, which callers narrow into arrays of their own."""
+        return self._keep(
+            ("arrays", sql, *params), lambda: kept.frozen(self.fetch_arrays(sql, params))
+        )
+
+    def _keep(self, key: tuple[Any, ...], fetch: Callable[[], kept.Answer]) -> kept.Answer:
+        """The answer kept for `key`, else `fetch()`'s: an engine that can tell when its data
+        changes keeps them."""
+        return fetch()
 
     @abstractmethod
     def fetch_arrays(self, sql: str, params: Sequence[Any]) -> tuple[Ints, Ints]:

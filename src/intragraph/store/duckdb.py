@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ import numpy.typing as npt
 
 from intragraph.conditions import Value
 from intragraph.errors import ConfigError
+from intragraph.store import kept
 from intragraph.store.base import Ints, Store, Writer
 from intragraph.store.kept import KeptReads
 from intragraph.store.migrations import Dialect
@@ -99,8 +100,8 @@ class DuckDBStore(Store):
     def fetch(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
         return self._cursor().execute(sql, [_adapt(p) for p in params]).fetchall()
 
-    def fetch_kept(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-        return self._kept.read((sql, *params), lambda: self.fetch(sql, params))
+    def _keep(self, key: tuple[Any, ...], fetch: Callable[[], kept.Answer]) -> kept.Answer:
+        return self._kept.read(key, fetch)
 
     def fetch_arrays(self, sql: str, params: Sequence[Any]) -> tuple[Ints, Ints]:
         arrays = self._cursor().execute(sql, [_adapt(p) for p in params]).fetchnumpy()
