@@ -413,6 +413,21 @@ def test_ranges_of_days_on_the_field_equal_reference(
     assert graph(store, query, now) == expected
 
 
+def test_a_range_after_now_counts_none_of_now_s_rows(store: Store) -> None:
+    """A range of days after now, on rollups kept whole (`rollups._level`): now's granule,
+    counted from the rows up to now, is out of the range (a case the property test above
+    found)."""
+    now = utc("1999-01-01 00:00")
+    add(store, "projects_users", {"created_at": now}, {"id": 2, "created_at": utc("2000-01-01")})
+    for zone in ("UTC", "Europe/Paris"):
+        params = [("time_zone", zone), ("range[created_at]", "2000-01-01,2000-01-01")]
+        query = parse_graph(PROJECTS_USERS, "created_at", "day", params)
+        assert graph(store, query, now) == {}
+        params[1] = ("range[created_at]", "1998-12-31,2000-01-01")
+        query = parse_graph(PROJECTS_USERS, "created_at", "year", params)
+        assert graph(store, query, now) == {"1999-01-01": 1}  # now's row, at now
+
+
 FINE_GRANULES = [
     # Liberia kept local mean time, -0:44:30, until 1972: its days start at 00:44:30Z.
     ("Africa/Monrovia", "day", ["1971-06-01 00:44:29", "1971-06-01 00:44:30"]),

@@ -107,19 +107,27 @@ def test_a_read_a_commit_overtakes_is_not_kept(
 
 
 @_DUCKDB
-def test_long_answers_are_read_again_and_many_are_forgotten(
+def test_heavy_answers_are_read_again_and_many_are_forgotten(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(kept, "ROWS", 2)
+    """Rows weigh ROW_BYTES each, arrays their bytes: an answer over ANSWER_BYTES is read
+    each time, and past ANSWERS or BYTES in all every answer is forgotten."""
+    monkeypatch.setattr(kept, "ROW_BYTES", 1)
+    monkeypatch.setattr(kept, "ANSWER_BYTES", 2)
     monkeypatch.setattr(kept, "ANSWERS", 2)
     read: list[str] = []
-    fetch = store.fetch
+    fetch, fetch_arrays = store.fetch, store.fetch_arrays
 
     def counted(sql: str, params: Any) -> list[tuple[Any, ...]]:
         read.append(sql)
         return fetch(sql, params)
 
+    def arrays(sql: str, params: Any) -> tuple[Ints, Ints]:
+        read.append(sql)
+        return fetch_arrays(sql, params)
+
     monkeypatch.setattr(store, "fetch", counted)
+    monkeypatch.setattr(store, "fetch_arrays", arrays)
     long, short, other, third = (f"SELECT * FROM range({n})" for n in (3, 2, 1, 0))
     for sql in (long, long, short, short, other, other):
         store.fetch_kept(sql, [])
@@ -127,20 +135,22 @@ def test_long_answers_are_read_again_and_many_are_forgotten(
     for sql in (third, third, short):  # a third answer kept forgot the two
         store.fetch_kept(sql, [])
     assert read == [long, long, short, other, third, short]
-    # arrays, 16 bytes a row, have a bound of their own
-    monkeypatch.setattr(kept, "ARRAY_ROWS", 2)
-    read.clear()
-    fetch_arrays = store.fetch_arrays
-
-    def arrays(sql: str, params: Any) -> tuple[Ints, Ints]:
-        read.append(sql)
-        return fetch_arrays(sql, params)
-
-    monkeypatch.setattr(store, "fetch_arrays", arrays)
-    long, short = (f"SELECT range, range FROM range({n})" for n in (3, 2))
-    for sql in (long, long, short, short):
+    # arrays: 16 bytes a row (two int64), up to 48 in all
+    monkeypatch.setattr(kept, "ANSWER_BYTES", 32)
+    monkeypatch.setattr(kept, "BYTES", 48)
+    monkeypatch.setattr(kept, "ANSWERS", 10)
+    with store.transaction():  # a commit: nothing kept
+        read.clear()
+    long, two, one, also = (
+        f"SELECT range, range FROM range({n}) WHERE {k} = {k}"
+        for n, k in ((3, 1), (2, 1), (1, 1), (1, 2))
+    )
+    for sql in (long, long, two, two, one, one):
         store.fetch_kept_arrays(sql, [])
-    assert read == [long, long, short]
+    assert read == [long, long, two, one]  # 32 + 16 bytes kept
+    for sql in (also, also, two):  # 16 more bytes forgot the others
+        store.fetch_kept_arrays(sql, [])
+    assert read == [long, long, two, one, also, two]
 
 
 def test_kept_arrays_are_read_only_and_narrowed_after_a_commit(store: Store) -> None:

@@ -97,7 +97,7 @@ def where(
 
 
 def granule_ranges(ranges: list[tuple[int, int]], placeholder: str) -> tuple[str, list[Value]]:
-    """Counts kept per granule (the rollups', the facets') whose granule number is in one of
+    """Counts kept per granule (the facets') whose granule number is in one of
     `ranges`, [first, last) each."""
     each = [f"granule >= {placeholder} AND granule < {placeholder}"] * len(ranges)
     return f"({' OR '.join(each or ['FALSE'])})", [bound for pair in ranges for bound in pair]
