@@ -64,7 +64,7 @@ class Store(ABC):
         return self._keep((sql, *params), lambda: self.fetch(sql, params))
 
     def fetch_kept_arrays(self, sql: str, params: Sequence[Any]) -> tuple[Ints, Ints]:
-        """`fetch_arrays` kept as `fetch_kept` keeps rows (a field's day rollups): read-only
+        """`fetch_arrays` kept as `fetch_kept` keeps rows (a field's rollups): read-only
         arrays, which callers narrow into arrays of their own."""
         return self._keep(
             ("arrays", sql, *params), lambda: kept.frozen(self.fetch_arrays(sql, params))

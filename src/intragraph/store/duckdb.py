@@ -20,7 +20,6 @@ from intragraph.conditions import Value
 from intragraph.errors import ConfigError
 from intragraph.store import kept
 from intragraph.store.base import Ints, Store, Writer
-from intragraph.store.kept import KeptReads
 from intragraph.store.migrations import Dialect
 from intragraph.store.tables import Table
 
@@ -50,7 +49,7 @@ def _adapt(value: Any) -> Any:
 # a file's kept reads (`kept`), shared by every store of it in this process, as DuckDB shares
 # the database between connections to one path; forgotten at each commit of this process: no
 # other process writes a file that this one holds open (DuckDB's lock)
-_KEPT_READS: dict[str, KeptReads] = {}
+_KEPT_READS: dict[str, kept.KeptReads] = {}
 
 
 class DuckDBStore(Store):
@@ -74,9 +73,9 @@ class DuckDBStore(Store):
         self._local = threading.local()
         self._write_lock = threading.Lock()
         self._kept = (  # a database of its own in memory
-            KeptReads()
+            kept.KeptReads()
             if str(path) == ":memory:"
-            else _KEPT_READS.setdefault(str(path.resolve()), KeptReads())
+            else _KEPT_READS.setdefault(str(path.resolve()), kept.KeptReads())
         )
 
     def _cursor(self) -> duckdb.DuckDBPyConnection:

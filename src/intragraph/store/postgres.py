@@ -27,7 +27,6 @@ from intragraph.errors import ConfigError, Unavailable
 from intragraph.store import kept, versions
 from intragraph.store.awaited import Unreachable
 from intragraph.store.base import Ints, Snapshot, Store, Writer
-from intragraph.store.kept import KeptReads
 from intragraph.store.migrations import Dialect
 from intragraph.store.tables import Table
 
@@ -134,7 +133,7 @@ class PostgresStore(Store):
 
         self._pool = pool(pool_size)
         self._small = pool(2)  # the versions' reads, never queued behind graph counts
-        self._kept = KeptReads()  # per data version (`fetch_kept`)
+        self._kept = kept.KeptReads()  # per data version (`fetch_kept`)
         try:
             self._pool.open(wait=True, timeout=pool_timeout)
             self._small.open(wait=True, timeout=pool_timeout)
@@ -203,8 +202,8 @@ class PostgresStore(Store):
 
     def _keep(self, key: tuple[Any, ...], fetch: Callable[[], kept.Answer]) -> kept.Answer:
         # kept while the data's version stays: every data transaction, of any worker on any
-        # machine, changes it at its commit (one small read instead of the sets of campuses'
-        # 70 ms at 10M rows)
+        # machine, changes it at its commit (one small read instead of a field's hours, 40-60
+        # ms at 10M rows, or the sets of campuses', 70 ms)
         version = self.fetch_small(f"SELECT n FROM {versions.TABLE}", [])
         return self._kept.read(key, fetch, version[0])
 
