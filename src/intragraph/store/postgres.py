@@ -204,8 +204,7 @@ class PostgresStore(Store):
         # kept while the data's version stays: every data transaction, of any worker on any
         # machine, changes it at its commit (one small read instead of a field's hours, 40-60
         # ms at 10M rows, or the sets of campuses', 70 ms)
-        version = self.fetch_small(f"SELECT n FROM {versions.TABLE}", [])
-        return self._kept.read(key, fetch, version[0])
+        return self._kept.read(key, fetch, versions.current(self))
 
     def fetch_arrays(self, sql: str, params: Sequence[Any]) -> tuple[Ints, Ints]:
         # two arrays in one row: psycopg's binary loader builds them without a tuple per row
