@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import os
 import uuid
@@ -16,7 +17,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from intragraph.cli import main
-from intragraph.ingest import load, workers
+from intragraph.ingest import jsonstream, load, workers
 from intragraph.store import open_store
 
 
@@ -565,6 +566,35 @@ def test_a_piece_ends_where_its_last_page_does(monkeypatch: pytest.MonkeyPatch, 
         b"": -1,
     }
     assert {data: workers._last_end(data) for data in ends} == ends
+
+
+@pytest.mark.parametrize(
+    "pages",
+    [
+        [[1, 2], [3]],
+        [[1, 2], ["a]\n[b"], [3, "x][y"], ["][", "]\n[", "]\r\n["], [4]],
+        [["[1]["], {"a": "]["}, [5]],  # an object between pages: not cut, read on exactly
+        [[1], [2, "tail]["]],  # the last page holds a cut
+    ],
+)
+@pytest.mark.parametrize("between", ["", "\n", "\r\n", " "])
+def test_a_piece_is_cut_into_the_values_the_exact_reader_finds(
+    pages: list[Any], between: str
+) -> None:
+    """`workers._pages` cuts where a page seems to end (inside texts too) and gives what
+    `top_level_values` gives: every value, in order, and None for one `read` would not take."""
+    data = between.join(json.dumps(page) for page in pages).encode()
+
+    def read(value: bytes) -> Any:
+        try:
+            found = json.loads(value)
+        except ValueError:  # not one whole value
+            return None
+        return None if found == [3, "x][y"] else found
+
+    exact = [v for _, v in jsonstream.top_level_values(io.BytesIO(data), read, lambda _: None)]
+    assert list(workers._pages(data, read)) == exact
+    assert exact[-1] is None or len(exact) == len(pages)
 
 
 # mostly plain records (so that workers read some pieces), now and then one of each oddity

@@ -39,13 +39,14 @@ def _in_api_form(texts: list[Any]) -> tuple[npt.NDArray[np.bool_], npt.NDArray[A
     in_form = np.zeros(len(texts), dtype=bool)
     try:
         sized = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) == len(_FORM)
-        joined = "".join(compress(texts, sized)).encode("ascii")
+        joined = "".join(texts if sized.all() else compress(texts, sized)).encode("ascii")
     except (TypeError, UnicodeEncodeError):  # a datetime, or a text not ASCII: one by one
         return in_form, np.empty(0, dtype="datetime64[us]")
     grid = np.frombuffer(joined, dtype=np.uint8).reshape(-1, len(_FORM))
     formed = ((grid >= _LOW) & (grid <= _HIGH)).all(axis=1)
     in_form[sized] = formed
-    stamps = np.ascontiguousarray(grid[formed, : len(_FORM) - 1])  # without the Z
+    # without the Z; every row taken without a copy of the grid first (the usual case)
+    stamps = np.ascontiguousarray(grid[slice(None) if formed.all() else formed, : len(_FORM) - 1])
     return in_form, stamps.view(f"S{len(_FORM) - 1}").ravel().astype("datetime64[us]")
 
 

@@ -134,14 +134,17 @@ def depends(resource: Resource, tables: set[str] | frozenset[str]) -> list[tuple
 
 def refresh(writer: Writer, resource: Resource, groups: list[tuple[str, ...]]) -> None:
     """The facets of `groups` of `resource` made anew from its rows: per hour from the rows,
-    per day from the hours."""
+    per day from the hours. Each step reads the facets once for every group (during an
+    import they have no index: each read is a scan of all of them, 0.2 s a million rows on
+    PostgreSQL)."""
+    if not groups:
+        return
     placeholder = writer.placeholder
-    for group in groups:
-        name, slots = ",".join(group), _slots(resource, group)
-        writer.execute(
-            f"DELETE FROM {TABLE} WHERE resource = {placeholder} AND facet = {placeholder}",
-            [resource.name, name],
-        )
+    names = [",".join(group) for group in groups]
+    chosen = f"resource = {placeholder} AND facet IN ({', '.join([placeholder] * len(names))})"
+    writer.execute(f"DELETE FROM {TABLE} WHERE {chosen}", [resource.name, *names])
+    for group, name in zip(groups, names, strict=True):
+        slots = _slots(resource, group)
         raws = ", ".join(f"{slot.raw} AS v{place}" for place, slot in enumerate(slots))
         texts = ", ".join(slot.text.format(f"v{place}") for place, slot in enumerate(slots))
         grouped = ", ".join(f"v{place}" for place in range(len(slots)))
@@ -156,13 +159,12 @@ def refresh(writer: Writer, resource: Resource, groups: list[tuple[str, ...]]) -
                 "ORDER BY 6, 7, 4",
                 [resource.name, field, name, *params],
             )
-        # their days, every field's in one read of the hours (a scan of every facet on
-        # PostgreSQL during an import, before the index is made)
-        only = f" AND resource = {placeholder} AND facet = {placeholder}"
-        writer.execute(
-            f"INSERT INTO {TABLE} ({_COLUMNS}) {_days(TABLE, only)} ORDER BY field, a, b, 4",
-            [resource.name, name],
-        )
+    # their days, every group's and field's in one read of the hours
+    days = _days(TABLE, f" AND {chosen}")
+    writer.execute(
+        f"INSERT INTO {TABLE} ({_COLUMNS}) {days} ORDER BY facet, field, a, b, 4",
+        [resource.name, *names],
+    )
 
 
 def _days(source: str, only: str = "") -> str:
