@@ -356,6 +356,38 @@ def test_filtered_graphs_in_utc_read_the_facets(store: Store) -> None:
             assert graph(store, query, now) == expected
 
 
+def test_the_facets_are_written_in_the_order_of_their_values(store: Store) -> None:
+    """A field's facets per hour, as a refresh writes them, lie in the order of their texts
+    (a, b, hour): DuckDB's zone maps skip the row groups of other values, PostgreSQL finds a
+    value's rows together. No status ("") before "" ("="); project 10 before 9."""
+    moment = utc("2019-05-01 10:00")
+    made = [(9, "finished"), (10, None), (100, ""), (10, "finished"), (2, "parent")]
+    add(
+        store,
+        "projects_users",
+        *(
+            {"created_at": moment + dt.timedelta(hours=hour), "project_id": p, "status": s}
+            for hour in (3, 1, 2)
+            for p, s in made
+        ),
+    )
+    place = "rowid" if store.dialect.name == "duckdb" else "ctid"
+    found = store.fetch(
+        "SELECT a, b, granule FROM facets WHERE facet = 'project_id,status' "
+        f"AND field = 'created_at' AND size = 3600 ORDER BY {place}",
+        [],
+    )
+    assert found == sorted(found) and len(found) == 15
+    values = [
+        ("=10", ""),
+        ("=10", "=finished"),
+        ("=100", "="),
+        ("=2", "=parent"),
+        ("=9", "=finished"),
+    ]
+    assert [(a, b) for a, b, _ in found[::3]] == values
+
+
 @settings(
     max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
