@@ -115,10 +115,10 @@ def _counts(
     if ranges is not None:
         # and none after now's: `with_now` counts now's granule from its rows, without the
         # range, whenever a later granule is there (with now before the range, its rows)
-        chosen = (granules <= current) & np.logical_or.reduce(
-            [(granules >= low) & (granules < high) for low, high in ranges]
-            or [np.zeros(granules.size, bool)]
-        )
+        inside = np.zeros(granules.size, bool)
+        for low, high in ranges:
+            inside |= (granules >= low) & (granules < high)
+        chosen = inside & (granules <= current)
         granules, counts = granules[chosen], counts[chosen]
     start = dt.datetime.fromtimestamp(current * size + shift, dt.UTC)
     field, name = query.field, query.resource.name
