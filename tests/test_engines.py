@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import json
 import weakref
+import zlib
 import zoneinfo
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -149,6 +150,24 @@ def test_facets_are_own_columns_of_kinds_every_engine_writes_alike() -> None:
                 assert member.link in columns, (resource.name, name)
 
 
+def test_every_group_and_field_of_facets_has_a_series_of_its_own() -> None:
+    """Facets are looked up by their series alone: two groups or fields under one number
+    would add up each other's counts."""
+    named = {
+        (resource.name, ",".join(group), field)
+        for resource in RESOURCES.values()
+        for group in resource.facets
+        for field in resource.graph_fields
+    }
+    assert len(named) > 10
+    numbers = {facets.series(*names) for names in named}
+    assert len(numbers) == len(named)
+    assert all(0 <= number < 2**63 for number in numbers)  # a BIGINT on every engine
+    assert facets.series("projects_users", "project_id,status", "created_at") == zlib.crc32(
+        b"projects_users/project_id,status/created_at"
+    )
+
+
 # every graph field of every resource with facets, and values of each: those a filter can
 # name first, then others a row can hold (kept apart from them: "" from none); a row's user,
 # for the memberships
@@ -287,6 +306,12 @@ def test_a_row_counts_once_in_each_campus_of_its_user(store: Store) -> None:
             assert graph(store, query, now) == expected, (zone, campuses, status)
 
 
+def _series(groups: list[str], fields: tuple[str, ...] = PROJECTS_USERS.graph_fields) -> str:
+    """The condition on the facets of projects_users' `groups` on `fields`."""
+    numbers = [facets.series(PROJECTS_USERS.name, g, f) for g in groups for f in fields]
+    return f"series IN ({', '.join(map(str, numbers))})"
+
+
 def test_several_campuses_read_the_facets_less_the_users_in_more_than_one(store: Store) -> None:
     """A graph on several campuses sums their facets and takes off, for each row of a user in
     k of them, k - 1, read from the facets of the sets of campuses (a test of the path: the
@@ -296,8 +321,8 @@ def test_several_campuses_read_the_facets_less_the_users_in_more_than_one(store:
     memberships = [(1, 1), (1, 7), (1, 7), (1, 9), (2, 7)]
     _campus_rows(store, memberships, [(1, "finished"), (1, "parent"), (2, "finished")])
     with store.transaction() as writer:  # no data table: the facets alone
-        writer.execute("UPDATE facets SET n = 40 WHERE facet = 'campus,status'")
-        writer.execute("UPDATE facets SET n = 10 WHERE facet = 'campus+,status'")
+        writer.execute(f"UPDATE facets SET n = 40 WHERE {_series(['campus,status'])}")
+        writer.execute(f"UPDATE facets SET n = 10 WHERE {_series(['campus+,status'])}")
     now = utc("2020-01-01 00:00")
     for zone in ("UTC", "Europe/Paris"):
         for campuses, status, counted in (
@@ -324,7 +349,8 @@ def test_filtered_graphs_in_utc_read_the_facets(store: Store) -> None:
     paths = {"engine": store.dialect.name, "path": "facets"}
     before = REGISTRY.get_sample_value("intragraph_graph_count_seconds_count", paths) or 0
     with store.transaction() as writer:  # no data table: the facets alone
-        writer.execute("UPDATE facets SET n = 40 WHERE field = 'created_at'")
+        groups = [",".join(group) for group in PROJECTS_USERS.facets]
+        writer.execute(f"UPDATE facets SET n = 40 WHERE {_series(groups, ('created_at',))}")
     ranged = ("range[created_at]", "2019-01-01,2019-12-31")  # whole days: no scan either
     for params in (
         [("filter[project_id]", "5")],
@@ -373,8 +399,8 @@ def test_the_facets_are_written_in_the_order_of_their_values(store: Store) -> No
     )
     place = "rowid" if store.dialect.name == "duckdb" else "ctid"
     found = store.fetch(
-        "SELECT a, b, granule FROM facets WHERE facet = 'project_id,status' "
-        f"AND field = 'created_at' AND size = 3600 ORDER BY {place}",
+        f"SELECT a, b, granule FROM facets WHERE {_series(['project_id,status'], ('created_at',))}"
+        f" AND size = 3600 ORDER BY {place}",
         [],
     )
     assert found == sorted(found) and len(found) == 15

@@ -3,6 +3,7 @@ database, schema versions, and several workers sharing tokens and limits over re
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import threading
@@ -10,6 +11,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -18,7 +20,7 @@ from click.testing import CliRunner
 
 from intragraph.cli import main
 from intragraph.config import Settings
-from intragraph.store import open_store, writes
+from intragraph.store import offload, open_store, writes
 from intragraph.store.base import Writer
 from intragraph.store.migrations import LATEST
 from intragraph.store.postgres import PostgresStore
@@ -256,3 +258,64 @@ def test_a_load_into_empty_tables_builds_their_indexes_after_its_rows(schema_url
         writer.bulk("locations")
         assert len(locations(writer)) == len({d for t, d in before if t == "locations"}) > 3
     store.close()
+
+
+def _counts(store: PostgresStore) -> dict[str, list[tuple[object, ...]]]:
+    return {
+        table: sorted(store.fetch(f"SELECT * FROM {table}", []), key=repr)
+        for table in ("rollups", "facets")
+    }
+
+
+def test_the_counts_duckdb_makes_are_those_postgresql_makes(
+    schema_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL's refresh counts in DuckDB (`offload`), through CSV both ways: the rollups
+    and facets it makes are those PostgreSQL's own statements make, for values at the edges
+    of that round trip (no status and "", quotes, commas and a line break in a text, the last
+    microsecond of an hour, before 1970) and a membership (campus_users) read beside."""
+    store = open_store(schema_url)
+    assert isinstance(store, PostgresStore)
+    try:
+        hour = utc("2019-05-01 10:00")
+        edges = [
+            (hour - dt.timedelta(microseconds=1), None),
+            (hour, ""),
+            (hour + dt.timedelta(minutes=59, seconds=59, microseconds=999_999), 'a "b",\nc'),
+            (utc("1969-12-31 23:59"), "finished"),
+            (utc("1901-02-03 04:05"), "in_progress"),
+        ]
+        add(
+            store,
+            "projects_users",
+            *(
+                {
+                    "created_at": moment,
+                    "updated_at": moment,
+                    "status": status,
+                    "project_id": place % 3,
+                    "user_id": place % 2 + 1,
+                }
+                for place, (moment, status) in enumerate(edges)
+            ),
+        )
+        add(store, "campus_users", {"user_id": 1, "campus_id": 7}, {"user_id": 1, "campus_id": 9})
+        made, used = offload.counting, []
+
+        def counting(*given: Any) -> Any:
+            used.append(given)
+            return made(*given)
+
+        monkeypatch.setattr(offload, "counting", counting)
+        monkeypatch.setattr(offload, "SMALL", 0)  # DuckDB counts, however few the rows
+        with writes.transaction(store) as writer:
+            writer.touched |= {"projects_users", "campus_users"}
+        offloaded = _counts(store)
+        assert len(used) == 1
+        assert len(offloaded["facets"]) > 20 and len(offloaded["rollups"]) > 20
+        monkeypatch.setattr(offload, "SMALL", 20_000)  # PostgreSQL counts them
+        with writes.transaction(store) as writer:
+            writer.touched |= {"projects_users", "campus_users"}
+        assert len(used) == 1 and _counts(store) == offloaded
+    finally:
+        store.close()

@@ -11,8 +11,8 @@ from click.testing import CliRunner
 from intragraph.cli import main
 from intragraph.graphs import graph
 from intragraph.query import parse_graph
-from intragraph.resources import CURSUS_USERS, PROJECTS_USERS
-from intragraph.store import counts, instants, migrations, open_store, rollups, writes
+from intragraph.resources import CURSUS_USERS, PROJECTS_USERS, RESOURCES
+from intragraph.store import counts, facets, instants, migrations, open_store, rollups, writes
 from intragraph.store.base import Store
 from intragraph.store.levels import HALF_PAST, LEVELS
 from intragraph.store.migrations import LATEST
@@ -27,6 +27,8 @@ def test_an_older_schema_is_upgraded_with_its_rows(database_url: str) -> None:
         for column in ("has_coalition", "blackholed_at"):
             writer.execute(f"ALTER TABLE cursus_users DROP COLUMN {column}")
         writer.execute("DELETE FROM rollups WHERE resource = 'cursus_users'")
+        for statement in _facets_of(3, store):
+            writer.execute(statement)
         writer.execute("DELETE FROM intragraph_schema WHERE version > 3")
     store.close()
     refused = CliRunner().invoke(main, ["graph", "cursus_users", "--database", database_url])
@@ -67,18 +69,47 @@ def test_the_hour_and_day_rollups_are_summed_from_the_quarter_hours(database_url
         store.close()
 
 
+def _facets_of(version: int, store: Store) -> list[str]:
+    """What makes the facets table the one a database of schema `version` had (empty): none
+    before 16; 16's; 17's, until 21 keyed them by series."""
+    if version < 16:
+        return ["DROP TABLE facets"]
+    if version < 21:
+        return [
+            "DROP TABLE facets",
+            *migrations.MIGRATIONS[15 if version == 16 else 16].statements(store.dialect),
+        ]
+    return []
+
+
 def _upgraded_from(store: Store, url: str, version: int, undone: list[str], applied: str) -> Store:
     """`store` (at `url`) made a database of schema `version` (`undone` takes back what came
-    after), then upgraded by `intragraph db upgrade`, whose first step says `applied`; opened
-    again."""
+    after, the facets' table as it was before that: `_facets_of`), then upgraded by
+    `intragraph db upgrade`, whose first step says `applied`; opened again."""
     with writes.transaction(store) as writer:
-        for statement in undone:
+        for statement in [*_facets_of(version, store), *undone]:
             writer.execute(statement)
         writer.execute(f"DELETE FROM intragraph_schema WHERE version > {version}")
     store.close()
     upgraded = CliRunner().invoke(main, ["db", "upgrade", "--database", url])
     assert upgraded.stdout.startswith(applied), upgraded.output
     return open_store(url)
+
+
+# the (resource, group, field) of each series of facets
+NAMED = {
+    facets.series(r.name, ",".join(group), field): (r.name, ",".join(group), field)
+    for r in RESOURCES.values()
+    for group in r.facets
+    for field in r.graph_fields
+}
+
+
+def _facets(store: Store, size: int) -> list[tuple[Any, ...]]:
+    """Every facet of `size` with what its series stands for: (resource, group, field,
+    granule, a, b, n)."""
+    found = store.fetch(f"SELECT series, granule, a, b, n FROM facets WHERE size = {size}", [])
+    return [(*NAMED[number], *rest) for number, *rest in found]
 
 
 def _pairs(arrays: tuple[Any, Any]) -> dict[int, int]:
@@ -117,19 +148,14 @@ def test_the_facets_are_made_for_every_resource_that_has_them(database_url: str)
     )
     add(store, "locations", {"begin_at": utc("2018-01-01 10:00"), "campus_id": 9})
     add(store, "campus_users", {"user_id": 1, "campus_id": 12}, {"user_id": 1, "campus_id": 5})
-    # as a database of schema 16 was: facets without groups
-    undone = ["DROP TABLE facets", *migrations.MIGRATIONS[15].statements(store.dialect)]
-    store = _upgraded_from(store, database_url, 16, undone, "applied 17: facets in groups")
+    # as a database of schema 16 was: facets without groups (`_facets_of`)
+    store = _upgraded_from(store, database_url, 16, [], "applied 17: facets in groups")
     try:
-        kept = store.fetch(
-            "SELECT resource, facet, field, granule, a, b, n FROM facets "
-            "WHERE field IN ('created_at', 'begin_at') AND size = 86400",
-            [],
-        )
+        kept = [f for f in _facets(store, 86400) if f[2] in ("created_at", "begin_at")]
         kept.sort(key=lambda r: (r[0], r[1], r[2], r[4], r[5], r[3]))  # as Python orders texts
-        hours = "SELECT sum(n), count(*) FROM facets WHERE size = 3600 AND field = 'created_at'"
+        hours = [f[-1] for f in _facets(store, 3600) if f[2] == "created_at"]
         # the campus' ones: a row in each of two, and in the set of both
-        assert store.fetch(hours, []) == [(12, 12)]
+        assert (sum(hours), len(hours)) == (12, 12)
         day, pu = 17532, "projects_users"  # 2018-01-01
         assert kept == [
             ("locations", "campus_id", "begin_at", day, "=9", "", 1),
@@ -165,18 +191,17 @@ def test_the_campus_facets_are_keyed_campus_first(database_url: str) -> None:
     add(store, "campus_users", {"user_id": 1, "campus_id": 12}, {"user_id": 1, "campus_id": 5})
     # as a database of schema 17 was: the same counts, keyed status first
     undone = [
-        "DELETE FROM facets WHERE facet = 'campus,status'",
         "INSERT INTO facets (resource, facet, field, size, granule, a, b, n) "
         "VALUES ('projects_users', 'status,campus', 'created_at', 86400, 17532, '=parent', "
         "'=12', 1)",
     ]
     store = _upgraded_from(store, database_url, 17, undone, "applied 18: projects_users'")
     try:
-        kept = store.fetch(
-            "SELECT facet, a, b, n FROM facets WHERE resource = 'projects_users' "
-            "AND field = 'created_at' AND size = 86400",
-            [],
-        )
+        kept = [
+            (group, a, b, n)
+            for resource, group, field, _, a, b, n in _facets(store, 86400)
+            if (resource, field) == ("projects_users", "created_at")
+        ]
         assert sorted(kept) == [
             ("campus+,status", "=5,12", "=parent", 1),
             ("campus,status", "=12", "=parent", 1),
@@ -197,20 +222,55 @@ def test_the_sets_of_campuses_are_made_on_upgrade(database_url: str) -> None:
     add(store, "projects_users", *({"created_at": utc(t), "user_id": u} for t, u in rows))
     memberships = [(1, 12), (1, 5), (1, 9), (2, 5), (2, 9)]
     add(store, "campus_users", *({"user_id": u, "campus_id": c} for u, c in memberships))
-    undone = ["DELETE FROM facets WHERE facet = 'campus+,status'"]  # as a database of 19
-    store = _upgraded_from(store, database_url, 19, undone, "applied 20: projects_users'")
+    # as a database of 19 was: no sets of campuses (nor any facet: `_facets_of`)
+    store = _upgraded_from(store, database_url, 19, [], "applied 20: projects_users'")
     try:
-        kept = store.fetch(
-            "SELECT a, b, n FROM facets WHERE facet = 'campus+,status' "
-            "AND field = 'created_at' AND size = 86400",
-            [],
-        )
+        kept = [
+            (a, b, n)
+            for _, group, field, _, a, b, n in _facets(store, 86400)
+            if (group, field) == ("campus+,status", "created_at")
+        ]
         assert sorted(kept) == [("=5,9", "=finished", 1), ("=5,9,12", "=finished", 2)]
         for campuses, counted in (("5,9", 3), ("12,9", 3), ("5,9,12", 3), ("12", 2), ("7,12", 2)):
             query = parse_graph(
                 PROJECTS_USERS, "created_at", "year", [("filter[campus]", campuses)]
             )
             assert graph(store, query, NOW) == {"2018-01-01": counted}, campuses
+    finally:
+        store.close()
+
+
+def test_the_facets_are_keyed_by_series_on_upgrade(database_url: str) -> None:
+    """Schema 21 keys the facets by a number for their resource, group and field: a database
+    of 20 has them made anew, and its filtered graphs read them."""
+    store = open_store(database_url)
+    rows = [
+        ("2018-01-01 10:00", 3, "finished"),
+        ("2018-01-02 11:00", 3, ""),
+        ("2018-01-02 12:00", 4, "parent"),
+    ]
+    add(
+        store,
+        "projects_users",
+        *({"created_at": utc(t), "project_id": p, "status": s} for t, p, s in rows),
+    )
+    store = _upgraded_from(store, database_url, 20, [], "applied 21: facets keyed by a number")
+    try:
+        columns = store.fetch("SELECT * FROM facets WHERE size = 86400 LIMIT 1", [])
+        assert len(columns[0]) == 6  # series, size, granule, a, b, n
+        kept = [
+            (granule, a, b, n)
+            for _, group, field, granule, a, b, n in _facets(store, 86400)
+            if (group, field) == ("project_id,status", "created_at")
+        ]
+        day = 17532  # 2018-01-01
+        assert sorted(kept) == [
+            (day, "=3", "=finished", 1),
+            (day + 1, "=3", "=", 1),
+            (day + 1, "=4", "=parent", 1),
+        ]
+        query = parse_graph(PROJECTS_USERS, "created_at", "day", [("filter[project_id]", "3")])
+        assert list(graph(store, query, NOW).values())[:2] == [1, 1]
     finally:
         store.close()
 

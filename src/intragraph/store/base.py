@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -149,3 +149,13 @@ class Writer(ABC):
         """After bulk changes to `tables`: refresh the planner's statistics, for an engine
         whose planner needs it (DuckDB keeps its own as it writes)."""
         return None
+
+    def counting(
+        self, reads: dict[str, set[str]], made: dict[str, tuple[str, ...]]
+    ) -> AbstractContextManager[Writer]:
+        """A writer for the statements that count rows into the tables of `made` (INSERT ...
+        SELECT: the rollups, the facets; each with the columns that key its counts) reading
+        only the columns `reads` names of each table; what they insert is in this writer's
+        tables when the block ends. This writer itself, for an engine that counts fast
+        enough (PostgreSQL's has DuckDB count: `offload`)."""
+        return nullcontext(self)

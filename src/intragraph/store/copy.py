@@ -27,7 +27,7 @@ from pathlib import Path
 
 from intragraph.store import schema, versions, writes
 from intragraph.store.base import Snapshot, Store
-from intragraph.store.duckdb import DIALECT, DuckDBStore
+from intragraph.store.duckdb import DIALECT, DuckDBStore, struct
 from intragraph.store.tables import TABLES
 
 log = logging.getLogger("intragraph.copy")
@@ -173,7 +173,7 @@ class ColumnarCopy:
                 rows += writer.execute(
                     f"INSERT INTO {name} ({listed}) SELECT {listed} FROM read_csv(?, "
                     "header = false, auto_detect = false, allow_quoted_nulls = false, "
-                    f"columns = {_struct(types)})",
+                    f"columns = {struct(types)})",
                     [str(path)],
                 )[0][0]
                 path.unlink()
@@ -185,12 +185,6 @@ class ColumnarCopy:
             self.store.close()
             if self._folder is not None:
                 self._folder.cleanup()
-
-
-def _struct(types: dict[str, str]) -> str:
-    """A DuckDB struct literal of column names and types (names from `tables.py`, never from
-    a request)."""
-    return "{" + ", ".join(f"'{name}': '{kind}'" for name, kind in types.items()) + "}"
 
 
 def _export(

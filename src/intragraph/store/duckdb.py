@@ -40,6 +40,12 @@ DIALECT = Dialect(
 _SHIFT_SECONDS = 62_135_596_800
 
 
+def struct(types: dict[str, str]) -> str:
+    """A DuckDB struct literal of column names and types, for `read_csv`'s columns (names
+    from `tables.py` or the catalogue, never from a request)."""
+    return "{" + ", ".join(f"'{name}': '{kind}'" for name, kind in types.items()) + "}"
+
+
 def _adapt(value: Any) -> Any:
     if isinstance(value, dt.datetime) and value.tzinfo is not None:
         return value.astimezone(dt.UTC).replace(tzinfo=None)
@@ -55,9 +61,11 @@ _KEPT_READS: dict[str, kept.KeptReads] = {}
 class DuckDBStore(Store):
     dialect = DIALECT
 
-    def __init__(self, path: Path, memory: int = 0) -> None:
+    def __init__(self, path: Path, memory: int = 0, spill: Path | None = None) -> None:
         """`memory`: MiB for DuckDB's cache and work (0: its own default, 80% of the RAM),
-        which otherwise keeps every page a long load or a large scan read."""
+        which otherwise keeps every page a long load or a large scan read. `spill`: the
+        folder for what does not fit (by default beside the file; for a database in memory,
+        `.tmp` in the working directory)."""
         self.path = path
         self.label = str(path)
         try:
@@ -70,6 +78,8 @@ class DuckDBStore(Store):
         self._db.execute("SET TimeZone = 'UTC'")
         if memory:
             self._db.execute(f"SET memory_limit = '{int(memory)}MiB'")
+        if spill is not None:
+            self._db.execute("SET temp_directory = ?", [str(spill)])
         self._local = threading.local()
         self._write_lock = threading.Lock()
         self._kept = (  # a database of its own in memory

@@ -27,19 +27,21 @@ def coarser(
     keys: tuple[str, ...] = (),
     shift: int = 0,
     key: int | None = None,
+    lead: tuple[str, ...] = ("resource", "field"),
 ) -> str:
     """SELECT of the counts at granule `size` (kept under `key`, by default the size), each
     beginning `shift` seconds after a multiple of `size`, from the rows of `source` at granule
-    `finer` (its columns those of `rollups`, and `keys` after the granule: the facets' values)
-    that meet `only` too: each granule floored, before 1970 too (float8 is exact here, granules
-    being far below 2**53, and several times cheaper in PostgreSQL than a numeric division)."""
+    `finer` (its columns `lead`, size, granule, `keys` and n: those of `rollups`, or of the
+    facets, whose values are `keys`) that meet `only` too: each granule floored, before 1970
+    too (float8 is exact here, granules being far below 2**53, and several times cheaper in
+    PostgreSQL than a numeric division)."""
     moved = f"(granule - {shift // finer})" if shift else "granule"
     granule = f"CAST(floor({moved} / CAST({size // finer} AS FLOAT8)) AS BIGINT)"
-    kept = "".join(f", {key_}" for key_ in keys)
+    led, kept = ", ".join(lead), "".join(f", {key_}" for key_ in keys)
     return (
-        f"SELECT resource, field, {size if key is None else key} AS size, {granule} AS granule"
+        f"SELECT {led}, {size if key is None else key} AS size, {granule} AS granule"
         f"{kept}, sum(n) AS n FROM {source} WHERE size = {finer}{only} "
-        f"GROUP BY resource, field, 4{kept}"
+        f"GROUP BY {led}, {len(lead) + 2}{kept}"
     )
 
 

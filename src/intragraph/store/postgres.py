@@ -12,7 +12,7 @@ import re
 import select
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ import psycopg_pool
 
 from intragraph.conditions import Value
 from intragraph.errors import ConfigError, Unavailable
-from intragraph.store import kept, versions
+from intragraph.store import kept, offload, versions
 from intragraph.store.awaited import Unreachable
 from intragraph.store.base import Ints, Snapshot, Store, Writer
 from intragraph.store.migrations import Dialect
@@ -333,7 +333,22 @@ class _PostgresWriter(Writer):
                 )
             finally:
                 formatter.close()
-            sql = f"COPY {target} ({listed}) FROM STDIN (FORMAT csv)"
-            with open(path, "rb") as rows, self._conn.cursor().copy(sql) as copy:
-                while chunk := rows.read(1 << 20):
-                    copy.write(chunk)
+            self.copy_in(target, names, path)
+
+    def copy_in(self, target: str, names: Sequence[str], path: Path) -> None:
+        """The rows of a CSV file (no header, NULL unquoted and empty) added to `target`."""
+        sql = f"COPY {target} ({', '.join(names)}) FROM STDIN (FORMAT csv)"
+        with open(path, "rb") as rows, self._conn.cursor().copy(sql) as copy:
+            while chunk := rows.read(1 << 20):
+                copy.write(chunk)
+
+    def copy_out(self, select: str, path: Path) -> None:
+        """The rows of `select` written to a CSV file, as `copy_in` reads them."""
+        _Snapshot(self._conn).copy_out(select, path)
+
+    def counting(
+        self, reads: dict[str, set[str]], made: dict[str, tuple[str, ...]]
+    ) -> AbstractContextManager[Writer]:
+        if offload.few(self, reads):  # counted here: DuckDB would cost more than it saves
+            return super().counting(reads, made)
+        return offload.counting(self, reads, made)

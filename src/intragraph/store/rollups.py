@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from intragraph.conditions import GraphQuery
-from intragraph.resources import RESOURCES
+from intragraph.resources import RESOURCES, Resource
 from intragraph.store import facets, instants
 from intragraph.store.base import Ints, Store, Writer
 from intragraph.store.counts import with_now
@@ -27,30 +27,58 @@ from intragraph.zones import QUARTER_HOUR
 # tables whose changes the rollups follow (and the facets: the memberships they count by)
 ROLLED_UP = frozenset(resource.table for resource in RESOURCES.values()) | facets.MEMBERSHIPS
 _VALUES = "delta_values"  # a merge's changed values, -1 or +1 each
-# counts a merge adjusts: (their table, its delta's, the columns that key a count)
+# counts a merge adjusts: (their table, its delta's, the columns that key a count, in the
+# order of PostgreSQL's index on them where they have one: `refresh` writes them so)
 Counted = tuple[str, str, tuple[str, ...]]
 _ROLLUPS: Counted = ("rollups", "delta", ("resource", "field", "size", "granule"))
 _INSTANTS: Counted = (instants.TABLE, instants.DELTA, ("resource", "field", "instant"))
 _FACETS: Counted = (
     facets.TABLE,
     facets.DELTA,
-    ("resource", "facet", "field", "size", "granule", "a", "b"),
+    ("series", "size", "a", "b", "granule"),
 )
 
 
 def refresh(writer: Writer, tables: set[str] | frozenset[str] = ROLLED_UP) -> None:
     """Counts per UTC quarter-hour of every graph field of the resources kept in `tables`, for
-    the unfiltered graphs (those of other tables are left as they are), and their instants."""
+    the unfiltered graphs (those of other tables are left as they are), their instants, and
+    the facets those tables change. The counts are made by `Writer.counting` (on PostgreSQL,
+    in DuckDB: `offload`)."""
     placeholder = writer.placeholder
     if not instants.advance(writer):  # none kept yet: every resource's are made now
         instants.start(writer)
         tables = ROLLED_UP
     refreshed = [resource for resource in RESOURCES.values() if resource.table in tables]
+    # and the facets of rows whose memberships changed
+    grouped = [(r, groups) for r in RESOURCES.values() if (groups := facets.depends(r, tables))]
     for resource in refreshed:
         writer.execute(f"DELETE FROM rollups WHERE resource = {placeholder}", [resource.name])
+        instants.refresh(writer, resource.name, resource.table, resource.graph_fields)
     writer.bulk("rollups")  # when every resource is refreshed (a demo), its index comes after
     writer.bulk(facets.TABLE)
+    reads: dict[str, set[str]] = {}
     for resource in refreshed:
+        reads.setdefault(resource.table, set()).update(resource.graph_fields)
+    for resource, groups in grouped:
+        facets.clear(writer, resource, groups)
+        for table, columns in facets.reads(resource, groups).items():
+            reads.setdefault(table, set()).update(columns)
+    if not reads:
+        return
+    with writer.counting(reads, {table: keys for table, _, keys in (_ROLLUPS, _FACETS)}) as counter:
+        _count(counter, refreshed)
+        for resource, groups in grouped:
+            facets.refresh(counter, resource, groups)
+
+
+def _count(writer: Writer, resources: list[Resource]) -> None:
+    """The rollups of `resources` made from their rows: the quarter-hours, then the coarser
+    levels of them all at once (one read of the quarter-hours per level; the rollups' index
+    may be gone until commit, see `bulk`)."""
+    if not resources:
+        return
+    placeholder, names = writer.placeholder, [resource.name for resource in resources]
+    for resource in resources:
         for field in resource.graph_fields:
             bucket, params = writer.granule_sql(field, QUARTER_HOUR)
             writer.execute(
@@ -60,14 +88,6 @@ def refresh(writer: Writer, tables: set[str] | frozenset[str] = ROLLED_UP) -> No
                 f"WHERE {field} IS NOT NULL GROUP BY 4 ORDER BY 4",
                 [resource.name, field, *params],
             )
-        instants.refresh(writer, resource.name, resource.table, resource.graph_fields)
-    for resource in RESOURCES.values():  # and the facets of rows whose memberships changed
-        facets.refresh(writer, resource, facets.depends(resource, tables))
-    if not refreshed:
-        return
-    # the coarser levels of every refreshed resource at once: one read of the quarter-hours
-    # per level (the rollups' index may be gone until commit, see `bulk`)
-    names = [resource.name for resource in refreshed]
     listed = ", ".join([placeholder] * len(names))
     for level in COARSER:
         writer.execute(
