@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from intragraph.cli import main
 from intragraph.ingest import jsonstream, load, workers
-from intragraph.store import open_store
+from intragraph.store import open_store, writes
 
 
 def projects_user(
@@ -116,6 +116,35 @@ def test_newer_updated_at_wins_in_any_order(tmp_path: Path, database_url: str) -
         "projects_users: 0 inserted, 1 updated, 0 unchanged"
     )
     assert _rows(db, "SELECT id, final_mark FROM projects_users") == [(1, 0)]
+
+
+def test_a_merge_skips_the_window_only_when_every_id_is_another(
+    tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rows whose ids are all different are merged without ranking each id's copies (the
+    window); one id twice, in one batch or two, is ranked and its newer copy kept."""
+    merged: list[tuple[str, bool]] = []
+    merge = writes.merge
+
+    def spied(writer: Any, table: Any, distinct: bool = False) -> Any:
+        merged.append((table.name, distinct))
+        return merge(writer, table, distinct)
+
+    monkeypatch.setattr(writes, "merge", spied)
+    monkeypatch.setattr(load, "_BATCH", 2)
+    new, old = "2024-02-01T10:00:00.000Z", "2024-01-12T14:03:22.000Z"
+    twice = [projects_user(1, new, final_mark=125), projects_user(2), projects_user(1, old)]
+    for name, records, distinct in (
+        ("distinct.json", [projects_user(3), projects_user(4), projects_user(5)], True),
+        ("twice.json", twice, False),
+    ):
+        merged.clear()
+        path = _write(tmp_path / name, json.dumps(records))
+        assert _run(database_url, "import", "projects_users", path)[0] == 0
+        assert merged[0] == ("projects_users", distinct)
+        assert {table: flag for table, flag in merged[1:]} == {"projects": True, "users": True}
+    rows = "SELECT id, final_mark FROM projects_users ORDER BY id"
+    assert _rows(database_url, rows)[:2] == [(1, 125), (2, 100)]
 
 
 def test_concatenated_pages_and_stdin(tmp_path: Path, database_url: str) -> None:

@@ -66,7 +66,8 @@ class Settings:
     duckdb_memory: int = _setting(
         1536,
         "DuckDB: MiB of memory for its cache of the file and its queries' work; past it, it reads "
-        "the file again and spills to temporary files (0: DuckDB's own limit, 80% of the RAM).",
+        "the file again and spills to temporary files (0: DuckDB's own limit, 80% of the RAM). "
+        "On PostgreSQL, for the DuckDB that makes the counts after a large write.",
         0,
     )
     columnar_copy: str = _setting(

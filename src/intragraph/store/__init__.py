@@ -63,7 +63,11 @@ def open_store(
         from intragraph.store.postgres import PostgresStore
 
         store = PostgresStore(
-            url, settings.pool_size, settings.statement_timeout, settings.pool_timeout
+            url,
+            settings.pool_size,
+            settings.statement_timeout,
+            settings.pool_timeout,
+            settings.duckdb_memory,
         )
     else:
         from intragraph.store.duckdb import DuckDBStore

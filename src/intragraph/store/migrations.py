@@ -137,30 +137,33 @@ def _facets(dialect: Dialect) -> list[str]:
     return statements
 
 
-def _facet_groups(dialect: Dialect) -> list[str]:
-    text = _key_text(dialect)
+def _facets_anew(columns: str, index: str, dialect: Dialect) -> list[str]:
+    """The facets table made anew (as every facet is after the step: graphed), its columns'
+    key texts written {text}, with PostgreSQL's index on `index`."""
     statements = [
-        "DROP TABLE IF EXISTS facets",  # made anew, as every facet is (graphed)
-        f"CREATE TABLE facets (resource {text}, facet {text}, field {text}, size BIGINT, "
-        f"granule BIGINT, a {text}, b {text}, n BIGINT)",
+        "DROP TABLE IF EXISTS facets",
+        f"CREATE TABLE facets ({columns.format(text=_key_text(dialect))})",
     ]
     if dialect.indexes:  # DuckDB's zone maps serve instead: the rows are kept in value order
-        statements.append(
-            "CREATE INDEX facets_value ON facets (resource, facet, field, size, a, b, granule)"
-        )
+        statements.append(f"CREATE INDEX facets_value ON facets ({index})")
     return statements
+
+
+def _facet_groups(dialect: Dialect) -> list[str]:
+    return _facets_anew(
+        "resource {text}, facet {text}, field {text}, size BIGINT, granule BIGINT, a {text}, "
+        "b {text}, n BIGINT",
+        "resource, facet, field, size, a, b, granule",
+        dialect,
+    )
 
 
 def _facet_series(dialect: Dialect) -> list[str]:
-    text = _key_text(dialect)
-    statements = [
-        "DROP TABLE IF EXISTS facets",  # made anew, as every facet is (graphed)
-        f"CREATE TABLE facets (series BIGINT, size BIGINT, granule BIGINT, a {text}, "
-        f"b {text}, n BIGINT)",
-    ]
-    if dialect.indexes:  # DuckDB's zone maps serve instead: the rows are kept in value order
-        statements.append("CREATE INDEX facets_value ON facets (series, size, a, b, granule)")
-    return statements
+    return _facets_anew(
+        "series BIGINT, size BIGINT, granule BIGINT, a {text}, b {text}, n BIGINT",
+        "series, size, a, b, granule",
+        dialect,
+    )
 
 
 def _sync_and_indexes(dialect: Dialect) -> list[str]:

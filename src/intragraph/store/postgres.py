@@ -111,8 +111,12 @@ class PostgresStore(Store):
         pool_size: int = 10,
         statement_timeout_ms: int = 30_000,
         pool_timeout: float = 5.0,
+        counting_memory: int = 0,
     ) -> None:
+        """`counting_memory`: MiB for the DuckDB that makes a large refresh's counts
+        (`offload`; 0: DuckDB's own limit, 80% of the RAM)."""
         self.label = masked(url)
+        self._counting_memory = counting_memory
         self.statement_timeout_ms = statement_timeout_ms
         self._url, self._connect_timeout = url, max(1, int(pool_timeout))
 
@@ -232,7 +236,7 @@ class PostgresStore(Store):
     @contextmanager
     def _transaction(self) -> Iterator[Writer]:
         with self._untimed() as conn:
-            writer = _PostgresWriter(conn)
+            writer = _PostgresWriter(conn, self._counting_memory)
             yield writer
             writer.rebuild()
 
@@ -263,9 +267,9 @@ class _Snapshot:
 
 
 class _PostgresWriter(Writer):
-    def __init__(self, connection: psycopg.Connection[Any]) -> None:
+    def __init__(self, connection: psycopg.Connection[Any], counting_memory: int = 0) -> None:
         super().__init__()
-        self._conn = connection
+        self._conn, self._counting_memory = connection, counting_memory
         self._considered: set[str] = set()
         self._deferred: list[str] = []  # CREATE INDEX statements of the indexes `bulk` dropped
 
@@ -351,4 +355,4 @@ class _PostgresWriter(Writer):
     ) -> AbstractContextManager[Writer]:
         if offload.few(self, reads):  # counted here: DuckDB would cost more than it saves
             return super().counting(reads, made)
-        return offload.counting(self, reads, made)
+        return offload.counting(self, reads, made, self._counting_memory)

@@ -69,15 +69,20 @@ def remove(writer: Writer, table: Table, ids: Sequence[int], column: str = "id")
         writer.touched.add(table.name)
 
 
-def merge(writer: Writer, table: Table) -> UpsertCounts:
+def merge(writer: Writer, table: Table, distinct: bool = False) -> UpsertCounts:
     """Upsert the staged rows (`Writer.stage`) by id: new ids are inserted, a newer
     `updated_at` (or, for a table without one, different content) replaces the row, anything
-    else is unchanged."""
+    else is unchanged. `distinct`: every staged id is a different one (the caller checked)."""
     stage, target, names = f"stage_{table.name}", table.name, ", ".join(table.columns)
     staged = int(writer.execute(f"SELECT count(*) FROM {stage}")[0][0])
-    # the last copy of each id in the run, newest updated_at first
+    # the last copy of each id in the run, newest updated_at first (each row, when each is
+    # its id's only copy: no window to sort them by id)
     order = f"{table.version} DESC NULLS LAST, seq DESC" if table.version else "seq DESC"
-    ranked = f"SELECT *, row_number() OVER (PARTITION BY id ORDER BY {order}) AS rank FROM {stage}"
+    ranked = (
+        f"SELECT *, 1 AS rank FROM {stage}"
+        if distinct
+        else f"SELECT *, row_number() OVER (PARTITION BY id ORDER BY {order}) AS rank FROM {stage}"
+    )
     if not writer.execute(f"SELECT EXISTS (SELECT 1 FROM {target})")[0][0]:
         return _into_empty(writer, table, ranked, staged)
     if table.fill:  # what a row leaves null, the stored row keeps
