@@ -27,7 +27,7 @@ from pathlib import Path
 
 from intragraph.store import schema, versions, writes
 from intragraph.store.base import Snapshot, Store
-from intragraph.store.duckdb import DIALECT, DuckDBStore, struct
+from intragraph.store.duckdb import DuckDBStore, read_csv
 from intragraph.store.tables import TABLES
 
 log = logging.getLogger("intragraph.copy")
@@ -157,11 +157,6 @@ class ColumnarCopy:
             for name, path in exported:
                 table = TABLES[name]
                 listed = ", ".join(table.columns)
-                # TIMESTAMPTZ reads the text's offset; the column (UTC TIMESTAMP) takes it in UTC
-                types = {
-                    column: "TIMESTAMPTZ" if kind == "timestamp" else DIALECT.types[kind]
-                    for column, kind in table.types.items()
-                }
                 if name in changed:
                     # a relation of the ids: a hash join, however many there are
                     writer.execute(
@@ -171,9 +166,7 @@ class ColumnarCopy:
                 else:
                     writer.execute(f"DELETE FROM {name}")
                 rows += writer.execute(
-                    f"INSERT INTO {name} ({listed}) SELECT {listed} FROM read_csv(?, "
-                    "header = false, auto_detect = false, allow_quoted_nulls = false, "
-                    f"columns = {struct(types)})",
+                    f"INSERT INTO {name} ({listed}) SELECT {listed} FROM {read_csv(table.types)}",
                     [str(path)],
                 )[0][0]
                 path.unlink()

@@ -18,6 +18,7 @@ import numpy.typing as npt
 
 from intragraph.conditions import Value
 from intragraph.errors import ConfigError
+from intragraph.resources import Kind
 from intragraph.store import kept
 from intragraph.store.base import Ints, Store, Writer
 from intragraph.store.migrations import Dialect
@@ -40,10 +41,17 @@ DIALECT = Dialect(
 _SHIFT_SECONDS = 62_135_596_800
 
 
-def struct(types: dict[str, str]) -> str:
-    """A DuckDB struct literal of column names and types, for `read_csv`'s columns (names
-    from `tables.py` or the catalogue, never from a request)."""
-    return "{" + ", ".join(f"'{name}': '{kind}'" for name, kind in types.items()) + "}"
+def read_csv(kinds: dict[str, Kind]) -> str:
+    """`read_csv` of a CSV file PostgreSQL's COPY wrote (its path the one parameter), with
+    columns of these kinds (names from `tables.py` or the catalogue, never from a request): NULL
+    unquoted, "" quoted; TIMESTAMPTZ reads a timestamp's offset, and a UTC TIMESTAMP column
+    takes it in UTC."""
+    types = {c: "TIMESTAMPTZ" if k == "timestamp" else DIALECT.types[k] for c, k in kinds.items()}
+    columns = "{" + ", ".join(f"'{name}': '{kind}'" for name, kind in types.items()) + "}"
+    return (
+        "read_csv(?, header = false, auto_detect = false, allow_quoted_nulls = false, "
+        f"columns = {columns})"
+    )
 
 
 def _adapt(value: Any) -> Any:

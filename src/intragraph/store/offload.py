@@ -26,7 +26,7 @@ from typing import Any, Protocol
 
 from intragraph.resources import Kind
 from intragraph.store.base import Writer
-from intragraph.store.duckdb import DIALECT, DuckDBStore, struct
+from intragraph.store.duckdb import DIALECT, DuckDBStore, read_csv
 from intragraph.store.tables import TABLES
 
 # the kinds of the counts' columns, by PostgreSQL's names of their types (`format_type`)
@@ -78,8 +78,7 @@ def counting(
             shapes = {table: _columns(source, table) for table in made}
             with scratch.transaction() as writer:
                 for table, kinds in shapes.items():
-                    typed = ", ".join(f"{c} {DIALECT.types[kind]}" for c, kind in kinds.items())
-                    writer.execute(f"CREATE TABLE {table} ({typed})")
+                    _create(writer, table, kinds)
                 yield writer
             with scratch.transaction() as writer:
                 for table, kinds in shapes.items():
@@ -109,21 +108,19 @@ def few(source: Source, reads: dict[str, set[str]]) -> bool:
 
 def _take(source: Source, writer: Writer, table: str, columns: list[str], path: Path) -> None:
     """`columns` of `table` in `source` copied into a table of that name through `writer`."""
-    kinds, listed = TABLES[table].types, ", ".join(columns)
+    kinds = {column: TABLES[table].types[column] for column in columns}
+    listed = ", ".join(columns)
     source.copy_out(f"SELECT {listed} FROM {table}", path)
-    typed = ", ".join(f"{column} {DIALECT.types[kinds[column]]}" for column in columns)
-    writer.execute(f"CREATE TABLE {table} ({typed})")
-    # TIMESTAMPTZ reads the text's offset; the column (UTC TIMESTAMP) takes it in UTC
-    types = {
-        column: "TIMESTAMPTZ" if kinds[column] == "timestamp" else DIALECT.types[kinds[column]]
-        for column in columns
-    }
+    _create(writer, table, kinds)
     writer.execute(
-        f"INSERT INTO {table} ({listed}) SELECT {listed} FROM read_csv(?, header = false, "
-        f"auto_detect = false, allow_quoted_nulls = false, columns = {struct(types)})",
-        [str(path)],
+        f"INSERT INTO {table} ({listed}) SELECT {listed} FROM {read_csv(kinds)}", [str(path)]
     )
     path.unlink()
+
+
+def _create(writer: Writer, table: str, kinds: dict[str, Kind]) -> None:
+    typed = ", ".join(f"{column} {DIALECT.types[kind]}" for column, kind in kinds.items())
+    writer.execute(f"CREATE TABLE {table} ({typed})")
 
 
 def _columns(source: Source, table: str) -> dict[str, Kind]:
