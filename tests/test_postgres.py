@@ -9,7 +9,7 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ from click.testing import CliRunner
 
 from intragraph.cli import main
 from intragraph.config import Settings
-from intragraph.store import offload, open_store, writes
+from intragraph.store import offload, open_store, postgres, writes
 from intragraph.store.base import Writer
 from intragraph.store.migrations import LATEST
 from intragraph.store.postgres import PostgresStore
@@ -230,10 +230,15 @@ def _indexes(store: PostgresStore) -> set[tuple[str, str]]:
     return {(table, definition) for table, definition in found}
 
 
-def test_a_load_into_empty_tables_builds_their_indexes_after_its_rows(schema_url: str) -> None:
+@pytest.mark.parametrize("small", [20_000, 0], ids=["counted by postgresql", "by duckdb"])
+def test_a_load_into_empty_tables_builds_their_indexes_after_its_rows(
+    schema_url: str, small: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """`Writer.bulk`: an empty table's indexes are dropped for the load and built again before
-    it commits: the same indexes after as before, none lost when the load fails, and a table
-    that has rows keeps them throughout."""
+    it commits (those of the tables the counts read while DuckDB counts, `offload`): the same
+    indexes after as before, none lost when the load fails, and a table that has rows keeps
+    them throughout."""
+    monkeypatch.setattr(offload, "SMALL", small)
     store = open_store(schema_url, Settings())
     assert isinstance(store, PostgresStore)
     before = _indexes(store)
@@ -257,6 +262,33 @@ def test_a_load_into_empty_tables_builds_their_indexes_after_its_rows(schema_url
     with writes.transaction(store) as writer:  # rows there: nothing is dropped
         writer.bulk("locations")
         assert len(locations(writer)) == len({d for t, d in before if t == "locations"}) > 3
+    store.close()
+
+
+def test_an_index_that_fails_while_duckdb_counts_fails_the_write(
+    schema_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The indexes PostgreSQL builds while DuckDB counts (`offload`): the first failure among
+    them fails the write, after DuckDB's counts, and nothing of it is kept."""
+    monkeypatch.setattr(offload, "SMALL", 0)
+    store = open_store(schema_url)
+    assert isinstance(store, PostgresStore)
+    before = _indexes(store)
+    rebuild, seen = postgres._PostgresWriter.rebuild, []
+
+    def failing(writer: Any, tables: Collection[str] | None = None) -> None:
+        seen.append(None if tables is None else sorted(tables))
+        if tables is not None:
+            raise RuntimeError("the index build fails")
+        rebuild(writer, tables)
+
+    monkeypatch.setattr(postgres._PostgresWriter, "rebuild", failing)
+    with pytest.raises(RuntimeError, match="the index build fails"):
+        add(store, "projects_users", *({"id": i, "user_id": i % 7} for i in range(1, 50)))
+    # once, for the tables the counts read (the memberships too); not again after the failure
+    assert seen == [["campus_users", "projects_users"]]
+    assert store.fetch("SELECT count(*) FROM projects_users", []) == [(0,)]
+    assert _indexes(store) == before
     store.close()
 
 

@@ -12,6 +12,9 @@ FROM STDIN), in that transaction still. The counts are the same: the suite holds
 engine's to `periods.reference_graph`, and the CSV between the two keeps every value as it is
 (NULL apart from "", timestamps with their offset): tests/test_postgres.py compares both ways.
 
+Meanwhile PostgreSQL, which has nothing to do, builds the indexes of the tables read that a
+bulk load dropped (`Writer.bulk`).
+
 A few rows are counted by PostgreSQL itself (`few`): DuckDB's start, its copies and its own
 cost per statement come to some 70 ms a refresh, more than a small one takes (a sync's).
 """
@@ -19,7 +22,8 @@ cost per statement come to some 70 ms a refresh, more than a small one takes (a 
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
@@ -55,6 +59,8 @@ class Source(Protocol):
 
     def copy_in(self, target: str, names: Sequence[str], path: Path) -> None: ...
 
+    def rebuild(self, tables: Collection[str] | None = None) -> None: ...
+
 
 @contextmanager
 def counting(
@@ -76,10 +82,17 @@ def counting(
                 with scratch.transaction() as writer:
                     _take(source, writer, table, sorted(columns), folder / f"{table}.csv")
             shapes = {table: _columns(source, table) for table in made}
-            with scratch.transaction() as writer:
-                for table, kinds in shapes.items():
-                    _create(writer, table, kinds)
-                yield writer
+            # PostgreSQL would wait while DuckDB counts: meanwhile it builds the indexes
+            # dropped for the load (`bulk`) of the tables read, whose rows the counts take as
+            # final (a later write would keep them current, as any write does). 1M records:
+            # projects_users' six, 2.2 s, beside DuckDB's 1.4 s (import 21.2-21.7 -> 19.2-20.9 s)
+            with ThreadPoolExecutor(1, thread_name_prefix="intragraph-indexes") as meanwhile:
+                built = meanwhile.submit(source.rebuild, set(reads))
+                with scratch.transaction() as writer:
+                    for table, kinds in shapes.items():
+                        _create(writer, table, kinds)
+                    yield writer
+                built.result()
             with scratch.transaction() as writer:
                 for table, kinds in shapes.items():
                     path, listed = folder / f"{table}.csv", ", ".join(kinds)
