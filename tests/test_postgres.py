@@ -20,10 +20,12 @@ from click.testing import CliRunner
 
 from intragraph.cli import main
 from intragraph.config import Settings
-from intragraph.store import offload, open_store, postgres, writes
+from intragraph.ingest.columns import column_arrays
+from intragraph.store import offload, open_store, pgcopy, postgres, writes
 from intragraph.store.base import Writer
 from intragraph.store.migrations import LATEST
 from intragraph.store.postgres import PostgresStore
+from intragraph.store.tables import Table
 from tests.conftest import (
     REDIS_URL,
     add,
@@ -290,6 +292,44 @@ def test_an_index_that_fails_while_duckdb_counts_fails_the_write(
     assert store.fetch("SELECT count(*) FROM projects_users", []) == [(0,)]
     assert _indexes(store) == before
     store.close()
+
+
+@pytest.mark.parametrize("rows", [pgcopy.ROWS, 2], ids=["one piece", "pieces of 2 rows"])
+def test_binary_copy_stores_every_kind_of_value_as_it_is(
+    schema_url: str, rows: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bulk path writes PostgreSQL's binary COPY format (`pgcopy`): every kind of column,
+    NULL beside each, at the edges of each kind's bytes: a bigint's range, text that is empty
+    or not ASCII or holds quotes, commas and a line break, instants before 1970, at
+    PostgreSQL's own epoch (2000) and a microsecond either side of it."""
+    monkeypatch.setattr(pgcopy, "ROWS", rows)
+    epoch = dt.datetime(2000, 1, 1)
+    values: dict[str, list[Any]] = {
+        "i": [-(2**63), 2**63 - 1, 0, None, 7],
+        "f": [0.1, -1e300, None, 2.5, 0.0],
+        "b": [True, False, None, True, None],
+        "t": ["", "é ☃ 🎓", 'a "b",\nc', None, "finished"],
+        "s": [
+            epoch,
+            epoch - dt.timedelta(microseconds=1),
+            None,
+            dt.datetime(1901, 2, 3, 4, 5, 6, 7),
+            epoch + dt.timedelta(microseconds=1),
+        ],
+    }
+    table = Table("kinds", {"i": "int", "f": "float", "b": "bool", "t": "text", "s": "timestamp"})
+    store = open_store(schema_url)
+    try:
+        with writes.transaction(store) as writer:
+            writer.execute(
+                "CREATE TABLE kinds (i BIGINT, f DOUBLE PRECISION, b BOOLEAN, "
+                "t TEXT, s TIMESTAMPTZ, n SERIAL)"
+            )
+            writer.insert(table, column_arrays(table, list(values.values())))
+        stored = store.fetch("SELECT i, f, b, t, s FROM kinds ORDER BY n", [])
+        assert stored == list(zip(*values.values(), strict=True))
+    finally:
+        store.close()
 
 
 def _counts(store: PostgresStore) -> dict[str, list[tuple[object, ...]]]:

@@ -10,14 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 import select
-import tempfile
-import threading
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import numpy as np
 import numpy.typing as npt
 import psycopg
@@ -25,7 +22,8 @@ import psycopg_pool
 
 from intragraph.conditions import Value
 from intragraph.errors import ConfigError, Unavailable
-from intragraph.store import kept, offload, versions
+from intragraph.resources import Kind
+from intragraph.store import kept, offload, pgcopy, versions
 from intragraph.store.awaited import Unreachable
 from intragraph.store.base import Ints, Snapshot, Store, Writer
 from intragraph.store.migrations import Dialect
@@ -238,11 +236,8 @@ class PostgresStore(Store):
     def _transaction(self) -> Iterator[Writer]:
         with self._untimed() as conn:
             writer = _PostgresWriter(conn, self._counting_memory)
-            try:
-                yield writer
-                writer.rebuild()
-            finally:
-                writer.close()
+            yield writer
+            writer.rebuild()
 
     @contextmanager
     def snapshot(self) -> Iterator[Snapshot]:
@@ -277,8 +272,6 @@ class _PostgresWriter(Writer):
         self._considered: set[str] = set()
         # the CREATE INDEX statements of the indexes `bulk` dropped, with their tables
         self._deferred: list[tuple[str, str]] = []
-        self._formatter: duckdb.DuckDBPyConnection | None = None  # writes COPY's CSV
-        self._formatting = threading.Lock()
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         cursor = self._conn.execute(sql, list(params))
@@ -327,35 +320,20 @@ class _PostgresWriter(Writer):
             f"CREATE TEMP TABLE IF NOT EXISTS stage_{table.name} ({types}, seq BIGINT) "
             "ON COMMIT DROP"
         )
-        self._copy(f"stage_{table.name}", (*table.columns, "seq"), columns)
+        self._copy(f"stage_{table.name}", {**table.types, "seq": "int"}, columns)
 
     def insert(self, table: Table, columns: dict[str, npt.NDArray[Any]]) -> None:
-        self._copy(table.name, table.columns, columns)
+        self._copy(table.name, table.types, columns)
 
-    def _copy(self, target: str, names: tuple[str, ...], columns: dict[str, Any]) -> None:
-        """COPY, the bulk path. DuckDB writes the CSV from the arrays at C speed (psycopg's
-        write_row costs ~10 us a row); NaT and None become NULL, timestamps are UTC text."""
-        listed = ", ".join(names)
-        with tempfile.TemporaryDirectory(prefix="intragraph-copy-") as folder:
-            path = Path(folder) / "rows.csv"
-            with self._formatting:  # one DuckDB for the writer's batches: 13 ms a connection
-                if self._formatter is None:
-                    self._formatter = duckdb.connect()
-                self._formatter.register("batch", {name: columns[name] for name in names})
-                try:
-                    self._formatter.execute(
-                        f"COPY (SELECT {listed} FROM batch) TO '{path}' (FORMAT csv, HEADER false)"
-                    )
-                finally:
-                    self._formatter.unregister("batch")
-            self.copy_in(target, names, path)
-
-    def close(self) -> None:
-        """The formatter's memory given back (~100 MiB after a million rows)."""
-        with self._formatting:
-            if self._formatter is not None:
-                self._formatter.close()
-            self._formatter = None
+    def _copy(self, target: str, kinds: dict[str, Kind], columns: dict[str, Any]) -> None:
+        """COPY in binary, the bulk path: NumPy writes each value's bytes (`pgcopy`), which
+        PostgreSQL takes as they are (psycopg's write_row costs ~10 us a row; CSV made by
+        DuckDB took PostgreSQL 66 ms to parse for 33,400 projects_users, binary 30)."""
+        names = list(kinds)
+        sql = f"COPY {target} ({', '.join(names)}) FROM STDIN (FORMAT binary)"
+        with self._conn.cursor().copy(sql) as copy:
+            for piece in pgcopy.data(list(kinds.values()), [columns[n] for n in names]):
+                copy.write(piece)
 
     def copy_in(self, target: str, names: Sequence[str], path: Path) -> None:
         """The rows of a CSV file (no header, NULL unquoted and empty) added to `target`."""
@@ -373,5 +351,4 @@ class _PostgresWriter(Writer):
     ) -> AbstractContextManager[Writer]:
         if offload.few(self, reads):  # counted here: DuckDB would cost more than it saves
             return super().counting(reads, made)
-        self.close()  # the rows are written: the memory goes to the counts
         return offload.counting(self, reads, made, self._counting_memory)
