@@ -151,12 +151,16 @@ def _series(resource: Resource, groups: list[tuple[str, ...]]) -> list[int]:
     return [series(resource.name, ",".join(group), field) for group in groups for field in fields]
 
 
+def _among(writer: Writer, numbers: list[int]) -> str:
+    """The condition that a facet's series is one of `numbers` (bound in their order)."""
+    return f"series IN ({', '.join([writer.placeholder] * len(numbers))})"
+
+
 def clear(writer: Writer, resource: Resource, groups: list[tuple[str, ...]]) -> None:
     """The facets of `groups` of `resource` removed, for `refresh` to make anew: one DELETE
     for them all (during an import they have no index: each is a scan of all of them)."""
     numbers = _series(resource, groups)
-    marks = ", ".join([writer.placeholder] * len(numbers))
-    writer.execute(f"DELETE FROM {TABLE} WHERE series IN ({marks})", numbers)
+    writer.execute(f"DELETE FROM {TABLE} WHERE {_among(writer, numbers)}", numbers)
 
 
 def reads(resource: Resource, groups: list[tuple[str, ...]]) -> dict[str, set[str]]:
@@ -176,11 +180,9 @@ def reads(resource: Resource, groups: list[tuple[str, ...]]) -> dict[str, set[st
 def refresh(writer: Writer, resource: Resource, groups: list[tuple[str, ...]]) -> None:
     """The facets of `groups` of `resource` made from its rows (after `clear`): per hour from
     the rows, per day from the hours, of every group in one read of them."""
-    placeholder = writer.placeholder
-    names = [",".join(group) for group in groups]
-    numbers = _series(resource, groups)
-    chosen = f"series IN ({', '.join([placeholder] * len(numbers))})"
-    for group, name in zip(groups, names, strict=True):
+    placeholder, numbers = writer.placeholder, _series(resource, groups)
+    each = iter(numbers)  # every group's fields in turn, as `_series` gives them
+    for group in groups:
         slots = _slots(resource, group)
         raws = ", ".join(f"{slot.raw} AS v{place}" for place, slot in enumerate(slots))
         texts = ", ".join(slot.text.format(f"v{place}") for place, slot in enumerate(slots))
@@ -196,10 +198,10 @@ def refresh(writer: Writer, resource: Resource, groups: list[tuple[str, ...]]) -
                 f"{texts}, n FROM (SELECT {bucket} AS granule, {raws}, count(*) AS n "
                 f"FROM {_rows(resource, group, resource.table)} WHERE r.{field} IS NOT NULL "
                 f"GROUP BY granule, {grouped} ORDER BY {ordered}, granule) AS hours",
-                [series(resource.name, name, field), *params],
+                [next(each), *params],
             )
     # their days, every group's and field's in one read of the hours
-    days = _days(TABLE, f" AND {chosen}")
+    days = _days(TABLE, f" AND {_among(writer, numbers)}")
     writer.execute(
         f"INSERT INTO {TABLE} ({_COLUMNS}) {days} ORDER BY series, a, b, granule", numbers
     )
