@@ -486,6 +486,85 @@ def test_a_range_after_now_counts_none_of_now_s_rows(store: Store) -> None:
         assert graph(store, query, now) == {"1999-01-01": 1}  # now's row, at now
 
 
+@pytest.mark.parametrize(
+    ("zone", "params", "counted"),
+    [
+        # a date-only maximum of 9999-12-31 ends at 10000-01-01, past Python's calendar
+        ("UTC", "range[created_at]=2000-01-01,9999-12-31", ["2000-01-01", "2020-06-01"]),
+        ("America/Sao_Paulo", "range[created_at]=2000-01-01,9999-12-31", ["2020-06-01"]),
+        # a date-only minimum of 0001-01-01 in Paris (local mean time then, +0:09:21) starts in
+        # the year 0 in UTC
+        ("Europe/Paris", "range[created_at]=0001-01-01,1999-12-31", ["0001-01-01", "1970-01-01"]),
+        (
+            "Europe/Paris",
+            "range[created_at]=0001-01-01,2000-01-01",
+            ["0001-01-01", "1970-01-01", "2000-01-01"],
+        ),
+        (
+            "Europe/Paris",
+            "range[created_at]=0001-01-01T00:05:00,2020-06-01",
+            ["0001-01-01", "1970-01-01", "2000-01-01", "2020-06-01"],
+        ),
+        # instants past either end: a maximum before the calendar or a minimum after it keeps
+        # nothing, not the row at the calendar's first instant
+        ("Europe/Paris", "range[created_at]=0001-01-01,0001-01-01T00:05:00", []),
+        ("UTC", "range[created_at]=0001-01-01T00:00:00+00:00,0001-01-01T00:00:00Z", ["0001-01-01"]),
+        ("UTC", "range[created_at]=9999-12-31T23:00:00-05:00,9999-12-31T23:30:00-05:00", []),
+        (
+            "UTC",
+            "range[created_at]=1970-01-01,9999-12-31T23:00:00-05:00",
+            ["1970-01-01", "2000-01-01", "2020-06-01"],
+        ),
+        ("Europe/Paris", "filter[created_at]=0001-01-01T00:05:00,9999-12-31T23:00:00-05:00", []),
+        ("Asia/Tokyo", "filter[created_at]=0001-01-01,9999-12-31", ["0001-01-01"]),
+    ],
+)
+def test_bounds_past_the_calendar_s_ends_are_exact(
+    store: Store, zone: str, params: str, counted: list[str]
+) -> None:
+    """Python's calendar ends with 9999 and begins with the year 1 in UTC: a date-only 9999-12-31
+    (a maximum: open-ended) ends after it, 0001-01-01 in a zone east of UTC begins before it.
+    Such bounds were a 400 ("not a timestamp"); now each keeps exactly the rows it means, on a
+    row at the calendar's first instant too."""
+    rows = ["0001-01-01", "1970-01-01", "2000-01-01", "2020-06-01"]
+    if zone.startswith("America/"):  # the year 0 there, which the reference cannot name: below
+        rows.remove("0001-01-01")
+    add(store, "projects_users", *({"id": i, "created_at": utc(r)} for i, r in enumerate(rows)))
+    name, text = params.split("=")
+    query = parse_graph(PROJECTS_USERS, "created_at", "year", [("time_zone", zone), (name, text)])
+    now = utc("2026-01-01 00:00")
+    met = [utc(row) for row in counted]
+    assert graph(store, query, now) == periods.reference_graph(met, "year", ZoneInfo(zone), 6, now)
+
+
+def test_a_row_on_the_calendar_s_first_day_is_in_the_year_0_west_of_utc(store: Store) -> None:
+    """0001-01-01T00:00:00Z (Go's zero time, which some exports write for "never") is
+    0000-12-31T20:53:32 in Sao Paulo (local mean time, -3:06:28): numbered as ISO 8601 does
+    (the year before 1 is 0000), not a crash (it was an OverflowError: Python's datetime has
+    no year 0)."""
+    add(store, "projects_users", {"created_at": utc("0001-01-01 00:00")})
+    now = utc("2026-01-01 00:00")  # 2025-12-31 21:00 in Sao Paulo
+
+    def answer(interval: str, week_start: str = "sunday") -> dict[str, int]:
+        params = [("time_zone", "America/Sao_Paulo"), ("week_start", week_start)]
+        return graph(store, parse_graph(PROJECTS_USERS, "created_at", interval, params), now)
+
+    def one(keys: range, key: int) -> dict[str, int]:
+        return {str(k): int(k == key) for k in keys}
+
+    assert answer("hour_of_day") == one(range(24), 20)
+    assert answer("day_of_week") == one(range(7), 0)  # a Sunday
+    assert answer("day_of_month") == one(range(1, 32), 31)
+    assert answer("month_of_year") == one(range(1, 13), 12)
+    years = answer("year")
+    assert list(years.items())[:2] == [("0000-01-01", 1), ("0001-01-01", 0)]
+    assert len(years) == 2026 and list(years)[-1] == "2025-01-01" and sum(years.values()) == 1
+    assert list(answer("day").items())[:2] == [("0000-12-31", 1), ("0001-01-01", 0)]
+    assert list(answer("week").items())[:2] == [("0000-12-31", 1), ("0001-01-07", 0)]
+    assert list(answer("week", "monday").items())[:2] == [("0000-12-25", 1), ("0001-01-01", 0)]
+    assert list(answer("quarter").items())[:2] == [("0000-10-01", 1), ("0001-01-01", 0)]
+
+
 FINE_GRANULES = [
     # Liberia kept local mean time, -0:44:30, until 1972: its days start at 00:44:30Z.
     ("Africa/Monrovia", "day", ["1971-06-01 00:44:29", "1971-06-01 00:44:30"]),

@@ -197,6 +197,8 @@ VALUES = st.one_of(
             "9" * 30,
             "2017-11-22T25:00",
             "0000-01-01",
+            "0001-01-01,9999-12-31",  # bounds past Python's calendar in most zones
+            "9999-12-31T23:00:00-05:00",
         ]
     ),
 )

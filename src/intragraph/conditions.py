@@ -15,11 +15,12 @@ Value = int | float | str | bool | dt.datetime
 
 @dataclass(frozen=True)
 class Span:
-    """low <= column <= high, or low <= column < high when high_open."""
+    """low <= column <= high; < high when high_open, low < when low_open."""
 
     low: Value
     high: Value
     high_open: bool = False
+    low_open: bool = False
 
 
 @dataclass(frozen=True)

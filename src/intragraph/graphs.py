@@ -102,10 +102,15 @@ def _on_granules(
         return query.conditions, None
     ranges, step = [], size * 1_000_000
     for span in ranged[0].spans:
-        if not isinstance(span.low, dt.datetime) or not isinstance(span.high, dt.datetime):
+        if (
+            not isinstance(span.low, dt.datetime)
+            or not isinstance(span.high, dt.datetime)
+            or span.low_open
+        ):
             return query.conditions, None
-        end = span.high if span.high_open else span.high + _MICROSECOND
-        low, high = ((moment - _EPOCH) // _MICROSECOND for moment in (span.low, end))
+        # in microseconds, where the end of Python's calendar has a successor
+        low, high = ((moment - _EPOCH) // _MICROSECOND for moment in (span.low, span.high))
+        high += 0 if span.high_open else 1
         if low % step or high % step:
             return query.conditions, None
         ranges.append((low // step, high // step))

@@ -10,7 +10,8 @@ import datetime as dt
 import math
 import re
 import zoneinfo
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Literal
 
 from intragraph import periods
 from intragraph.conditions import (
@@ -58,10 +59,35 @@ def _choice(param: str, text: str, choices: tuple[str, ...]) -> str:
     return text
 
 
+# Python's calendar (years 1 to 9999 in UTC) holds every instant a table does; a bound beyond it
+# (9999-12-31 as a date-only maximum ends at 10000-01-01, a date-only 0001-01-01 starts in the year
+# 0 in Paris) becomes its first or last microsecond, on the side that keeps the comparison
+# exact: "from 2020-01-01 to 9999-12-31" is open-ended, as its writer means.
+_FIRST, _LAST = (moment.replace(tzinfo=dt.UTC) for moment in (dt.datetime.min, dt.datetime.max))
+Bound = dt.datetime | Literal["before", "after"]
+
+
+def _utc(local: Callable[[], dt.datetime], late: bool) -> Bound:
+    """local() in UTC, or "before" or "after" Python's calendar (`late`: its year the last)."""
+    try:
+        return local().astimezone(dt.UTC)
+    except OverflowError:
+        return "after" if late else "before"
+
+
+def _span(low: Bound, high: Bound, high_open: bool) -> Span:
+    return Span(
+        _FIRST if low == "before" else _LAST if low == "after" else low,
+        _FIRST if high == "before" else _LAST if high == "after" else high,
+        high_open=high == "before" or (high_open and high != "after"),
+        low_open=low == "after",
+    )
+
+
 def _day_start(day: dt.date, zone: zoneinfo.ZoneInfo) -> dt.datetime:
     # fold=0: a local midnight that a DST change skips is read with the offset before it,
     # which is the instant the local day really begins.
-    return dt.datetime.combine(day, dt.time(), tzinfo=zone).astimezone(dt.UTC)
+    return dt.datetime.combine(day, dt.time(), tzinfo=zone)
 
 
 def _time_span(param: str, text: str, zone: zoneinfo.ZoneInfo) -> Span:
@@ -72,17 +98,20 @@ def _time_span(param: str, text: str, zone: zoneinfo.ZoneInfo) -> Span:
             raise ValueError(text)
         if match["time"] is None:
             day = dt.date.fromisoformat(text)
-            return Span(_day_start(day, zone), _day_start(day + dt.timedelta(days=1), zone), True)
+            late = day.year == dt.MAXYEAR
+            start = _utc(lambda: _day_start(day, zone), late)
+            end = _utc(lambda: _day_start(day + dt.timedelta(days=1), zone), late)
+            return _span(start, end, True)
         moment = dt.datetime.fromisoformat(text)
-    except (ValueError, OverflowError):
+    except ValueError:
         raise BadRequest(
             f"{param}: {text!r} is not a timestamp; use ISO 8601, such as 2017-11-22, "
             "2017-11-22T10:00:00 (read in time_zone) or 2017-11-22T10:00:00Z"
         ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)
-    instant = moment.astimezone(dt.UTC)
-    return Span(instant, instant)
+    instant = _utc(lambda: moment, moment.year == dt.MAXYEAR)
+    return _span(instant, instant, False)
 
 
 def _values(param: str, text: str) -> list[str]:
@@ -152,7 +181,7 @@ def _range(resource: Resource, name: str, text: str, zone: zoneinfo.ZoneInfo) ->
     field = resource.fields[name]
     if field.kind == "timestamp":
         low, high = (_time_span(param, value, zone) for value in values)
-        return InSpans(field.name, (Span(low.low, high.high, high.high_open),))
+        return InSpans(field.name, (Span(low.low, high.high, high.high_open, low.low_open),))
     # the real API compares a string range's bounds as text: `range[status]=a,m` is every
     # status from "a" to "m", so its bounds are any text, not values of the field's list
     low_value, high_value = (

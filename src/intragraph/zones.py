@@ -21,8 +21,13 @@ QUARTER_HOUR = 900
 _YEAR_STEP = 6 * 3600  # no zone has changed its offset twice within six hours
 
 
+# A day into Python's calendar: on its first day a zone west of UTC has no local date Python can
+# hold, and every zone kept one offset (its local mean time) until the 19th century.
+_FIRST_DAY = int(dt.datetime(1, 1, 2, tzinfo=dt.UTC).timestamp())
+
+
 def _offset_at(zone: ZoneInfo, epoch: int) -> int:
-    moment = dt.datetime.fromtimestamp(epoch, dt.UTC).astimezone(zone)
+    moment = dt.datetime.fromtimestamp(max(epoch, _FIRST_DAY), dt.UTC).astimezone(zone)
     offset = moment.utcoffset()
     assert offset is not None
     return int(offset.total_seconds())

@@ -32,8 +32,8 @@ def _condition(condition: Condition, placeholder: str, now: dt.datetime) -> tupl
     if isinstance(condition, InSpans):
         column, texts, params = condition.column, [], list[Value]()
         for span in condition.spans:
-            upper = "<" if span.high_open else "<="
-            texts.append(f"({column} >= {placeholder} AND {column} {upper} {placeholder})")
+            lower, upper = (">" if span.low_open else ">="), ("<" if span.high_open else "<=")
+            texts.append(f"({column} {lower} {placeholder} AND {column} {upper} {placeholder})")
             params += [span.low, span.high]
         return "(" + " OR ".join(texts) + ")", params
     if isinstance(condition, MemberOf):
