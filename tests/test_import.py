@@ -214,6 +214,17 @@ def test_concatenated_pages_and_stdin(tmp_path: Path, database_url: str) -> None
             json.dumps([projects_user(1, marked_at="soon", created_at="yesterday")]),
             "record 1: 'created_at' is not an ISO 8601 timestamp: 'yesterday'",
         ),
+        # ISO's year 0000 (1 BC to PostgreSQL, none to Python), in the API's form or another
+        (
+            json.dumps([projects_user(1), projects_user(2, created_at="0000-06-01T00:00:00.000Z")]),
+            "record 2: 'created_at' is not within the years 1 to 9999 in UTC: "
+            "'0000-06-01T00:00:00.000Z'",
+        ),
+        (
+            json.dumps([projects_user(1, marked_at="0001-01-01T00:00:00+01:00")]),
+            "record 1: 'marked_at' is not within the years 1 to 9999 in UTC: "
+            "'0001-01-01T00:00:00+01:00'",
+        ),
     ],
 )
 def test_a_malformed_record_stops_and_keeps_nothing(
@@ -314,6 +325,7 @@ def test_an_impossible_date_names_its_record(tmp_path: Path, database_url: str) 
         ("2024-01-12T15:03:21.250+01:00", dt.datetime(2024, 1, 12, 14, 3, 21, 250000)),
         ("2024-01-12T14:03:21", dt.datetime(2024, 1, 12, 14, 3, 21)),
         ("2024-01-12 14:03:21.123456Z", dt.datetime(2024, 1, 12, 14, 3, 21, 123456)),
+        ("0001-01-01T00:00:00.000Z", dt.datetime(1, 1, 1)),  # Go's zero time: the first instant
     ],
 )
 def test_timestamp_forms(tmp_path: Path, database_url: str, given: str, stored: object) -> None:

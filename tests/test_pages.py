@@ -259,6 +259,9 @@ _STAMP_TEXTS = st.one_of(
             "2024-01-12T14:03:21.000ZZ",
             "\uff12\uff10\uff12\uff14-01-12T14:03:21.000Z",  # full-width digits
             "yesterday",
+            "0000-06-01T00:00:00.000Z",  # ISO's year 0000: refused, as past 9999 in UTC
+            "0001-01-01T00:00:00+01:00",
+            "9999-12-31T23:00:00-05:00",
         ]
     ),
 )
@@ -270,7 +273,9 @@ def _one_by_one(values: list[Any]) -> list[Any] | str:
     for value in values:
         try:
             moments.append(np.datetime64("NaT" if value is None else instant(value, "t"), "us"))
-        except (BadRecord, ValueError):
+        except BadRecord as error:
+            return str(error)
+        except ValueError:
             return f"'t' is not an ISO 8601 timestamp: {value!r}"
     return moments
 

@@ -25,6 +25,7 @@ Origin = Callable[[int], tuple[str, int]]  # row index -> (source, record positi
 _FORM = "0000-00-00T00:00:00.000Z"
 _LOW = np.frombuffer(_FORM.encode(), dtype=np.uint8)
 _HIGH = np.frombuffer(_FORM.replace("0", "9").encode(), dtype=np.uint8)
+_YEAR_0 = np.frombuffer(b"0000", dtype=np.uint32)[0]
 
 
 class _BadValue(Exception):
@@ -43,7 +44,11 @@ def _in_api_form(texts: list[Any]) -> tuple[npt.NDArray[np.bool_], npt.NDArray[A
     except (TypeError, UnicodeEncodeError):  # a datetime, or a text not ASCII: one by one
         return in_form, np.empty(0, dtype="datetime64[us]")
     grid = np.frombuffer(joined, dtype=np.uint8).reshape(-1, len(_FORM))
-    formed = ((grid >= _LOW) & (grid <= _HIGH)).all(axis=1)
+    # and not in the year 0000, which records.instant refuses (a row's first 4 bytes as one
+    # number: 0.02 ms a column of 33,400, where comparing the 4 digits took 0.57)
+    formed = ((grid >= _LOW) & (grid <= _HIGH)).all(axis=1) & (
+        grid.view(np.uint32)[:, 0] != _YEAR_0
+    )
     in_form[sized] = formed
     # without the Z; every row taken without a copy of the grid first (the usual case)
     stamps = np.ascontiguousarray(grid[slice(None) if formed.all() else formed, : len(_FORM) - 1])

@@ -75,18 +75,26 @@ def timestamp(record: Record, key: str, required: bool = True) -> str | None:
 
 def instant(value: str, key: str) -> str:
     """An ISO 8601 instant as naive UTC text ("2023-12-20T09:12:44.000"); no offset is UTC.
-    BadRecord, naming `key`, for anything else."""
+    BadRecord, naming `key`, for anything else, and for an instant outside the years 1 to 9999
+    in UTC (ISO's year 0000 is 1 BC to PostgreSQL, and no year to Python)."""
     if value.endswith(("Z", "z")) and _STAMP.fullmatch(value, 0, len(value) - 1):
-        return value[:-1]  # the 42 API's own form
-    if _STAMP.fullmatch(value):
-        return value
-    try:
-        moment = dt.datetime.fromisoformat(value)
-    except ValueError:
-        raise BadRecord(f"{key!r} is not an ISO 8601 timestamp: {value!r}") from None
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
-    return moment.isoformat()
+        text = value[:-1]  # the 42 API's own form
+    elif _STAMP.fullmatch(value):
+        text = value
+    else:
+        try:
+            moment = dt.datetime.fromisoformat(value)  # no year 0000 here
+        except ValueError:
+            raise BadRecord(f"{key!r} is not an ISO 8601 timestamp: {value!r}") from None
+        try:
+            moment = moment.astimezone(dt.UTC).replace(tzinfo=None) if moment.tzinfo else moment
+        except OverflowError:  # "0001-01-01T00:00:00+01:00", or past 9999 in UTC
+            text = "0000"
+        else:
+            text = moment.isoformat()
+    if text.startswith("0000"):
+        raise BadRecord(f"{key!r} is not within the years 1 to 9999 in UTC: {value!r}")
+    return text
 
 
 def _object(record: Record, key: str) -> Record | None:
