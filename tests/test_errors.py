@@ -123,6 +123,12 @@ ERRORS = [
         "time_zone: unknown time zone '../../etc/passwd'; use an IANA name such as 'UTC', "
         "'Europe/Paris' or 'America/Sao_Paulo'",
     ),
+    (  # a zone file on Debian, the host's own zone: no name of IANA's
+        f"{GRAPH}?time_zone=localtime",
+        400,
+        "time_zone: unknown time zone 'localtime'; use an IANA name such as 'UTC', "
+        "'Europe/Paris' or 'America/Sao_Paulo'",
+    ),
     (
         f"{GRAPH}?week_start=someday",
         400,

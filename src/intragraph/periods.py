@@ -34,12 +34,15 @@ SUNDAY = 6
 
 
 @cache
-def _zone_names() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
+def zone_names() -> frozenset[str]:
+    """IANA's zones. `available_timezones` lists every zone file of the system's folder, and
+    Debian's holds "localtime", a link to the host's own zone: a name whose meaning would
+    depend on the host (and that the tzdata package, where there is no such folder, lacks)."""
+    return frozenset(zoneinfo.available_timezones()) - {"localtime", "posixrules"}
 
 
 def parse_zone(name: str) -> str:
-    if name not in _zone_names():
+    if name not in zone_names():
         raise BadRequest(
             f"time_zone: unknown time zone {name!r}; use an IANA name such as "
             "'UTC', 'Europe/Paris' or 'America/Sao_Paulo'"
