@@ -86,15 +86,19 @@ def instant(value: str, key: str) -> str:
             moment = dt.datetime.fromisoformat(value)  # no year 0000 here
         except ValueError:
             raise BadRecord(f"{key!r} is not an ISO 8601 timestamp: {value!r}") from None
-        try:
-            moment = moment.astimezone(dt.UTC).replace(tzinfo=None) if moment.tzinfo else moment
-        except OverflowError:  # "0001-01-01T00:00:00+01:00", or past 9999 in UTC
-            text = "0000"
-        else:
-            text = moment.isoformat()
+        if moment.tzinfo is not None:
+            try:
+                moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
+            except OverflowError:  # "0001-01-01T00:00:00+01:00", or past 9999 in UTC
+                raise BadRecord(_outside(key, value)) from None
+        text = moment.isoformat()
     if text.startswith("0000"):
-        raise BadRecord(f"{key!r} is not within the years 1 to 9999 in UTC: {value!r}")
+        raise BadRecord(_outside(key, value))
     return text
+
+
+def _outside(key: str, value: str) -> str:
+    return f"{key!r} is not within the years 1 to 9999 in UTC: {value!r}"
 
 
 def _object(record: Record, key: str) -> Record | None:
