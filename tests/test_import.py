@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import io
 import json
 import os
@@ -301,6 +302,49 @@ def test_memberships(tmp_path: Path, database_url: str) -> None:
     assert _run(db, "import", "cursus_users", changed)[1].startswith(
         "cursus_users: 0 inserted, 1 updated, 0 unchanged"
     )
+
+
+_PAGE = json.dumps([projects_user(1)]).encode()
+_LATIN_1 = json.dumps(projects_user(2, user={"id": 5, "login": "_"})).encode()
+_LATIN_1 = _LATIN_1.replace(b'"login": "_"', b'"login": "\xe9t\xe9"')  # "été" in Latin-1
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (
+            _PAGE[:-1] + b", " + _LATIN_1 + b"]",
+            "record 2: 'login' is not UTF-8 text: '\\udce9t\\udce9'",
+        ),
+        (_PAGE[:-1] + b", \xff]", "record 2: invalid JSON: byte 0xff is not UTF-8 text"),
+        (
+            gzip.compress(_PAGE),
+            "record 1: the file is gzip-compressed: decompress it first "
+            "(zcat it | intragraph import ...)",
+        ),
+    ],
+)
+def test_bytes_that_are_no_utf8_are_named_with_their_record(
+    tmp_path: Path, database_url: str, data: bytes, message: str
+) -> None:
+    """Not the UnicodeDecodeError they were, a chunk (1 MiB) ahead of their record."""
+    bad = tmp_path / "bad.json"
+    bad.write_bytes(data)
+    code, output = _run(database_url, "import", "projects_users", str(bad))
+    assert (code, output.splitlines()[-1]) == (1, f"Error: {bad}: {message}")
+    assert _rows(database_url, "SELECT count(*) FROM projects_users") == [(0,)]
+
+
+def test_a_byte_order_mark_first_is_dropped_and_a_key_not_read_is_not_judged(
+    tmp_path: Path, database_url: str
+) -> None:
+    """Windows' tools write a BOM first; a byte that is no UTF-8 in a key the import ignores
+    is ignored with it."""
+    ignored = json.dumps(projects_user(2, cursus_ids="_")).encode().replace(b'"_"', b'"\xff"')
+    path = tmp_path / "bom.json"
+    path.write_bytes(b"\xef\xbb\xbf" + _PAGE[:-1] + b", " + ignored + b"]")
+    assert _run(database_url, "import", "projects_users", str(path))[0] == 0
+    assert _rows(database_url, "SELECT id FROM projects_users ORDER BY id") == [(1,), (2,)]
 
 
 def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:

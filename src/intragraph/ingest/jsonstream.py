@@ -43,7 +43,7 @@ class _Buffer:
         if self.eof:
             return False
         chunk = self.stream.read(_CHUNK)
-        self.progress(len(chunk.encode()))
+        self.progress(len(chunk.encode(errors="surrogateescape")))
         self.eof = not chunk
         self.text = self.text[self.at :] + chunk
         self.at = 0
@@ -64,13 +64,27 @@ class _Buffer:
             try:
                 value, end = _decoder.raw_decode(self.text, self.at)
             except json.JSONDecodeError as error:
+                start = self.at
                 if len(self.text) - self.at < _MAX_RECORD and self.more():
                     continue
-                raise MalformedJSON(position, f"invalid JSON: {error.msg}") from None
+                # where json stopped, in the text as `more` may have cut it since
+                where = error.pos - start + self.at
+                raise MalformedJSON(position, _what(self.text, where, error.msg)) from None
             except RecursionError:  # Python's JSON reader recurses once per level
                 raise MalformedJSON(position, _TOO_DEEP) from None
             self.at = end
             return value
+
+
+def _what(text: str, where: int, said: str) -> str:
+    """What is wrong at `where`: a byte that is no UTF-8 (read as a lone surrogate, `text`'s
+    errors="surrogateescape"), a gzip file's first two bytes, or what json `said`."""
+    found = text[where : where + 2]
+    if found == "\x1f\udc8b":
+        return "the file is gzip-compressed: decompress it first (zcat it | intragraph import ...)"
+    if found and "\udc80" <= found[0] <= "\udcff":
+        return f"invalid JSON: byte 0x{ord(found[0]) - 0xDC00:02x} is not UTF-8 text"
+    return f"invalid JSON: {said}"
 
 
 def records(
@@ -131,7 +145,11 @@ class Resumed(io.RawIOBase):
         return len(data)
 
     def text(self) -> TextIO:
-        return io.TextIOWrapper(io.BufferedReader(self), encoding="utf-8")
+        """As text: a byte order mark first is dropped (Windows' tools write one), and a byte
+        that is no UTF-8 becomes a lone surrogate, which `records` and records.text name with
+        its record, where a strict decoder would fail a whole chunk ahead of it."""
+        reader = io.BufferedReader(self)
+        return io.TextIOWrapper(reader, encoding="utf-8-sig", errors="surrogateescape")
 
 
 _SKIP = msgspec.json.Decoder(msgspec.Raw)  # checks and skips one value without building it

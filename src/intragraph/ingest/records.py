@@ -60,6 +60,11 @@ def text(record: Record, key: str, required: bool = True) -> str | None:
     value: str | None = _typed(record, key, required, (str,), "a string")
     if value is not None and "\x00" in value:
         raise BadRecord(f"{key!r} holds a NUL character: {value!r}")
+    if value is not None and not value.isascii():
+        try:
+            value.encode()
+        except UnicodeEncodeError:  # a byte that is no UTF-8 (jsonstream's surrogateescape)
+            raise BadRecord(f"{key!r} is not UTF-8 text: {value!r}") from None
     return value
 
 
