@@ -106,3 +106,32 @@ def test_the_log_has_a_line_per_request_and_no_secret(server: Server) -> None:
     assert f"{server.uid} GET {route} 400" in log
     assert f"{server.uid} POST /oauth/token 200" in log
     assert "- POST /oauth/token 401" in log
+
+
+def test_head_is_get_without_its_body(server: Server) -> None:
+    """As Rails answers it (uvicorn and FastAPI said 405): the GET's status and headers. The
+    application may make 2 requests a second."""
+    time.sleep(1.1)
+    token = requests.post(
+        f"{server.base}/oauth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": server.uid,
+            "client_secret": server.secret,
+        },
+        timeout=5,
+    ).json()["access_token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    got = requests.get(f"{server.base}{GRAPH}", headers=auth, timeout=5)
+    time.sleep(1.1)
+    head = requests.head(f"{server.base}{GRAPH}", headers=auth, timeout=5)
+    assert (head.status_code, head.content) == (200, b"")
+    assert head.headers["Content-Type"] == got.headers["Content-Type"] == "application/json"
+    assert head.headers["Content-Length"] == got.headers["Content-Length"] == str(len(got.content))
+    assert head.headers["X-Hourly-RateLimit-Limit"] == got.headers["X-Hourly-RateLimit-Limit"]
+    assert requests.head(f"{server.base}{GRAPH}", timeout=5).status_code == 401
+    assert requests.head(f"{server.base}/health", timeout=5).status_code == 200
+    assert requests.head(f"{server.base}/v2/nothing", headers=auth, timeout=5).status_code == 404
+    time.sleep(0.3)
+    route = "/v2/users/{key}/projects_users/graph/on/{field}/by/{interval}"
+    assert f"{server.uid} HEAD {route} 200" in server.log.read_text()

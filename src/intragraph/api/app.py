@@ -21,6 +21,7 @@ from intragraph.api import (
     errors,
     graph,
     guard,
+    head,
     health,
     lists,
     metrics,
@@ -112,6 +113,7 @@ def create_app(
     public_guard = guard.require("public")
     index = app.state.direct = direct.RouteIndex()
     app.add_middleware(direct.Direct, index=index, guard=public_guard)
+    app.add_middleware(head.Head)  # inside the log, which writes HEAD
     app.add_middleware(access_log.AccessLog)
     app.add_middleware(slashless.Slashless)
     app.include_router(oauth.router)
