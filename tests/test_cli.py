@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import socket
 import subprocess
@@ -60,6 +61,46 @@ def test_demo_is_deterministic_and_refuses_to_overwrite(tmp_path: Path) -> None:
     )
     assert _invoke("demo", "--rows", "300", "--replace", "--database", str(first))[0] == 0
     assert _fingerprint(first)[0][0] == 300
+
+
+def test_demo_until_before_jdoe_s_last_row_is_refused(tmp_path: Path) -> None:
+    """Before 2016 it was a traceback (ValueError: low >= high); up to 2024-11-15 the demo wrote
+    jdoe's rows after its --until all the same."""
+    db = tmp_path / "early.duckdb"
+    code, _, err = _invoke("demo", "--rows", "100", "--until", "2024-11-15", "--database", str(db))
+    assert code == 2
+    assert err.splitlines()[-1] == (
+        "Error: Invalid value for '--until': 2024-11-15 is before 2024-11-16: every demo holds "
+        "jdoe's ten projects_users, the last made on 2024-11-15"
+    )
+    assert _invoke("demo", "--rows", "100", "--until", "2024-11-16", "--database", str(db))[0] == 0
+    latest = open_store(str(db))
+    try:
+        assert latest.fetch("SELECT max(created_at) FROM projects_users", []) == [
+            (dt.datetime(2024, 11, 15, 8),)
+        ]
+    finally:
+        latest.close()
+
+
+def test_a_duckdb_file_that_cannot_be_opened_says_why(tmp_path: Path) -> None:
+    """The hint to stop the other process only when another process holds the file."""
+    folderless = tmp_path / "no" / "x.duckdb"
+    code, _, err = _invoke("graph", "--database", str(folderless))
+    assert code == 1 and err.startswith(f"Error: database {folderless} cannot be opened: ")
+    assert "No such file or directory" in err and "stop the other" not in err
+    held = tmp_path / "held.duckdb"
+    store = open_store(str(held))  # this process holds it: a command is another process
+    try:
+        run = [sys.executable, "-m", "intragraph", "graph", "--database", str(held)]
+        other = subprocess.run(run, capture_output=True, text=True, timeout=60)
+    finally:
+        store.close()
+    assert other.returncode == 1 and "Could not set lock" in other.stderr
+    assert other.stderr.rstrip().endswith(
+        "DuckDB lets one process write a file at a time: stop the other intragraph process "
+        "(a running `serve`?) first"
+    )
 
 
 def test_database_from_the_environment(tmp_path: Path) -> None:

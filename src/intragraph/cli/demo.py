@@ -42,6 +42,12 @@ def demo(
 ) -> None:
     """Fill the database with a deterministic, realistic synthetic 42 network."""
     end = dt.datetime.now(dt.UTC) if until is None else until.replace(tzinfo=dt.UTC)
+    if end.date() < demo_data.EARLIEST_UNTIL:
+        raise click.BadParameter(
+            f"{end.date()} is before {demo_data.EARLIEST_UNTIL}: every demo holds jdoe's ten "
+            "projects_users, the last made on 2024-11-15",
+            param_hint="'--until'",
+        )
     plan = demo_data.Plan(rows, seed, int(end.timestamp()))
     present = stored.count(store, "projects_users")
     if present and if_empty:

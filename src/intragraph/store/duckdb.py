@@ -79,10 +79,13 @@ class DuckDBStore(Store):
         try:
             self._db = duckdb.connect(str(path))
         except duckdb.IOException as error:
-            raise ConfigError(
-                f"database {path} cannot be opened: {error}. DuckDB lets one process write a "
-                "file at a time: stop the other intragraph process (a running `serve`?) first"
-            ) from None
+            hint = (  # another process holds it; otherwise the error says it (no folder, ...)
+                ". DuckDB lets one process write a file at a time: stop the other intragraph "
+                "process (a running `serve`?) first"
+                if "Could not set lock" in str(error)
+                else ""
+            )
+            raise ConfigError(f"database {path} cannot be opened: {error}{hint}") from None
         self._db.execute("SET TimeZone = 'UTC'")
         if memory:
             self._db.execute(f"SET memory_limit = '{int(memory)}MiB'")

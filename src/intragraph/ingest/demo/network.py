@@ -151,6 +151,9 @@ SHOWCASE = [
     "2024-03-31 22:15:00",
     "2024-11-15 08:00:00",
 ]
+# the first `--until` the demo takes: every demo holds all of jdoe's rows (the README's answers
+# are theirs), the last made on 2024-11-15
+EARLIEST_UNTIL = dt.date.fromisoformat(max(SHOWCASE)[:10]) + dt.timedelta(days=1)
 _PISCINE_MONTHS = np.array([2, 3, 6, 7, 8, 9, 10])
 _PISCINE_WEIGHTS = np.array([0.12, 0.10, 0.06, 0.22, 0.22, 0.20, 0.08])
 _FIRST_PISCINE = epoch(2013, 7)
