@@ -64,10 +64,10 @@ def _choice(param: str, text: str, choices: tuple[str, ...]) -> str:
 # 0 in Paris) becomes its first or last microsecond, on the side that keeps the comparison
 # exact: "from 2020-01-01 to 9999-12-31" is open-ended, as its writer means.
 _FIRST, _LAST = (moment.replace(tzinfo=dt.UTC) for moment in (dt.datetime.min, dt.datetime.max))
-Bound = dt.datetime | Literal["before", "after"]
+_Bound = dt.datetime | Literal["before", "after"]
 
 
-def _utc(local: Callable[[], dt.datetime], late: bool) -> Bound:
+def _utc(local: Callable[[], dt.datetime], late: bool) -> _Bound:
     """local() in UTC, or "before" or "after" Python's calendar (`late`: its year the last)."""
     try:
         return local().astimezone(dt.UTC)
@@ -75,7 +75,7 @@ def _utc(local: Callable[[], dt.datetime], late: bool) -> Bound:
         return "after" if late else "before"
 
 
-def _span(low: Bound, high: Bound, high_open: bool) -> Span:
+def _span(low: _Bound, high: _Bound, high_open: bool) -> Span:
     return Span(
         _FIRST if low == "before" else _LAST if low == "after" else low,
         _FIRST if high == "before" else _LAST if high == "after" else high,

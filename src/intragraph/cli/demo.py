@@ -42,13 +42,10 @@ def demo(
 ) -> None:
     """Fill the database with a deterministic, realistic synthetic 42 network."""
     end = dt.datetime.now(dt.UTC) if until is None else until.replace(tzinfo=dt.UTC)
-    if end.date() < demo_data.EARLIEST_UNTIL:
-        raise click.BadParameter(
-            f"{end.date()} is before {demo_data.EARLIEST_UNTIL}: every demo holds jdoe's ten "
-            "projects_users, the last made on 2024-11-15",
-            param_hint="'--until'",
-        )
-    plan = demo_data.Plan(rows, seed, int(end.timestamp()))
+    try:
+        plan = demo_data.Plan(rows, seed, int(end.timestamp()))
+    except ValueError as error:  # an --until before jdoe's last row
+        raise click.BadParameter(str(error), param_hint="'--until'") from None
     present = stored.count(store, "projects_users")
     if present and if_empty:
         click.echo(f"{store.label} already holds {present} projects_users: kept")

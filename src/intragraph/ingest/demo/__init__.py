@@ -25,7 +25,6 @@ from intragraph.ingest.demo import (
 )
 from intragraph.ingest.demo import users as user_rows
 from intragraph.ingest.demo.network import (
-    EARLIEST_UNTIL,
     FIRST_USER,
     Array,
     Plan,
@@ -125,4 +124,4 @@ def _append(load: loads.Load, table: str, columns: dict[str, Array]) -> None:
     load.append(TABLES[table], {name: columns[name] for name in TABLES[table].columns})
 
 
-__all__ = ["EARLIEST_UNTIL", "Plan", "fill", "parts"]
+__all__ = ["Plan", "fill", "parts"]

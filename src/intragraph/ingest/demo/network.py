@@ -151,9 +151,8 @@ SHOWCASE = [
     "2024-03-31 22:15:00",
     "2024-11-15 08:00:00",
 ]
-# the first `--until` the demo takes: every demo holds all of jdoe's rows (the README's answers
-# are theirs), the last made on 2024-11-15
-EARLIEST_UNTIL = dt.date.fromisoformat(max(SHOWCASE)[:10]) + dt.timedelta(days=1)
+# the day of jdoe's last row: every demo holds them all (the README's answers are theirs)
+_SHOWCASE_LAST = dt.date.fromisoformat(max(SHOWCASE)[:10])
 _PISCINE_MONTHS = np.array([2, 3, 6, 7, 8, 9, 10])
 _PISCINE_WEIGHTS = np.array([0.12, 0.10, 0.06, 0.22, 0.22, 0.20, 0.08])
 _FIRST_PISCINE = epoch(2013, 7)
@@ -165,6 +164,14 @@ class Plan:
     rows: int
     seed: int
     until: int  # Unix seconds: nothing is created later
+
+    def __post_init__(self) -> None:
+        day = dt.datetime.fromtimestamp(self.until, dt.UTC).date()
+        if day <= _SHOWCASE_LAST:
+            raise ValueError(
+                f"{day} is before {_SHOWCASE_LAST + dt.timedelta(days=1)}: every demo holds "
+                f"jdoe's ten projects_users, the last made on {_SHOWCASE_LAST}"
+            )
 
     @property
     def users(self) -> int:
